@@ -1,0 +1,41 @@
+# Soirée: `make run` plays the demo night on the console; `make test` runs every check.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+ARGS   ?=
+
+.PHONY: run test lint typecheck pytest bench clean demo-reset
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Soirée needs Python 3.11+")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.run-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.dev-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.run-deps
+
+run: $(VENV)/.run-deps  ## run the bot (demo night on the console without tokens)
+	$(BIN)/python -m bot run $(ARGS)
+
+test: lint typecheck pytest  ## install what the tests need, then lint, type-check and test
+
+lint: $(VENV)/.dev-deps
+	$(BIN)/ruff check bot tests
+	$(BIN)/ruff format --check bot tests
+
+typecheck: $(VENV)/.dev-deps
+	$(BIN)/mypy
+
+pytest: $(VENV)/.dev-deps
+	$(BIN)/python -m pytest $(ARGS)
+
+demo-reset:  ## forget the demo night so `make run` plays it again
+	rm -f var/demo.db var/demo.db-wal var/demo.db-shm
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

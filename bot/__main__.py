@@ -1,0 +1,161 @@
+"""Command line: `python -m bot run | check-config | replay`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot import logs
+from bot.app import Options, run, utcnow
+from bot.config import DEFAULT_CONFIG, Config, ConfigError, load
+from bot.events import Event
+from bot.pipeline import Pipeline
+from bot.rules import Rules
+from bot.sources.parsers import PARSERS
+from bot.store import Store
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bot", description="Soirée, election-night bot.")
+    p.add_argument("--log-level", default=os.environ.get("SOIREE_LOG_LEVEL", "INFO"))
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run the bot (the demo night when no config is given)")
+    r.add_argument("--config", type=Path, help="config file (default: $SOIREE_CONFIG or demo)")
+    r.add_argument("--speed", type=float, default=1.0, help="divide every poll interval by this")
+    r.add_argument("--db", help="SQLite file (overrides the config's db)")
+    c = sub.add_parser("check-config", help="validate a config file")
+    c.add_argument("file", type=Path)
+    rp = sub.add_parser("replay", help="rehearse a night from feed files, in order")
+    rp.add_argument("files", nargs="+", type=Path)
+    rp.add_argument("--config", type=Path)
+    rp.add_argument("--source-format", default="canonical-json", choices=sorted(PARSERS))
+    rp.add_argument("--db", help="SQLite file to replay into (default: a temporary one)")
+    rp.add_argument("--format", dest="output", default="text", choices=("jsonl", "text"))
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    logs.setup(args.log_level)
+    try:
+        if args.command == "check-config":
+            config = load(args.file)
+            print(f"{args.file}: OK ({len(config.sources)} source(s), {len(config.chats)} chat(s))")
+            return 0
+        if args.command == "replay":
+            return asyncio.run(_replay(args))
+        return _run(args)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _config_path(arg: Path | None) -> Path:
+    return arg or Path(os.environ.get("SOIREE_CONFIG") or DEFAULT_CONFIG)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.db:
+        os.environ["SOIREE_DB"] = args.db
+    config = load(_config_path(args.config))
+    if args.speed <= 0:
+        raise ConfigError(f"--speed {args.speed}: must be positive")
+
+    async def main_loop() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run(config, Options(speed=args.speed), stop)
+
+    asyncio.run(main_loop())
+    return 0
+
+
+def _default_config(db: Path) -> Config:
+    return Config(path=Path.cwd() / "replay.toml", db=db, rules=Rules(), sources=())
+
+
+async def _replay(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="soiree-replay-") as tmp:
+        db = Path(args.db) if args.db else Path(tmp) / "replay.db"
+        config = load(args.config) if args.config else _default_config(db)
+        store = await Store.open(str(db))
+        try:
+            return await _replay_files(args, config, store)
+        finally:
+            await store.close()
+
+
+async def _replay_files(args: argparse.Namespace, config: Config, store: Store) -> int:
+    pipeline = Pipeline(store, config, utcnow)
+    status = 0
+    for path in args.files:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            _emit(args.output, {"kind": "unreadable", "file": str(path), "error": str(exc)})
+            status = 1
+            continue
+        outcome = await pipeline.ingest("replay", args.source_format, raw, str(path))
+        if outcome.status == "rejected":
+            _emit(args.output, {"kind": "rejected", "file": str(path), "error": outcome.error})
+        for event in outcome.events:
+            text = pipeline.render(event, config.locale, "plain", None).text
+            _emit(args.output, event_record(event, text, str(path)))
+    return status
+
+
+def event_record(event: Event, text: str, file: str) -> dict[str, Any]:
+    """Return the JSON record of an event for `replay --format jsonl`."""
+    record: dict[str, Any] = {
+        "key": event.key,
+        "kind": event.kind,
+        "race": event.race.id,
+        "file": file,
+        "at": event.at.isoformat(),
+        "text": text,
+    }
+    for name in ("candidate", "leader"):
+        cand = getattr(event, name, None)
+        if cand is not None:
+            record["candidate"] = cand.id
+            record["value"] = round(cand.share, 4) if cand.share is not None else None
+    for name in ("level", "step", "threshold"):
+        value = getattr(event, name, None)
+        if value is not None:
+            record["threshold"] = value
+    for name in ("metric", "check"):
+        if getattr(event, name, None) is not None:
+            record["metric"] = getattr(event, name)
+    if getattr(event, "value", None) is not None:
+        record["value"] = event.value  # type: ignore[attr-defined]
+    if getattr(event, "pct", None) is not None:
+        record["value"] = round(event.pct, 4)  # type: ignore[attr-defined]
+    if event.covers:
+        record["covers"] = list(event.covers)
+    return record
+
+
+def _emit(output: str, record: dict[str, Any]) -> None:
+    if output == "jsonl":
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    elif record.get("kind") in ("rejected", "unreadable"):
+        print(f"✗ {record['file']}: {record['error']}", flush=True)
+    else:
+        print(f"{record['text']}\n{'─' * 40}", flush=True)
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())

@@ -1,0 +1,63 @@
+"""The adapter interface: a chat platform's lifecycle, its limits, and the errors it maps to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.render.message import Message
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered now."""
+
+
+class RateLimited(DeliveryError):
+    """The platform asked us to wait `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited; retry after {retry_after:g} s")
+        self.retry_after = retry_after
+
+
+class TargetGone(DeliveryError):
+    """The chat is gone for good (bot blocked or kicked, channel archived)."""
+
+
+class TargetMoved(DeliveryError):
+    """The chat has a new id (a Telegram group upgraded to a supergroup)."""
+
+    def __init__(self, new_id: str) -> None:
+        super().__init__(f"chat moved to {new_id}")
+        self.new_id = new_id
+
+
+class TransientError(DeliveryError):
+    """A server error or a timeout: try again later."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Limits:
+    """How fast a platform lets us send."""
+
+    per_chat_interval: float = 0.0
+    concurrency: int = 8
+
+
+class Adapter(Protocol):
+    """A chat platform: started and stopped with the app, sends messages to chats."""
+
+    platform: str
+    limits: Limits
+
+    async def start(self) -> None:
+        """Connect and begin receiving commands."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop receiving and release connections."""
+        ...
+
+    async def send(self, chat_id: str, message: Message) -> None:
+        """Deliver a message, or raise a DeliveryError subclass."""
+        ...

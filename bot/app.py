@@ -1,0 +1,200 @@
+"""Wiring: store, sources, pollers, dispatcher, adapters and the scheduler on one loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+import httpx
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.adapters.base import Adapter
+from bot.adapters.console import CHAT_ID, ConsoleAdapter
+from bot.commands import Commands
+from bot.config import Config, SourceConfig
+from bot.outbox import Dispatcher
+from bot.pipeline import Pipeline
+from bot.poller import Poller
+from bot.sources.base import Source
+from bot.sources.files import FileSource, ReplaySource
+from bot.sources.http import HttpSource
+from bot.store import Store, Subscription
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+@dataclass(kw_only=True)
+class Options:
+    """How to run: speed-up factor for intervals, where output goes, injected clock."""
+
+    speed: float = 1.0
+    out: TextIO | None = None
+    interactive: bool | None = None
+    clock: Clock = utcnow
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    http_client: httpx.AsyncClient | None = None
+
+
+class App:
+    """The running bot. `start()` and `stop()` bracket its life on the current loop."""
+
+    def __init__(self, config: Config, options: Options | None = None) -> None:
+        self.config = config
+        self.options = options or Options()
+        self.clock = self.options.clock
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.adapters: dict[str, Adapter] = {}
+        self.pollers: list[Poller] = []
+        self._running: set[asyncio.Task[Any]] = set()
+        self._own_client = self.options.http_client is None
+        self.http = self.options.http_client or httpx.AsyncClient(follow_redirects=True)
+        self.store: Store
+        self.commands: Commands
+        self.console: ConsoleAdapter
+        self.pipeline: Pipeline
+        self.dispatcher: Dispatcher
+
+    async def start(self) -> None:
+        """Open the store, start adapters, schedule the poll and dispatch jobs."""
+        db = self.config.db
+        if str(db) != ":memory:":
+            db.parent.mkdir(parents=True, exist_ok=True)
+        self.store = await Store.open(str(db))
+        await self._seed_subscriptions()
+        self.commands = Commands(self.store, self.config)
+        self.console = ConsoleAdapter(
+            self.commands, out=self.options.out, interactive=self.options.interactive
+        )
+        self.adapters["console"] = self.console
+        self.pipeline = Pipeline(self.store, self.config, self.clock, on_enqueued=self.wake)
+        self.dispatcher = Dispatcher(self.store, self.adapters, clock=self.clock)
+        for adapter in self.adapters.values():
+            await adapter.start()
+        self._schedule()
+        self.scheduler.start()
+        log.info(
+            "Soirée started: %d source(s), store %s, adapters: %s",
+            len(self.pollers),
+            db,
+            ", ".join(self.adapters),
+        )
+
+    async def stop(self) -> None:
+        """Stop jobs, wait for the running ones, stop adapters, close the store."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+        for adapter in self.adapters.values():
+            await adapter.stop()
+        if self._own_client:
+            await self.http.aclose()
+        await self.store.close()
+
+    async def _seed_subscriptions(self) -> None:
+        for chat in self.config.chats:
+            for race in chat.races:
+                await self.store.subscribe(
+                    Subscription(
+                        platform=chat.platform,
+                        chat_id=chat.id,
+                        race=race,
+                        locale=chat.locale or self.config.locale,
+                        admin=chat.admin,
+                    )
+                )
+        if not await self.store.subscriptions("console", CHAT_ID):
+            await self.store.subscribe(
+                Subscription(
+                    platform="console",
+                    chat_id=CHAT_ID,
+                    race="*",
+                    locale=self.config.locale,
+                    admin=True,
+                )
+            )
+
+    def _schedule(self) -> None:
+        speed = self.options.speed
+        for sc in self.config.sources:
+            poller = Poller(
+                source_id=sc.id,
+                fmt=sc.format,
+                source=self._source(sc),
+                pipeline=self.pipeline,
+                interval=sc.interval / speed,
+                clock=self.clock,
+            )
+            self.pollers.append(poller)
+            self._add_job(self._guard(poller.poll), f"poll:{sc.id}", sc.interval / speed)
+        self._add_job(
+            self._guard(self.dispatcher.run_once),
+            "dispatch",
+            self.config.dispatch_interval / max(speed, 1.0),
+        )
+
+    def _add_job(self, func: Callable[[], Awaitable[Any]], job_id: str, seconds: float) -> None:
+        self.scheduler.add_job(
+            func,
+            "interval",
+            seconds=seconds,
+            id=job_id,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utcnow(),
+            misfire_grace_time=None,
+        )
+
+    def _guard(self, func: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+        """Wrap a job so that stop() can wait for it and a failure is logged, not lost."""
+
+        async def job() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+            try:
+                await func()
+            except Exception:
+                log.exception("job %s failed", getattr(func, "__qualname__", func))
+            finally:
+                if task is not None:
+                    self._running.discard(task)
+
+        return job
+
+    def _source(self, sc: SourceConfig) -> Source:
+        if sc.url:
+            return HttpSource(sc.url, self.http, timeout=sc.timeout, max_bytes=sc.max_bytes)
+        if sc.path:
+            return FileSource(sc.path, sc.max_bytes)
+        return ReplaySource(sc.replay, sc.max_bytes)
+
+    def wake(self) -> None:
+        """Run the dispatch job now rather than at its next tick."""
+        job = self.scheduler.get_job("dispatch")
+        if job is not None:
+            job.modify(next_run_time=utcnow())
+
+
+async def run(
+    config: Config, options: Options | None = None, stop: asyncio.Event | None = None
+) -> None:
+    """Run the bot until `stop` is set (or forever)."""
+    app = App(config, options)
+    await app.start()
+    try:
+        await (stop or asyncio.Event()).wait()
+    finally:
+        await app.stop()

@@ -1,0 +1,93 @@
+"""Anomaly checks: does a race's arithmetic add up? Pure functions, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from bot.models import Race
+from bot.rules import Rules
+
+Finding = tuple[str, tuple[tuple[str, float], ...]]
+Check = Callable[[Race | None, Race, Rules], Iterator[Finding]]
+
+
+def _votes_vs_valid(_: Race | None, race: Race, __: Rules) -> Iterator[Finding]:
+    cast, valid = race.votes_cast, race.turnout.valid
+    if cast is not None and valid is not None and cast != valid:
+        yield "votes_vs_valid", (("votes", cast), ("valid", valid))
+
+
+def _votes_vs_voters(_: Race | None, race: Race, __: Rules) -> Iterator[Finding]:
+    cast, voters = race.votes_cast, race.turnout.voters
+    if cast is not None and voters is not None and cast > voters:
+        yield "votes_vs_voters", (("votes", cast), ("voters", voters))
+
+
+def _voters_vs_registered(_: Race | None, race: Race, __: Rules) -> Iterator[Finding]:
+    t = race.turnout
+    if t.voters is not None and t.registered is not None and t.voters > t.registered:
+        yield "voters_vs_registered", (("voters", t.voters), ("registered", t.registered))
+
+
+def _ballots(_: Race | None, race: Race, __: Rules) -> Iterator[Finding]:
+    t = race.turnout
+    if t.valid is None or t.blank is None or t.null is None or t.voters is None:
+        return
+    ballots = t.valid + t.blank + t.null
+    if ballots != t.voters:
+        yield "ballots_vs_voters", (("ballots", ballots), ("voters", t.voters))
+
+
+def _published_shares(_: Race | None, race: Race, rules: Rules) -> Iterator[Finding]:
+    for c in race.candidates:
+        if c.votes is None or c.published_share is None or c.share is None:
+            continue
+        if abs(c.published_share - c.share) > rules.share_tolerance + 1e-9:
+            yield (
+                f"published_share:{c.id}",
+                (
+                    ("published", c.published_share),
+                    ("computed", round(c.share, 2)),
+                ),
+            )
+
+
+def _share_sum(_: Race | None, race: Race, __: Rules) -> Iterator[Finding]:
+    shares = [c.published_share for c in race.candidates if c.votes is None]
+    if not shares or len(shares) != len(race.candidates) or any(s is None for s in shares):
+        return
+    total = sum(s for s in shares if s is not None)
+    # Each share is rounded to 2 dp, so honest rounding moves the sum by at most n × 0.005.
+    if abs(total - 100.0) > 0.005 * len(shares) + 1e-9:
+        yield "share_sum", (("sum", round(total, 2)),)
+
+
+def _republication(before: Race | None, race: Race, rules: Rules) -> Iterator[Finding]:
+    if before is None or len(race.candidates) < 2:
+        return
+    old, new = before.turnout.voters or before.votes_cast, race.turnout.voters or race.votes_cast
+    if not old or not new or 100.0 * (new - old) / old < rules.republication_growth:
+        return
+    for c in race.candidates:
+        b = before.candidate(c.id)
+        if b is None or b.share is None or c.share is None:
+            return
+        if abs(b.share - c.share) >= rules.republication_share_epsilon:
+            return
+    yield "republication", (("before", old), ("after", new))
+
+
+CHECKS: tuple[Check, ...] = (
+    _votes_vs_valid,
+    _votes_vs_voters,
+    _voters_vs_registered,
+    _ballots,
+    _published_shares,
+    _share_sum,
+    _republication,
+)
+
+
+def find_anomalies(before: Race | None, race: Race, rules: Rules) -> list[Finding]:
+    """Return every check that fails for this race, as (check, detail) pairs."""
+    return [finding for check in CHECKS for finding in check(before, race, rules)]

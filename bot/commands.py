@@ -1,0 +1,192 @@
+"""Platform-neutral command handlers: a chat's text in, a rendered reply out."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from bot.config import Config
+from bot.render import markup_for
+from bot.render.message import Message
+from bot.render.text import LOCALES, Renderer, Style
+from bot.store import Store, StoredRace, Subscription
+
+ALIASES: dict[str, str] = {
+    "start": "help",
+    "help": "help",
+    "aide": "help",
+    "results": "results",
+    "resultats": "results",
+    "résultats": "results",
+    "turnout": "turnout",
+    "participation": "turnout",
+    "races": "races",
+    "courses": "races",
+    "subscribe": "subscribe",
+    "abonner": "subscribe",
+    "unsubscribe": "unsubscribe",
+    "desabonner": "unsubscribe",
+}
+COMMANDS: tuple[str, ...] = ("results", "turnout", "races", "subscribe", "unsubscribe", "help")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Request:
+    """A command typed in a chat. `can_manage` says whether the sender may change subscriptions."""
+
+    platform: str
+    chat_id: str
+    text: str
+    can_manage: bool = True
+
+
+def parse_command(text: str) -> tuple[str, list[str]] | None:
+    """Split "/results@Bot paris" into ("results", ["paris"]); None if not a command."""
+    words = text.strip().split()
+    if not words or not words[0].startswith("/"):
+        return None
+    name = words[0][1:].split("@", 1)[0].lower()
+    return ALIASES.get(name, name), words[1:]
+
+
+def fold(text: str) -> str:
+    """Return text lower-cased without accents, for matching names."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+
+
+class Commands:
+    """Answers commands from the store; never waits on a feed."""
+
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store, self.config = store, config
+
+    async def handle(self, req: Request) -> Message | None:
+        """Return the reply to a command, or None when the text is not a command."""
+        parsed = parse_command(req.text)
+        if parsed is None:
+            return None
+        name, args = parsed
+        r = await self._renderer(req)
+        handler = {
+            "help": self._help,
+            "results": self._results,
+            "turnout": self._turnout,
+            "races": self._races,
+            "subscribe": self._subscribe,
+            "unsubscribe": self._unsubscribe,
+        }.get(name)
+        if handler is None:
+            return Message(text=r.t("reply.unknown_command", command="/" + name))
+        return await handler(req, args, r)
+
+    async def _renderer(self, req: Request) -> Renderer:
+        subs = await self.store.subscriptions(req.platform, req.chat_id)
+        locale = subs[0].locale if subs else self.config.locale
+        return Renderer(Style(locale=locale, tz=self.config.tz, markup=markup_for(req.platform)))
+
+    def _for_race(self, r: Renderer, stored: StoredRace) -> Renderer:
+        label = self.config.source_label(stored.source)
+        return Renderer(
+            Style(locale=r.style.locale, tz=r.style.tz, markup=r.style.markup, source=label)
+        )
+
+    async def find_race(self, query: str | None) -> StoredRace | None:
+        """Return the race a query names (id or name, accents ignored), or the main race."""
+        races = await self.store.races()
+        if not query:
+            for race_id in self.config.main_races:
+                found = next((s for s in races if s.race.id == race_id), None)
+                if found:
+                    return found
+            return races[0] if races else None
+        q = fold(query)
+        return next(
+            (
+                s
+                for s in races
+                if q in (fold(s.race.id), fold(s.race.name), fold(s.race.code or ""))
+            ),
+            None,
+        )
+
+    async def _race_or_reply(self, args: list[str], r: Renderer) -> StoredRace | Message:
+        query = " ".join(args) or None
+        stored = await self.find_race(query)
+        if stored is not None:
+            return stored
+        if query is None:
+            return Message(text=r.t("reply.no_races"))
+        names = ", ".join(s.race.id for s in await self.store.races()) or "—"
+        return Message(text=r.t("reply.unknown_race", query=query, races=names))
+
+    async def _help(self, req: Request, args: list[str], r: Renderer) -> Message:
+        return Message(text=r.t("reply.help"))
+
+    async def _results(self, req: Request, args: list[str], r: Renderer) -> Message:
+        found = await self._race_or_reply(args, r)
+        if isinstance(found, Message):
+            return found
+        if not found.race.has_results:
+            return Message(text=r.t("reply.no_data", race=found.race.name))
+        return self._for_race(r, found).results(found.race, found.updated_at, found.flagged)
+
+    async def _turnout(self, req: Request, args: list[str], r: Renderer) -> Message:
+        found = await self._race_or_reply(args, r)
+        if isinstance(found, Message):
+            return found
+        prev = self.config.rules.previous_round(found.race.id)
+        return self._for_race(r, found).turnout(found.race, found.updated_at, prev, found.flagged)
+
+    async def _races(self, req: Request, args: list[str], r: Renderer) -> Message:
+        races = await self.store.races()
+        if not races:
+            return Message(text=r.t("reply.no_races"))
+        lines = [r.t("reply.races")] + [
+            r.t(
+                "reply.race_line",
+                name=s.race.name,
+                id=s.race.id,
+                pct=r.pct(s.race.units.pct or 0, 1),
+            )
+            for s in races
+        ]
+        return Message(text="\n".join(lines))
+
+    async def _subscribe(self, req: Request, args: list[str], r: Renderer) -> Message:
+        if not req.can_manage:
+            return Message(text=r.t("reply.not_admin"))
+        locale = r.style.locale
+        if args and args[-1].lower() in LOCALES:
+            locale = args.pop().lower()
+        elif args and len(args[-1]) == 2 and args[-1].isalpha() and len(args) > 1:
+            return Message(text=r.t("reply.bad_locale", locale=args[-1]))
+        targets = await self._targets(args, r)
+        if isinstance(targets, Message):
+            return targets
+        for race in targets:
+            await self.store.subscribe(
+                Subscription(platform=req.platform, chat_id=req.chat_id, race=race, locale=locale)
+            )
+        r2 = Renderer(Style(locale=locale, tz=r.style.tz, markup=r.style.markup))
+        return Message(text=r2.t("reply.subscribed", race=", ".join(targets), locale=locale))
+
+    async def _targets(self, args: list[str], r: Renderer) -> list[str] | Message:
+        if not args:
+            return list(self.config.main_races) or ["*"]
+        if args == ["*"] or fold(" ".join(args)) in {"all", "tout", "toutes"}:
+            return ["*"]
+        found = await self._race_or_reply(args, r)
+        return found if isinstance(found, Message) else [found.race.id]
+
+    async def _unsubscribe(self, req: Request, args: list[str], r: Renderer) -> Message:
+        if not req.can_manage:
+            return Message(text=r.t("reply.not_admin"))
+        race: str | None = None
+        if args:
+            found = await self._race_or_reply(args, r)
+            if isinstance(found, Message):
+                return found
+            race = found.race.id
+        count = await self.store.unsubscribe(req.platform, req.chat_id, race)
+        return Message(text=r.t("reply.unsubscribed", count=count))

@@ -1,0 +1,270 @@
+"""Configuration: a TOML file read into frozen records; every error names its key."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.render.text import LOCALES
+from bot.rules import DEFAULT_REPORTING_STEPS, Rules
+from bot.sources.parsers import PARSERS
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
+PLATFORMS = ("console", "telegram", "slack")
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message names the file and the key."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SourceConfig:
+    """Where one feed comes from and how often to poll it."""
+
+    id: str
+    format: str
+    label: str | None = None
+    url: str | None = None
+    path: Path | None = None
+    replay: tuple[Path, ...] = ()
+    interval: float = 60.0
+    timeout: float = 10.0
+    max_bytes: int = 20_000_000
+
+    @property
+    def kind(self) -> str:
+        """Return "http", "file" or "replay"."""
+        return "http" if self.url else "file" if self.path else "replay"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ChatConfig:
+    """A chat subscribed from the config file."""
+
+    platform: str
+    id: str
+    races: tuple[str, ...] = ("*",)
+    locale: str | None = None
+    admin: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Config:
+    """The whole configuration."""
+
+    path: Path
+    locale: str = "fr"
+    timezone: str = "Europe/Paris"
+    db: Path
+    main_races: tuple[str, ...] = ()
+    dispatch_interval: float = 1.0
+    rules: Rules
+    sources: tuple[SourceConfig, ...]
+    chats: tuple[ChatConfig, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """Return the display time zone."""
+        return ZoneInfo(self.timezone)
+
+    def source_label(self, source_id: str) -> str | None:
+        """Return the label credited for a source."""
+        return next((s.label for s in self.sources if s.id == source_id), None)
+
+
+class _Reader:
+    def __init__(self, origin: Path, data: dict[str, Any]) -> None:
+        self.origin, self.data = origin, data
+
+    def fail(self, key: str, value: object, reason: str) -> ConfigError:
+        return ConfigError(f"{self.origin}: {key} = {value!r}: {reason}")
+
+    def pick(
+        self,
+        table: dict[str, Any],
+        prefix: str,
+        key: str,
+        kind: type | tuple[type, ...],
+        default: Any = None,
+        required: bool = False,
+    ) -> Any:
+        name = f"{prefix}{key}"
+        if key not in table:
+            if required:
+                raise ConfigError(f"{self.origin}: {name}: missing required key")
+            return default
+        value = table[key]
+        if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
+            raise self.fail(name, value, f"expected {_kind_name(kind)}")
+        return value
+
+    def numbers(
+        self,
+        table: dict[str, Any],
+        prefix: str,
+        key: str,
+        default: tuple[Any, ...],
+        kind: type | tuple[type, ...] = (int, float),
+    ) -> tuple[Any, ...]:
+        values = self.pick(table, prefix, key, list, list(default))
+        for i, v in enumerate(values):
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, kind)
+                or not isinstance(v, int | float)
+                or v < 0
+            ):
+                raise self.fail(
+                    f"{prefix}{key}[{i}]", v, f"expected a non-negative {_kind_name(kind)}"
+                )
+        return tuple(values)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        bool: "true or false",
+        list: "a list",
+        dict: "a table",
+    }
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def load(path: Path | str) -> Config:
+    """Read and validate a config file, or raise ConfigError naming the bad key."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return _build(_Reader(path, data), path)
+
+
+def _build(r: _Reader, path: Path) -> Config:
+    d = r.data
+    locale = r.pick(d, "", "locale", str, "fr")
+    if locale not in LOCALES:
+        raise r.fail("locale", locale, f"expected one of {', '.join(LOCALES)}")
+    timezone = r.pick(d, "", "timezone", str, "Europe/Paris")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise r.fail("timezone", timezone, "unknown time zone") from exc
+    sources = _sources(r, path)
+    db = Path(os.environ.get("SOIREE_DB") or r.pick(d, "", "db", str, "soiree.db"))
+    return Config(
+        path=path,
+        locale=locale,
+        timezone=timezone,
+        db=db if db.is_absolute() or str(db) == ":memory:" else path.parent / db,
+        main_races=tuple(r.pick(d, "", "main_races", list, [])),
+        dispatch_interval=float(r.pick(d, "", "dispatch_interval", (int, float), 1.0)),
+        rules=_rules(r),
+        sources=sources,
+        chats=_chats(r, locale),
+    )
+
+
+def _rules(r: _Reader) -> Rules:
+    t = r.pick(r.data, "", "rules", dict, {})
+    p = "rules."
+    prev = r.pick(t, p, "previous_round_voters", dict, {})
+    for race, voters in prev.items():
+        if isinstance(voters, bool) or not isinstance(voters, int) or voters <= 0:
+            raise r.fail(f"{p}previous_round_voters.{race}", voters, "expected a positive integer")
+    steps = r.numbers(t, p, "reporting_steps", DEFAULT_REPORTING_STEPS, int)
+    if any(s > 100 for s in steps):
+        raise r.fail(f"{p}reporting_steps", list(steps), "steps are percentages, at most 100")
+    return Rules(
+        reporting_steps=tuple(sorted(steps)),
+        candidate_levels=tuple(
+            sorted(float(x) for x in r.numbers(t, p, "candidate_levels", (50,)))
+        ),
+        hysteresis=float(r.pick(t, p, "hysteresis", (int, float), 0.5)),
+        turnout_voters=tuple(sorted(r.numbers(t, p, "turnout_voters", (), int))),
+        turnout_participation=tuple(
+            sorted(float(x) for x in r.numbers(t, p, "turnout_participation", ()))
+        ),
+        previous_round_voters=tuple(sorted(prev.items())),
+        share_tolerance=float(r.pick(t, p, "share_tolerance", (int, float), 0.1)),
+        republication_growth=float(r.pick(t, p, "republication_growth", (int, float), 10.0)),
+    )
+
+
+def _sources(r: _Reader, path: Path) -> tuple[SourceConfig, ...]:
+    items = r.pick(r.data, "", "sources", list, required=True)
+    if not items:
+        raise r.fail("sources", items, "at least one source is needed")
+    out = [_source(r, path, item, f"sources[{i}].") for i, item in enumerate(items)]
+    ids = [s.id for s in out]
+    dup = next((i for i in ids if ids.count(i) > 1), None)
+    if dup is not None:
+        raise r.fail("sources[].id", dup, "source ids must be unique")
+    return tuple(out)
+
+
+def _source(r: _Reader, path: Path, t: Any, p: str) -> SourceConfig:
+    if not isinstance(t, dict):
+        raise r.fail(p.rstrip("."), t, "expected a table")
+    fmt = r.pick(t, p, "format", str, "canonical-json")
+    if fmt not in PARSERS:
+        raise r.fail(f"{p}format", fmt, f"expected one of {', '.join(sorted(PARSERS))}")
+    where = [k for k in ("url", "path", "replay") if k in t]
+    if len(where) != 1:
+        raise ConfigError(f"{r.origin}: {p.rstrip('.')}: give exactly one of url, path, replay")
+    url = r.pick(t, p, "url", str)
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise r.fail(f"{p}url", url, "expected an http:// or https:// URL")
+    file = r.pick(t, p, "path", str)
+    replay = [path.parent / f for f in r.pick(t, p, "replay", list, [])]
+    for i, f in enumerate(replay):
+        if not f.is_file():
+            raise r.fail(f"{p}replay[{i}]", str(f), "file not found")
+    interval = r.pick(t, p, "interval", (int, float), 60.0)
+    if interval <= 0:
+        raise r.fail(f"{p}interval", interval, "must be positive")
+    return SourceConfig(
+        id=r.pick(t, p, "id", str, required=True),
+        format=fmt,
+        label=r.pick(t, p, "label", str),
+        url=url,
+        path=path.parent / file if file else None,
+        replay=tuple(replay),
+        interval=float(interval),
+        timeout=float(r.pick(t, p, "timeout", (int, float), 10.0)),
+        max_bytes=int(r.pick(t, p, "max_bytes", int, 20_000_000)),
+    )
+
+
+def _chats(r: _Reader, default_locale: str) -> tuple[ChatConfig, ...]:
+    out = []
+    for i, t in enumerate(r.pick(r.data, "", "chats", list, [])):
+        p = f"chats[{i}]."
+        if not isinstance(t, dict):
+            raise r.fail(p.rstrip("."), t, "expected a table")
+        platform = r.pick(t, p, "platform", str, required=True)
+        if platform not in PLATFORMS:
+            raise r.fail(f"{p}platform", platform, f"expected one of {', '.join(PLATFORMS)}")
+        locale = r.pick(t, p, "locale", str, default_locale)
+        if locale not in LOCALES:
+            raise r.fail(f"{p}locale", locale, f"expected one of {', '.join(LOCALES)}")
+        chat_id = r.pick(t, p, "id", (str, int), required=True)
+        out.append(
+            ChatConfig(
+                platform=platform,
+                id=str(chat_id),
+                locale=locale,
+                races=tuple(r.pick(t, p, "races", list, ["*"])),
+                admin=r.pick(t, p, "admin", bool, False),
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,256 @@
+"""The diff: two snapshots and the rules in, events out. Pure: no clock, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from bot.checks import find_anomalies
+from bot.events import (
+    AnomalyDetected,
+    CandidateThresholdCrossed,
+    CaughtUp,
+    Change,
+    Event,
+    FirstResultsReported,
+    LeaderChanged,
+    ReportingThresholdCrossed,
+    ResultCorrected,
+    ResultDeclaredFinal,
+    TurnoutThresholdCrossed,
+)
+from bot.models import Race, Snapshot
+from bot.rules import Rules
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Ctx:
+    race: Race
+    at: datetime
+    rules: Rules
+
+    @property
+    def stamp(self) -> str:
+        return self.at.isoformat()
+
+    def key(self, *parts: object) -> str:
+        return ":".join([self.race.id, *(_fmt_part(p) for p in parts)])
+
+
+def _fmt_part(part: object) -> str:
+    return f"{part:g}" if isinstance(part, float) else str(part)
+
+
+def diff(prev: Snapshot | None, curr: Snapshot, rules: Rules, now: datetime) -> list[Event]:
+    """Return the events that `curr` brings over `prev` (the last good state), in order.
+
+    `now` is accepted so callers pass the time explicitly; events carry the data time only.
+    """
+    del now  # the events are facts about the data; the time they were seen is the store's
+    events: list[Event] = []
+    for race in curr.races:
+        before = prev.race(race.id) if prev else None
+        events.extend(diff_race(before, race, rules, curr.updated_at))
+    return events
+
+
+def diff_race(before: Race | None, race: Race, rules: Rules, at: datetime) -> list[Event]:
+    """Return the events for one race: anomalies only, when its figures don't add up."""
+    ctx = _Ctx(race=race, at=at, rules=rules)
+    findings = find_anomalies(before, race, rules)
+    if findings:
+        return [
+            AnomalyDetected(
+                key=ctx.key("anomaly", check, ctx.stamp),
+                race=race,
+                at=at,
+                check=check,
+                detail=tuple((k, float(v)) for k, v in detail),
+            )
+            for check, detail in findings
+        ]
+    if not race.has_results:
+        return []
+    if before is None or not before.has_results:
+        return _opening(ctx)
+    return [
+        *_corrections(before, ctx),
+        *_reporting(before, ctx),
+        *_candidates(before, ctx),
+        *_leader(before, ctx),
+        *_turnout(before, ctx),
+    ]
+
+
+def is_good(events: list[Event], race_id: str) -> bool:
+    """Return True when no anomaly was found for this race among the events."""
+    return not any(isinstance(e, AnomalyDetected) and e.race.id == race_id for e in events)
+
+
+def advance(baseline: Snapshot | None, curr: Snapshot, events: list[Event]) -> Snapshot:
+    """Return the new baseline: `curr`'s good races over the previous baseline's races."""
+    races = {r.id: r for r in (baseline.races if baseline else ())}
+    for race in curr.races:
+        if is_good(events, race.id):
+            races[race.id] = race
+    return replace(curr, races=tuple(races.values()))
+
+
+def _reporting_steps(ctx: _Ctx, low: float, high: float) -> list[int]:
+    return [s for s in ctx.rules.reporting_steps if low < s <= high]
+
+
+def _is_complete(race: Race) -> bool:
+    total = race.units.total
+    return race.final or (total is not None and total > 0 and race.units.counted >= total)
+
+
+def _held(ctx: _Ctx) -> tuple[list[str], list[str]]:
+    """Return (progress keys, candidate keys) of thresholds that hold for the race now."""
+    race = ctx.race
+    progress = [ctx.key("reporting", s) for s in _reporting_steps(ctx, -1.0, race.units.pct or 0)]
+    progress += [e.key for e in _turnout_crossings(ctx, None)]
+    cands = [
+        ctx.key("candidate", c.id, float(level))
+        for c in race.candidates
+        for level in ctx.rules.candidate_levels
+        if c.share is not None and c.share >= level
+    ]
+    return progress, cands
+
+
+def _opening(ctx: _Ctx) -> list[Event]:
+    progress, cands = _held(ctx)
+    first = ctx.key("first_results")
+    final = [ctx.key("final")] if _is_complete(ctx.race) else []
+    if progress or final:
+        covers = (first, *progress, *cands, *final)
+        return [CaughtUp(key=ctx.key("caught_up"), race=ctx.race, at=ctx.at, covers=covers)]
+    return [FirstResultsReported(key=first, race=ctx.race, at=ctx.at, covers=tuple(cands))]
+
+
+def _reporting(before: Race, ctx: _Ctx) -> list[Event]:
+    race = ctx.race
+    steps = _reporting_steps(ctx, before.units.pct or 0.0, race.units.pct or 0.0)
+    covers = tuple(ctx.key("reporting", s) for s in steps)
+    if _is_complete(race) and not _is_complete(before):
+        return [ResultDeclaredFinal(key=ctx.key("final"), race=race, at=ctx.at, covers=covers)]
+    if not steps:
+        return []
+    top = steps[-1]
+    return [
+        ReportingThresholdCrossed(
+            key=ctx.key("reporting", top),
+            race=race,
+            at=ctx.at,
+            covers=covers[:-1],
+            step=top,
+            pct=race.units.pct or 0.0,
+        )
+    ]
+
+
+def _candidates(before: Race, ctx: _Ctx) -> list[Event]:
+    events: list[Event] = []
+    h = ctx.rules.hysteresis
+    for c in ctx.race.candidates:
+        old = before.candidate(c.id)
+        was, now = (old.share or 0.0) if old else 0.0, c.share or 0.0
+        crossed = [lv for lv in ctx.rules.candidate_levels if was < lv <= now]
+        if crossed:
+            keys = [ctx.key("candidate", c.id, float(lv)) for lv in crossed]
+            events.append(
+                CandidateThresholdCrossed(
+                    key=keys[-1],
+                    race=ctx.race,
+                    at=ctx.at,
+                    covers=tuple(keys[:-1]),
+                    candidate=c,
+                    level=float(crossed[-1]),
+                )
+            )
+        for lv in ctx.rules.candidate_levels:
+            if was >= lv - h > now:
+                events.append(
+                    ResultCorrected(
+                        key=ctx.key("correction", "candidate", c.id, float(lv)),
+                        race=ctx.race,
+                        at=ctx.at,
+                        candidate=c,
+                        level=float(lv),
+                        retracts=ctx.key("candidate", c.id, float(lv)),
+                    )
+                )
+    return events
+
+
+def _leader(before: Race, ctx: _Ctx) -> list[Event]:
+    old, new = before.leader(), ctx.race.leader()
+    if old is None or new is None or old.id == new.id:
+        return []
+    return [
+        LeaderChanged(
+            key=ctx.key("leader", new.id, ctx.stamp),
+            race=ctx.race,
+            at=ctx.at,
+            leader=new,
+            previous=old,
+        )
+    ]
+
+
+def _turnout_crossings(ctx: _Ctx, before: Race | None) -> list[TurnoutThresholdCrossed]:
+    rules, race = ctx.rules, ctx.race
+    voters, was = race.turnout.voters, (before.turnout.voters if before else None)
+    part, was_part = race.turnout.participation, before.turnout.participation if before else None
+    found: list[tuple[str, str, float, float]] = []
+    if voters is not None:
+        for n in rules.turnout_voters:
+            if (was or 0) < n <= voters:
+                found.append(("voters", ctx.key("turnout", "voters", n), n, voters))
+        prev_round = rules.previous_round(race.id)
+        if prev_round is not None and (was or 0) <= prev_round < voters:
+            found.append(
+                ("previous_round", ctx.key("turnout", "previous_round"), prev_round, voters)
+            )
+    if part is not None:
+        for p in rules.turnout_participation:
+            if (was_part or 0.0) < p <= part:
+                found.append(
+                    ("participation", ctx.key("turnout", "participation", float(p)), p, part)
+                )
+    return [
+        TurnoutThresholdCrossed(
+            key=key, race=race, at=ctx.at, metric=metric, threshold=float(t), value=float(v)
+        )
+        for metric, key, t, v in found
+    ]
+
+
+def _turnout(before: Race, ctx: _Ctx) -> list[Event]:
+    return list(_turnout_crossings(ctx, before))
+
+
+def _corrections(before: Race, ctx: _Ctx) -> list[Event]:
+    race = ctx.race
+    changes: list[Change] = []
+
+    def went_down(field: str, subject: str, old: int | None, new: int | None) -> None:
+        if old is not None and new is not None and new < old:
+            changes.append(Change(field=field, subject=subject, before=old, after=new))
+
+    went_down("units", race.id, before.units.counted, race.units.counted)
+    went_down("voters", race.id, before.turnout.voters, race.turnout.voters)
+    for c in race.candidates:
+        old = before.candidate(c.id)
+        went_down("votes", c.name, old.votes if old else None, c.votes)
+    if not changes:
+        return []
+    return [
+        ResultCorrected(
+            key=ctx.key("correction", "figures", ctx.stamp),
+            race=race,
+            at=ctx.at,
+            changes=tuple(changes),
+        )
+    ]

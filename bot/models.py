@@ -1,0 +1,120 @@
+"""Domain models: what one version of a results feed says, as frozen, typed records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Units:
+    """Polling stations (bureaux, precincts) counted out of the total."""
+
+    counted: int
+    total: int | None = None
+
+    @property
+    def pct(self) -> float | None:
+        """Return the share of units counted, in percent, or None if the total is unknown."""
+        if not self.total:
+            return None
+        return 100.0 * self.counted / self.total
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Turnout:
+    """Ballot counts of a race; any of them may be unpublished (None)."""
+
+    registered: int | None = None
+    voters: int | None = None
+    blank: int | None = None
+    null: int | None = None
+    valid: int | None = None
+
+    @property
+    def participation(self) -> float | None:
+        """Return voters as a percentage of registered voters, when both are known."""
+        if self.voters is None or not self.registered:
+            return None
+        return 100.0 * self.voters / self.registered
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Candidate:
+    """A candidate's figures. `share` is computed from votes when votes exist."""
+
+    id: str
+    name: str
+    votes: int | None = None
+    published_share: float | None = None
+    share: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Race:
+    """One contest at one place: its progress, turnout and candidates."""
+
+    id: str
+    name: str
+    final: bool = False
+    units: Units
+    turnout: Turnout = field(default_factory=Turnout)
+    candidates: tuple[Candidate, ...] = ()
+    level: str = "national"
+    code: str | None = None
+
+    @property
+    def has_results(self) -> bool:
+        """Return True when any candidate has votes or a share to show."""
+        return any(
+            (c.votes or 0) > 0 or (c.votes is None and c.published_share is not None)
+            for c in self.candidates
+        )
+
+    @property
+    def votes_cast(self) -> int | None:
+        """Return the sum of candidate votes, or None when no candidate has votes."""
+        if all(c.votes is None for c in self.candidates):
+            return None
+        return sum(c.votes or 0 for c in self.candidates)
+
+    def standings(self) -> tuple[Candidate, ...]:
+        """Return candidates ordered by share, highest first (ties keep feed order)."""
+        return tuple(sorted(self.candidates, key=lambda c: -(c.share or 0.0)))
+
+    def leader(self) -> Candidate | None:
+        """Return the sole leader, or None when nobody has a share or the top is tied."""
+        ranked = [c for c in self.standings() if c.share is not None]
+        if not ranked or (len(ranked) > 1 and ranked[0].share == ranked[1].share):
+            return None
+        return ranked[0]
+
+    def candidate(self, candidate_id: str) -> Candidate | None:
+        """Return the candidate with this id, if present."""
+        return next((c for c in self.candidates if c.id == candidate_id), None)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Snapshot:
+    """One version of a feed: an election at a data time, with one or more races."""
+
+    election: str
+    updated_at: datetime
+    races: tuple[Race, ...]
+
+    def race(self, race_id: str) -> Race | None:
+        """Return the race with this id, if present."""
+        return next((r for r in self.races if r.id == race_id), None)
+
+
+def with_computed_shares(race: Race) -> Race:
+    """Return the race with each candidate's share computed from votes where votes exist."""
+    cast = race.votes_cast
+    if cast is None:
+        cands = tuple(replace(c, share=c.published_share) for c in race.candidates)
+    else:
+        cands = tuple(
+            replace(c, share=(100.0 * (c.votes or 0) / cast) if cast else None)
+            for c in race.candidates
+        )
+    return replace(race, candidates=cands)

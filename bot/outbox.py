@@ -1,0 +1,113 @@
+"""The outbox dispatcher: delivers queued messages through adapters, with retries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+
+from bot.adapters.base import Adapter, RateLimited, TargetGone, TargetMoved
+from bot.store import Delivery, Store
+
+log = logging.getLogger(__name__)
+
+BASE_BACKOFF = 1.0
+MAX_BACKOFF = 300.0
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Dispatcher:
+    """Sends due deliveries in order per chat; never drops what is due."""
+
+    def __init__(
+        self,
+        store: Store,
+        adapters: Mapping[str, Adapter],
+        *,
+        clock: Callable[[], datetime],
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store, self.adapters, self.clock, self.sleep = store, adapters, clock, sleep
+        self.rng = rng or random.Random()
+        self.paused = False
+        self._missing_logged: set[str] = set()
+
+    async def run_once(self, limit: int = 500) -> int:
+        """Deliver what is due now; return how many messages were sent."""
+        if self.paused:
+            return 0
+        due = await self.store.due(self.clock(), limit)
+        chats: dict[tuple[str, str], list[Delivery]] = {}
+        for d in due:
+            chats.setdefault((d.platform, d.chat_id), []).append(d)
+        by_platform: dict[str, list[list[Delivery]]] = {}
+        for (platform, _), rows in chats.items():
+            by_platform.setdefault(platform, []).append(rows)
+        counts = await asyncio.gather(
+            *(self._platform(p, queues) for p, queues in by_platform.items())
+        )
+        return sum(counts)
+
+    async def _platform(self, platform: str, queues: list[list[Delivery]]) -> int:
+        adapter = self.adapters.get(platform)
+        if adapter is None:
+            if platform not in self._missing_logged:
+                self._missing_logged.add(platform)
+                log.warning("messages queued for %s wait: that adapter is not running", platform)
+            return 0
+        gate = asyncio.Semaphore(max(1, adapter.limits.concurrency))
+
+        async def drain(rows: list[Delivery]) -> int:
+            async with gate:
+                return await self._chat(adapter, rows)
+
+        return sum(await asyncio.gather(*(drain(rows) for rows in queues)))
+
+    async def _chat(self, adapter: Adapter, rows: list[Delivery]) -> int:
+        sent = 0
+        for i, row in enumerate(rows):
+            if i and adapter.limits.per_chat_interval:
+                await self.sleep(adapter.limits.per_chat_interval)
+            if not await self._deliver(adapter, row):
+                break  # keep the chat's order: later messages wait for this one
+            sent += 1
+        return sent
+
+    async def _deliver(self, adapter: Adapter, row: Delivery) -> bool:
+        now = self.clock()
+        try:
+            await adapter.send(row.chat_id, row.message)
+        except RateLimited as exc:
+            when = now + timedelta(seconds=exc.retry_after)
+            await self.store.retry_later(row.id, when, str(exc), count=False)
+            log.info("%s %s: %s", row.platform, row.chat_id, exc)
+            return False
+        except TargetGone as exc:
+            await self.store.disable_chat(row.platform, row.chat_id, str(exc))
+            log.warning("%s %s is gone (%s); subscription disabled", row.platform, row.chat_id, exc)
+            return False
+        except TargetMoved as exc:
+            await self.store.move_chat(row.platform, row.chat_id, exc.new_id)
+            log.info(
+                "%s %s moved to %s; queued messages follow", row.platform, row.chat_id, exc.new_id
+            )
+            return False
+        except Exception as exc:
+            wait = self.backoff(row.attempts + 1)
+            await self.store.retry_later(
+                row.id, now + timedelta(seconds=wait), f"{type(exc).__name__}: {exc}", count=True
+            )
+            log.warning(
+                "%s %s: delivery failed (%s); retry in %.1f s", row.platform, row.chat_id, exc, wait
+            )
+            return False
+        await self.store.mark_sent(row.id, self.clock())
+        return True
+
+    def backoff(self, attempts: int) -> float:
+        """Return the wait before retry number `attempts`, exponential with jitter."""
+        return min(MAX_BACKOFF, BASE_BACKOFF * 2.0 ** (attempts - 1)) * self.rng.uniform(0.5, 1.0)

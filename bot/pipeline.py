@@ -1,0 +1,135 @@
+"""The pipeline: bytes of one feed version in; snapshot, events and deliveries stored out."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.config import Config
+from bot.diff import advance, diff
+from bot.events import AnomalyDetected, Event
+from bot.models import Snapshot
+from bot.render import markup_for
+from bot.render.message import Message
+from bot.render.text import Renderer, Style
+from bot.sources.errors import FeedError
+from bot.sources.parsers import PARSERS
+from bot.store import Cycle, Delivery, Store, Subscription
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Outcome:
+    """What became of one feed version: accepted, rejected, stale or unchanged."""
+
+    status: str
+    origin: str
+    events: tuple[Event, ...] = ()
+    error: str | None = None
+    snapshot: Snapshot | None = field(default=None, repr=False)
+
+
+class Pipeline:
+    """Parses, diffs, records and enqueues one feed version at a time."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        clock: Callable[[], datetime],
+        on_enqueued: Callable[[], None] | None = None,
+    ) -> None:
+        self.store, self.config, self.clock = store, config, clock
+        self.on_enqueued = on_enqueued
+        self._stale_logged: set[tuple[str, datetime]] = set()
+
+    async def ingest(self, source_id: str, fmt: str, raw: bytes, origin: str) -> Outcome:
+        """Process one version of a source's feed."""
+        try:
+            snap = PARSERS[fmt](raw, origin)
+        except FeedError as exc:
+            log.error("rejected feed version: %s", exc)
+            return Outcome(status="rejected", origin=origin, error=str(exc))
+        latest = await self.store.latest_version(source_id)
+        if latest is not None and snap.updated_at <= latest:
+            self._log_stale(source_id, snap.updated_at, latest, origin)
+            return Outcome(status="stale", origin=origin, snapshot=snap)
+        return await self._accept(source_id, snap, raw, origin)
+
+    def _log_stale(self, source_id: str, stamp: datetime, latest: datetime, origin: str) -> None:
+        if (source_id, stamp) not in self._stale_logged:
+            self._stale_logged.add((source_id, stamp))
+            log.info(
+                "%s: version of %s is not newer than the stored %s; ignored",
+                origin,
+                stamp.isoformat(),
+                latest.isoformat(),
+            )
+
+    async def _accept(self, source_id: str, snap: Snapshot, raw: bytes, origin: str) -> Outcome:
+        now = self.clock()
+        baseline = await self.store.baseline(source_id)
+        found = diff(baseline, snap, self.config.rules, now)
+        events = await self.store.unseen(found)
+        flagged = frozenset(e.race.id for e in found if isinstance(e, AnomalyDetected))
+        for e in events:
+            if isinstance(e, AnomalyDetected):
+                log.warning("%s: anomaly %s in race %s: %s", origin, e.check, e.race.id, e.detail)
+        deliveries = await self._deliveries(source_id, events)
+        await self.store.commit_cycle(
+            Cycle(
+                source=source_id,
+                snapshot=snap,
+                raw=raw,
+                sha256=hashlib.sha256(raw).hexdigest(),
+                fetched_at=now,
+                baseline=advance(baseline, snap, found),
+                events=events,
+                deliveries=deliveries,
+                flagged_races=flagged,
+            )
+        )
+        if deliveries and self.on_enqueued:
+            self.on_enqueued()
+        return Outcome(status="accepted", origin=origin, events=tuple(events), snapshot=snap)
+
+    async def _deliveries(self, source_id: str, events: list[Event]) -> list[Delivery]:
+        if not events:
+            return []
+        subs = await self.store.subscriptions()
+        label = self.config.source_label(source_id)
+        out: list[Delivery] = []
+        for event in events:
+            cache: dict[tuple[str, str], Message] = {}
+            for sub in _audience(event, subs):
+                style = (markup_for(sub.platform), sub.locale)
+                if style not in cache:
+                    cache[style] = self.render(event, style[1], style[0], label)
+                out.append(
+                    Delivery(
+                        event_key=event.key,
+                        platform=sub.platform,
+                        chat_id=sub.chat_id,
+                        message=cache[style],
+                    )
+                )
+        return out
+
+    def render(self, event: Event, locale: str, markup: str, label: str | None) -> Message:
+        """Render an event for one locale and markup."""
+        renderer = Renderer(Style(locale=locale, tz=self.config.tz, markup=markup, source=label))
+        return renderer.event(event, self.config.rules.previous_round(event.race.id))
+
+
+def _audience(event: Event, subs: list[Subscription]) -> list[Subscription]:
+    """Return one subscription per chat that should receive the event."""
+    chosen: dict[tuple[str, str], Subscription] = {}
+    for sub in subs:
+        wanted = sub.admin if event.audience == "admin" else sub.race in ("*", event.race.id)
+        if wanted:
+            chosen.setdefault((sub.platform, sub.chat_id), sub)
+    return list(chosen.values())

@@ -1,0 +1,97 @@
+"""The poller: one per source, coordinator-style. Logs failures and recoveries once each."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.pipeline import Outcome, Pipeline
+from bot.sources.base import Source
+from bot.sources.errors import FetchError
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 300.0
+
+
+@dataclass(kw_only=True, slots=True)
+class SourceStatus:
+    """What a poller knows about its source, for /status and staleness checks."""
+
+    last_fetch: datetime | None = None
+    last_change: datetime | None = None
+    failures: int = 0
+    last_error: str | None = None
+
+
+class Poller:
+    """Fetches a source, skips unchanged bodies, backs off on failure, feeds the pipeline."""
+
+    def __init__(
+        self,
+        *,
+        source_id: str,
+        fmt: str,
+        source: Source,
+        pipeline: Pipeline,
+        interval: float,
+        clock: Callable[[], datetime],
+        rng: random.Random | None = None,
+    ) -> None:
+        self.source_id, self.fmt, self.source, self.pipeline = source_id, fmt, source, pipeline
+        self.interval, self.clock = interval, clock
+        self.rng = rng or random.Random()
+        self.status = SourceStatus()
+        self._retry_at: datetime | None = None
+        self._last_sha: str | None = None
+
+    async def poll(self) -> Outcome | None:
+        """Run one poll; return the pipeline's outcome when a new body arrived."""
+        now = self.clock()
+        if self._retry_at is not None and now < self._retry_at:
+            return None
+        try:
+            raw = await self.source.fetch()
+        except FetchError as exc:
+            self._failed(str(exc), now)
+            return None
+        self._recovered(now)
+        if raw is None:
+            return None
+        sha = hashlib.sha256(raw).hexdigest()
+        if sha == self._last_sha:
+            return None
+        self._last_sha = sha
+        self.status.last_change = now
+        return await self.pipeline.ingest(self.source_id, self.fmt, raw, self.source.origin)
+
+    def backoff(self, failures: int) -> float:
+        """Return the wait in seconds after `failures` failures in a row, with jitter."""
+        base = min(MAX_BACKOFF, self.interval * 2.0 ** (failures - 1))
+        return base * self.rng.uniform(0.5, 1.0)
+
+    def _failed(self, error: str, now: datetime) -> None:
+        self.status.failures += 1
+        self.status.last_error = error
+        wait = self.backoff(self.status.failures)
+        self._retry_at = now + timedelta(seconds=wait)
+        if self.status.failures == 1:
+            log.warning("source %s is failing: %s", self.source_id, error)
+        else:
+            log.debug(
+                "source %s still failing (%d): %s", self.source_id, self.status.failures, error
+            )
+
+    def _recovered(self, now: datetime) -> None:
+        self.status.last_fetch = now
+        if self.status.failures:
+            log.warning(
+                "source %s recovered after %d failed attempts", self.source_id, self.status.failures
+            )
+        self.status.failures = 0
+        self.status.last_error = None
+        self._retry_at = None

@@ -1,0 +1,8 @@
+"""Rendering: events and races to messages, per platform markup and locale."""
+
+PLATFORM_MARKUP: dict[str, str] = {"console": "plain", "telegram": "html", "slack": "plain"}
+
+
+def markup_for(platform: str) -> str:
+    """Return the markup a platform's messages are rendered in."""
+    return PLATFORM_MARKUP.get(platform, "plain")

@@ -1,0 +1,60 @@
+"""English catalog: every user-facing string, with named placeholders."""
+
+CATALOG: dict[str, str] = {
+    "headline.first_results": "First results — {race}",
+    "headline.caught_up": "Where things stand — {race}",
+    "headline.reporting_threshold": "{step} of polling stations counted — {race}",
+    "headline.candidate_threshold": "{candidate} passes {level} — {race}",
+    "headline.leader_changed": "{leader} takes the lead from {previous} — {race}",
+    "headline.turnout_voters": "More than {threshold} voters — {race}",
+    "headline.turnout_participation": "Turnout passes {threshold} — {race}",
+    "headline.turnout_previous_round": (
+        "Turnout up: {value} voters, more than in the previous round ({threshold}) — {race}"
+    ),
+    "headline.correction_figures": "Correction — {race}: figures were revised down",
+    "headline.correction_candidate": (
+        "Correction — {candidate} falls back below {level} ({share}) — {race}"
+    ),
+    "headline.final": "Final result — {race}",
+    "headline.final_counted": "All polling stations counted — {race}",
+    "headline.anomaly": "⚠ Inconsistent data — {race}: version flagged, nothing announced",
+    "change.units": "Stations counted: {before} → {after}",
+    "change.voters": "Voters: {before} → {after}",
+    "change.votes": "{subject}: {before} → {after} votes",
+    "anomaly.votes_vs_valid": "Sum of votes ({votes}) differs from valid ballots ({valid})",
+    "anomaly.votes_vs_voters": "Sum of votes ({votes}) exceeds voters ({voters})",
+    "anomaly.voters_vs_registered": "Voters ({voters}) exceed registered voters ({registered})",
+    "anomaly.ballots_vs_voters": "Valid + blank + null ({ballots}) ≠ voters ({voters})",
+    "anomaly.published_share": "{candidate}: published share {published}, computed {computed}",
+    "anomaly.share_sum": "Published shares add up to {sum}",
+    "anomaly.republication": (
+        "Totals up ({before} → {after}) with unchanged shares: suspicious republication"
+    ),
+    "line.candidate_votes": "{name}: {share} ({votes} votes)",
+    "line.candidate": "{name}: {share}",
+    "line.footer": "Data as of {time} · {counted} of {total} stations ({pct})",
+    "line.footer_no_total": "Data as of {time} · {counted} stations counted",
+    "line.voters": "Voters: {voters}",
+    "line.participation": "Turnout: {pct} ({voters} voters of {registered} registered)",
+    "line.previous_round": "Previous round: {voters} voters ({delta})",
+    "line.flagged": "⚠ Soirée flagged inconsistent figures: to be confirmed",
+    "line.source": "Source: {source}",
+    "reply.help": (
+        "Soirée, election-night results.\n"
+        "/results [race] — the results\n"
+        "/turnout [race] — turnout\n"
+        "/races — the races followed\n"
+        "/subscribe [race] [fr|en] — get the alerts\n"
+        "/unsubscribe [race] — stop them"
+    ),
+    "reply.unknown_race": "Unknown race: “{query}”. Races followed: {races}",
+    "reply.no_data": "No results yet for {race}.",
+    "reply.no_races": "No race has published results yet.",
+    "reply.unknown_command": "Unknown command: {command}. Type /help.",
+    "reply.subscribed": "Subscribed: {race} ({locale}).",
+    "reply.unsubscribed": "Unsubscribed ({count} subscription(s) removed).",
+    "reply.races": "Races followed:",
+    "reply.race_line": "{name} ({id}) — {pct} counted",
+    "reply.bad_locale": "Unknown language: {locale}. Choose fr or en.",
+    "reply.not_admin": "Only the group's administrators can manage subscriptions.",
+}

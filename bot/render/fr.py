@@ -1,0 +1,61 @@
+"""French catalog: every user-facing string, with named placeholders."""
+
+CATALOG: dict[str, str] = {
+    "headline.first_results": "Premiers résultats — {race}",
+    "headline.caught_up": "Point d’étape — {race}",
+    "headline.reporting_threshold": "{step} des bureaux dépouillés — {race}",
+    "headline.candidate_threshold": "{candidate} franchit la barre des {level} — {race}",
+    "headline.leader_changed": "{leader} passe en tête devant {previous} — {race}",
+    "headline.turnout_voters": "Plus de {threshold} votants — {race}",
+    "headline.turnout_participation": "La participation dépasse {threshold} — {race}",
+    "headline.turnout_previous_round": (
+        "Participation en hausse : {value} votants, plus qu’au tour précédent "
+        "({threshold}) — {race}"
+    ),
+    "headline.correction_figures": "Correction — {race} : des chiffres ont été revus à la baisse",
+    "headline.correction_candidate": (
+        "Correction — {candidate} repasse sous la barre des {level} ({share}) — {race}"
+    ),
+    "headline.final": "Résultat définitif — {race}",
+    "headline.final_counted": "Tous les bureaux sont dépouillés — {race}",
+    "headline.anomaly": "⚠ Données incohérentes — {race} : version signalée, rien n’est annoncé",
+    "change.units": "Bureaux dépouillés : {before} → {after}",
+    "change.voters": "Votants : {before} → {after}",
+    "change.votes": "{subject} : {before} → {after} voix",
+    "anomaly.votes_vs_valid": "La somme des voix ({votes}) diffère des exprimés ({valid})",
+    "anomaly.votes_vs_voters": "La somme des voix ({votes}) dépasse les votants ({voters})",
+    "anomaly.voters_vs_registered": "Les votants ({voters}) dépassent les inscrits ({registered})",
+    "anomaly.ballots_vs_voters": "Exprimés + blancs + nuls ({ballots}) ≠ votants ({voters})",
+    "anomaly.published_share": "{candidate} : part publiée {published}, part calculée {computed}",
+    "anomaly.share_sum": "Les parts publiées totalisent {sum}",
+    "anomaly.republication": (
+        "Totaux en hausse ({before} → {after}) avec des parts inchangées : republication suspecte"
+    ),
+    "line.candidate_votes": "{name} : {share} ({votes} voix)",
+    "line.candidate": "{name} : {share}",
+    "line.footer": "Données de {time} · {counted} bureaux sur {total} ({pct})",
+    "line.footer_no_total": "Données de {time} · {counted} bureaux dépouillés",
+    "line.voters": "Votants : {voters}",
+    "line.participation": "Participation : {pct} ({voters} votants sur {registered} inscrits)",
+    "line.previous_round": "Tour précédent : {voters} votants ({delta})",
+    "line.flagged": "⚠ Chiffres incohérents signalés par Soirée : à confirmer",
+    "line.source": "Source : {source}",
+    "reply.help": (
+        "Soirée, les résultats de la soirée électorale.\n"
+        "/results [course] — les résultats\n"
+        "/turnout [course] — la participation\n"
+        "/races — les courses suivies\n"
+        "/subscribe [course] [fr|en] — recevoir les alertes\n"
+        "/unsubscribe [course] — ne plus les recevoir"
+    ),
+    "reply.unknown_race": "Course inconnue : « {query} ». Courses suivies : {races}",
+    "reply.no_data": "Pas encore de résultats pour {race}.",
+    "reply.no_races": "Aucune course n’a encore publié de résultats.",
+    "reply.unknown_command": "Commande inconnue : {command}. Tapez /help.",
+    "reply.subscribed": "Abonné : {race} ({locale}).",
+    "reply.unsubscribed": "Désabonné ({count} abonnement(s) retiré(s)).",
+    "reply.races": "Courses suivies :",
+    "reply.race_line": "{name} ({id}) — {pct} dépouillés",
+    "reply.bad_locale": "Langue inconnue : {locale}. Choix : fr, en.",
+    "reply.not_admin": "Seuls les administrateurs du groupe peuvent gérer les abonnements.",
+}

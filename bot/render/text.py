@@ -1,0 +1,284 @@
+"""Render events and races to text in a chat's locale and markup. Pure: no I/O."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from babel import Locale
+from babel.dates import format_time
+from babel.numbers import format_decimal, format_percent
+
+from bot.events import (
+    AnomalyDetected,
+    CandidateThresholdCrossed,
+    CaughtUp,
+    Event,
+    FirstResultsReported,
+    LeaderChanged,
+    ReportingThresholdCrossed,
+    ResultCorrected,
+    ResultDeclaredFinal,
+    TurnoutThresholdCrossed,
+)
+from bot.models import Race
+from bot.render import en, fr
+from bot.render.message import Message
+
+CATALOGS: dict[str, dict[str, str]] = {"fr": fr.CATALOG, "en": en.CATALOG}
+LOCALES = tuple(CATALOGS)
+MARKUPS = ("plain", "html")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Style:
+    """How a chat reads: its locale, time zone and markup, and the source to credit."""
+
+    locale: str = "fr"
+    tz: tzinfo
+    markup: str = "plain"
+    source: str | None = None
+
+
+class Renderer:
+    """Turns events and races into messages for one Style."""
+
+    def __init__(self, style: Style) -> None:
+        if style.locale not in CATALOGS:
+            raise ValueError(f"unknown locale {style.locale!r}; expected one of {LOCALES}")
+        if style.markup not in MARKUPS:
+            raise ValueError(f"unknown markup {style.markup!r}; expected one of {MARKUPS}")
+        self.style = style
+        self._catalog = CATALOGS[style.locale]
+
+    # --- formatting ----------------------------------------------------------------------
+
+    def esc(self, text: str) -> str:
+        """Escape text from the feed for this markup."""
+        return html.escape(text, quote=False) if self.style.markup == "html" else text
+
+    def t(self, key: str, **values: object) -> str:
+        """Return the catalog string `key`, its placeholders filled and escaped."""
+        return self._catalog[key].format(**{k: self.esc(str(v)) for k, v in values.items()})
+
+    def num(self, value: float) -> str:
+        """Format a count the locale's way (1 120 180 / 1,120,180)."""
+        return str(format_decimal(value, locale=self.style.locale))
+
+    def pct(self, value: float, digits: int = 2) -> str:
+        """Format a percentage given in 0–100 the locale's way (58,65 % / 58.65%)."""
+        pattern = Locale.parse(self.style.locale).percent_formats[None].pattern
+        decimals = "." + "0" * digits if digits else ""
+        pattern = pattern.replace("#,##0", "#,##0" + decimals, 1)
+        return str(format_percent(value / 100, format=pattern, locale=self.style.locale))
+
+    def level(self, value: float) -> str:
+        """Format a threshold level, with decimals only when it has them."""
+        return self.pct(value, 0 if float(value).is_integer() else 2)
+
+    def time(self, at: datetime) -> str:
+        """Format a data time as the chat's local hour and minute."""
+        return str(format_time(at, "HH:mm", tzinfo=self.style.tz, locale=self.style.locale))
+
+    def bold(self, text: str) -> str:
+        """Emphasise a headline in this markup."""
+        return f"<b>{text}</b>" if self.style.markup == "html" else text
+
+    def italic(self, text: str) -> str:
+        """De-emphasise a footer in this markup."""
+        return f"<i>{text}</i>" if self.style.markup == "html" else text
+
+    # --- building blocks ---------------------------------------------------------------
+
+    def standings(self, race: Race) -> list[str]:
+        """Return one line per candidate, leader first."""
+        lines = []
+        for c in race.standings():
+            share = self.pct(c.share) if c.share is not None else "—"
+            if c.votes is not None:
+                lines.append(
+                    self.t(
+                        "line.candidate_votes", name=c.name, share=share, votes=self.num(c.votes)
+                    )
+                )
+            else:
+                lines.append(self.t("line.candidate", name=c.name, share=share))
+        return lines
+
+    def footer(self, race: Race, at: datetime) -> str:
+        """Return the data time and the stations counted, plus the source if known."""
+        u = race.units
+        if u.total:
+            text = self.t(
+                "line.footer",
+                time=self.time(at),
+                counted=self.num(u.counted),
+                total=self.num(u.total),
+                pct=self.pct(u.pct or 0.0, 1),
+            )
+        else:
+            text = self.t("line.footer_no_total", time=self.time(at), counted=self.num(u.counted))
+        if self.style.source:
+            text += " · " + self.t("line.source", source=self.style.source)
+        return self.italic(text)
+
+    def turnout_lines(self, race: Race, previous_round: int | None) -> list[str]:
+        """Return voters, participation and the comparison with the previous round."""
+        t = race.turnout
+        if t.voters is None:
+            return []
+        if t.participation is not None and t.registered:
+            lines = [
+                self.t(
+                    "line.participation",
+                    pct=self.pct(t.participation),
+                    voters=self.num(t.voters),
+                    registered=self.num(t.registered),
+                )
+            ]
+        else:
+            lines = [self.t("line.voters", voters=self.num(t.voters))]
+        if previous_round:
+            delta = 100.0 * (t.voters - previous_round) / previous_round
+            sign = "+" if delta >= 0 else "−"
+            lines.append(
+                self.t(
+                    "line.previous_round",
+                    voters=self.num(previous_round),
+                    delta=sign + self.pct(abs(delta), 1),
+                )
+            )
+        return lines
+
+    def compose(
+        self, headline: str, body: list[str], race: Race, at: datetime, flagged: bool = False
+    ) -> Message:
+        """Assemble headline, body lines and footer into one message."""
+        lines = [self.bold(headline), *body]
+        if flagged:
+            lines.append(self.t("line.flagged"))
+        lines.append(self.footer(race, at))
+        return Message(text="\n".join(line for line in lines if line is not None))
+
+    # --- public entry points -------------------------------------------------------------
+
+    def event(self, event: Event, previous_round: int | None = None) -> Message:
+        """Render an event as a message."""
+        headline, body = _EVENT_RENDERERS[type(event)](self, event, previous_round)
+        return self.compose(headline, body, event.race, event.at)
+
+    def results(self, race: Race, at: datetime, flagged: bool = False) -> Message:
+        """Render a race's standings, for /results."""
+        headline = self.esc(race.name)
+        return self.compose(headline, self.standings(race), race, at, flagged)
+
+    def turnout(
+        self, race: Race, at: datetime, previous_round: int | None, flagged: bool = False
+    ) -> Message:
+        """Render a race's turnout, for /turnout."""
+        body = self.turnout_lines(race, previous_round) or [self.t("reply.no_data", race=race.name)]
+        return self.compose(self.esc(race.name), body, race, at, flagged)
+
+
+Parts = tuple[str, list[str]]
+_Fn = Callable[[Renderer, Event, int | None], Parts]
+
+
+def _first(r: Renderer, e: Event, _: int | None) -> Parts:
+    return r.t("headline.first_results", race=e.race.name), r.standings(e.race)
+
+
+def _caught_up(r: Renderer, e: Event, prev_round: int | None) -> Parts:
+    assert isinstance(e, CaughtUp)
+    key = "headline.final" if any(k.endswith(":final") for k in e.covers) else "headline.caught_up"
+    return r.t(key, race=e.race.name), r.standings(e.race) + r.turnout_lines(e.race, prev_round)
+
+
+def _reporting(r: Renderer, e: Event, _: int | None) -> Parts:
+    assert isinstance(e, ReportingThresholdCrossed)
+    return r.t("headline.reporting_threshold", step=r.level(e.step), race=e.race.name), (
+        r.standings(e.race)
+    )
+
+
+def _candidate(r: Renderer, e: Event, _: int | None) -> Parts:
+    assert isinstance(e, CandidateThresholdCrossed)
+    headline = r.t(
+        "headline.candidate_threshold",
+        candidate=e.candidate.name,
+        level=r.level(e.level),
+        race=e.race.name,
+    )
+    return headline, r.standings(e.race)
+
+
+def _leader(r: Renderer, e: Event, _: int | None) -> Parts:
+    assert isinstance(e, LeaderChanged)
+    headline = r.t(
+        "headline.leader_changed", leader=e.leader.name, previous=e.previous.name, race=e.race.name
+    )
+    return headline, r.standings(e.race)
+
+
+def _turnout(r: Renderer, e: Event, prev_round: int | None) -> Parts:
+    assert isinstance(e, TurnoutThresholdCrossed)
+    if e.metric == "participation":
+        threshold, value = r.level(e.threshold), r.pct(e.value)
+    else:
+        threshold, value = r.num(e.threshold), r.num(e.value)
+    headline = r.t(
+        f"headline.turnout_{e.metric}", threshold=threshold, value=value, race=e.race.name
+    )
+    return headline, r.turnout_lines(e.race, prev_round)
+
+
+def _correction(r: Renderer, e: Event, _: int | None) -> Parts:
+    assert isinstance(e, ResultCorrected)
+    if e.candidate is not None and e.level is not None:
+        headline = r.t(
+            "headline.correction_candidate",
+            candidate=e.candidate.name,
+            level=r.level(e.level),
+            share=r.pct(e.candidate.share or 0.0),
+            race=e.race.name,
+        )
+        return headline, r.standings(e.race)
+    changes = [
+        r.t(f"change.{c.field}", subject=c.subject, before=r.num(c.before), after=r.num(c.after))
+        for c in e.changes
+    ]
+    return r.t("headline.correction_figures", race=e.race.name), changes + r.standings(e.race)
+
+
+def _anomaly(r: Renderer, e: Event, _: int | None) -> Parts:
+    assert isinstance(e, AnomalyDetected)
+    check, __, subject = e.check.partition(":")
+    values: dict[str, str] = {}
+    for name, value in e.detail:
+        is_pct = name in {"published", "computed", "sum"}
+        values[name] = r.pct(value) if is_pct else r.num(value)
+    if subject:
+        cand = e.race.candidate(subject)
+        values["candidate"] = cand.name if cand else subject
+    line = r.t(f"anomaly.{check}", **values)
+    return r.t("headline.anomaly", race=e.race.name), [line, *r.standings(e.race)]
+
+
+def _final(r: Renderer, e: Event, prev_round: int | None) -> Parts:
+    key = "headline.final" if e.race.final else "headline.final_counted"
+    return r.t(key, race=e.race.name), r.standings(e.race) + r.turnout_lines(e.race, prev_round)
+
+
+_EVENT_RENDERERS: dict[type[Event], _Fn] = {
+    FirstResultsReported: _first,
+    CaughtUp: _caught_up,
+    ReportingThresholdCrossed: _reporting,
+    CandidateThresholdCrossed: _candidate,
+    LeaderChanged: _leader,
+    TurnoutThresholdCrossed: _turnout,
+    ResultCorrected: _correction,
+    AnomalyDetected: _anomaly,
+    ResultDeclaredFinal: _final,
+}

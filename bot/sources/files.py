@@ -1,0 +1,71 @@
+"""File and replay sources: a feed read from disk, or a night replayed file by file."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.sources.errors import FetchError
+
+
+def _read(path: Path, max_bytes: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise FetchError(f"{path}: {size} bytes, over the {max_bytes}-byte cap")
+        return path.read_bytes()
+    except OSError as exc:
+        raise FetchError(f"{path}: {exc.strerror or exc}") from exc
+
+
+class FileSource:
+    """Reads a file; unchanged modification time and size mean "not modified"."""
+
+    def __init__(self, path: Path, max_bytes: int = 20_000_000) -> None:
+        self.path, self.max_bytes = path, max_bytes
+        self._stamp: tuple[int, int] | None = None
+
+    @property
+    def origin(self) -> str:
+        """Return the file's path."""
+        return str(self.path)
+
+    async def fetch(self) -> bytes | None:
+        """Return the file's bytes when it changed since the last read."""
+        try:
+            st = await asyncio.to_thread(self.path.stat)
+        except OSError as exc:
+            raise FetchError(f"{self.path}: {exc.strerror or exc}") from exc
+        stamp = (st.st_mtime_ns, st.st_size)
+        if stamp == self._stamp:
+            return None
+        data = await asyncio.to_thread(_read, self.path, self.max_bytes)
+        self._stamp = stamp
+        return data
+
+
+class ReplaySource:
+    """Returns the given files one per fetch, as successive versions, then None."""
+
+    def __init__(self, paths: Sequence[Path], max_bytes: int = 20_000_000) -> None:
+        self.paths, self.max_bytes = list(paths), max_bytes
+        self.position = 0
+
+    @property
+    def origin(self) -> str:
+        """Return the file about to be read (or the last one)."""
+        return str(self.paths[min(self.position, len(self.paths) - 1)])
+
+    @property
+    def exhausted(self) -> bool:
+        """Return True when every file has been read."""
+        return self.position >= len(self.paths)
+
+    async def fetch(self) -> bytes | None:
+        """Return the next file's bytes, or None once all were read."""
+        if self.exhausted:
+            return None
+        path = self.paths[self.position]
+        self.position += 1
+        return await asyncio.to_thread(_read, path, self.max_bytes)

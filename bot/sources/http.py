@@ -1,0 +1,71 @@
+"""HTTP source: conditional GET with httpx, a timeout and a cap on the body size."""
+
+from __future__ import annotations
+
+import httpx
+
+from bot.sources.errors import FetchError
+
+USER_AGENT = "Soiree/0.1 (+election-night results bot)"
+
+
+class HttpSource:
+    """Polls a URL; a 304 Not Modified costs no body and no parse."""
+
+    def __init__(
+        self,
+        url: str,
+        client: httpx.AsyncClient,
+        *,
+        timeout: float = 10.0,
+        max_bytes: int = 20_000_000,
+    ) -> None:
+        self.url, self.client, self.timeout, self.max_bytes = url, client, timeout, max_bytes
+        self.etag: str | None = None
+        self.last_modified: str | None = None
+
+    @property
+    def origin(self) -> str:
+        """Return the URL without its query string, which may hold a key."""
+        return self.url.split("?", 1)[0]
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"User-Agent": USER_AGENT}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+    async def fetch(self) -> bytes | None:
+        """Return the body when it changed, None on 304, or raise FetchError."""
+        try:
+            async with self.client.stream(
+                "GET", self.url, headers=self._headers(), timeout=self.timeout
+            ) as resp:
+                if resp.status_code == 304:
+                    return None
+                if resp.status_code != 200:
+                    raise FetchError(f"{self.origin}: HTTP {resp.status_code}")
+                body = await self._read(resp)
+        except httpx.TimeoutException as exc:
+            raise FetchError(f"{self.origin}: timed out after {self.timeout:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(f"{self.origin}: {type(exc).__name__}: {exc}") from exc
+        self.etag = resp.headers.get("ETag")
+        self.last_modified = resp.headers.get("Last-Modified")
+        return body
+
+    async def _read(self, resp: httpx.Response) -> bytes:
+        declared = resp.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise FetchError(
+                f"{self.origin}: body of {declared} bytes, over the {self.max_bytes}-byte cap"
+            )
+        chunks, size = [], 0
+        async for chunk in resp.aiter_bytes():
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise FetchError(f"{self.origin}: body over the {self.max_bytes}-byte cap")
+            chunks.append(chunk)
+        return b"".join(chunks)

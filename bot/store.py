@@ -1,0 +1,400 @@
+"""The store: SQLite (aiosqlite) for snapshots, the events ledger, subscriptions and the outbox."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.codec import race_from_dict, race_to_dict, snapshot_from_json, snapshot_to_json
+from bot.events import Event, admit
+from bot.models import Race, Snapshot
+from bot.render.message import Message
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE snapshots (
+        id INTEGER PRIMARY KEY, source TEXT NOT NULL, updated_at TEXT NOT NULL,
+        fetched_at TEXT NOT NULL, sha256 TEXT NOT NULL, raw BLOB NOT NULL, data TEXT NOT NULL
+    );
+    CREATE INDEX snapshots_source ON snapshots(source, updated_at);
+    CREATE TABLE baselines (source TEXT PRIMARY KEY, data TEXT NOT NULL);
+    CREATE TABLE races (
+        id TEXT PRIMARY KEY, source TEXT NOT NULL, name TEXT NOT NULL, level TEXT NOT NULL,
+        code TEXT, updated_at TEXT NOT NULL, flagged INTEGER NOT NULL, data TEXT NOT NULL
+    );
+    CREATE TABLE ledger (
+        key TEXT PRIMARY KEY, kind TEXT NOT NULL, race TEXT NOT NULL,
+        data_time TEXT NOT NULL, recorded_at TEXT NOT NULL, covered_by TEXT
+    );
+    CREATE TABLE subscriptions (
+        platform TEXT NOT NULL, chat_id TEXT NOT NULL, race TEXT NOT NULL,
+        locale TEXT NOT NULL, admin INTEGER NOT NULL DEFAULT 0,
+        active INTEGER NOT NULL DEFAULT 1, disabled_reason TEXT,
+        PRIMARY KEY (platform, chat_id, race)
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY, event_key TEXT NOT NULL, platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0, not_before TEXT NOT NULL, created_at TEXT NOT NULL,
+        sent_at TEXT, last_error TEXT, UNIQUE (event_key, platform, chat_id)
+    );
+    CREATE INDEX outbox_due ON outbox(status, not_before);
+    """,
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Subscription:
+    """A chat that receives a race's announcements, in a locale."""
+
+    platform: str
+    chat_id: str
+    race: str
+    locale: str
+    admin: bool = False
+    active: bool = True
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Delivery:
+    """One message due to one chat; a row of the outbox."""
+
+    id: int = 0
+    event_key: str
+    platform: str
+    chat_id: str
+    message: Message
+    attempts: int = 0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StoredRace:
+    """The latest version of a race, with its data time and whether it was flagged."""
+
+    race: Race
+    updated_at: datetime
+    source: str
+    flagged: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Cycle:
+    """Everything one accepted feed version writes, committed in one transaction."""
+
+    source: str
+    snapshot: Snapshot
+    raw: bytes
+    sha256: str
+    fetched_at: datetime
+    baseline: Snapshot
+    events: Sequence[Event]
+    deliveries: Sequence[Delivery]
+    flagged_races: frozenset[str]
+
+
+class Store:
+    """Async SQLite store. One instance owns one connection."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    @classmethod
+    async def open(cls, path: str) -> Store:
+        """Open (creating and migrating) the database at `path` (":memory:" allowed)."""
+        db = await aiosqlite.connect(path)
+        db.row_factory = aiosqlite.Row
+        if path != ":memory:":
+            await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        store = cls(db)
+        await store._migrate()
+        return store
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._db.close()
+
+    async def _migrate(self) -> None:
+        async with self._db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        version = int(row[0]) if row else 0
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await self._db.executescript(f"BEGIN; {script}; PRAGMA user_version={number}; COMMIT;")
+            log.info("store schema migrated to version %d", number)
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self._db.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._db.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    # --- snapshots -------------------------------------------------------------------
+
+    async def latest_version(self, source: str) -> datetime | None:
+        """Return the data time of the newest snapshot stored for a source."""
+        row = await self._one("SELECT max(updated_at) FROM snapshots WHERE source=?", (source,))
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def baseline(self, source: str) -> Snapshot | None:
+        """Return the last good state of a source's races, the diff's `prev`."""
+        row = await self._one("SELECT data FROM baselines WHERE source=?", (source,))
+        return snapshot_from_json(row[0]) if row else None
+
+    async def latest_race(self, race_id: str) -> StoredRace | None:
+        """Return the newest stored version of a race."""
+        row = await self._one("SELECT * FROM races WHERE id=?", (race_id,))
+        return _stored_race(row) if row else None
+
+    async def races(self) -> list[StoredRace]:
+        """Return the newest version of every race, by name."""
+        return [_stored_race(r) for r in await self._all("SELECT * FROM races ORDER BY name")]
+
+    async def raw_snapshots(self, source: str) -> list[bytes]:
+        """Return the archived raw bytes of a source's versions, oldest first."""
+        rows = await self._all("SELECT raw FROM snapshots WHERE source=? ORDER BY id", (source,))
+        return [bytes(r[0]) for r in rows]
+
+    async def unseen(self, events: Iterable[Event]) -> list[Event]:
+        """Return the events the ledger has not seen, applying covers and retractions."""
+        events = list(events)
+        keys = {e.key for e in events} | {_retracts(e) for e in events}
+        seen = await self._seen(keys)
+        return admit(events, seen)
+
+    async def _seen(self, keys: set[str | None]) -> set[str]:
+        wanted = [k for k in keys if k]
+        found: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._all(f"SELECT key FROM ledger WHERE key IN ({marks})", chunk)
+            found.update(r[0] for r in rows)
+        return found
+
+    async def commit_cycle(self, cycle: Cycle) -> None:
+        """Write a version, its baseline, its events and their deliveries atomically."""
+        now = cycle.fetched_at.isoformat()
+        db = self._db
+        try:
+            await db.execute("BEGIN")
+            await db.execute(
+                "INSERT INTO snapshots(source, updated_at, fetched_at, sha256, raw, data)"
+                " VALUES (?,?,?,?,?,?)",
+                (
+                    cycle.source,
+                    cycle.snapshot.updated_at.isoformat(),
+                    now,
+                    cycle.sha256,
+                    cycle.raw,
+                    snapshot_to_json(cycle.snapshot),
+                ),
+            )
+            await db.execute(
+                "INSERT OR REPLACE INTO baselines(source, data) VALUES (?,?)",
+                (cycle.source, snapshot_to_json(cycle.baseline)),
+            )
+            await db.executemany(
+                "INSERT OR REPLACE INTO races VALUES (?,?,?,?,?,?,?,?)",
+                [_race_row(cycle, r) for r in cycle.snapshot.races],
+            )
+            await self._record(cycle.events, now)
+            await self._enqueue(cycle.deliveries, now)
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
+
+    async def _record(self, events: Sequence[Event], now: str) -> None:
+        rows: list[tuple[str, str, str, str, str, str | None]] = []
+        for e in events:
+            stamp = e.at.isoformat()
+            rows.append((e.key, e.kind, e.race.id, stamp, now, None))
+            rows.extend((k, "covered", e.race.id, stamp, now, e.key) for k in e.covers)
+        await self._db.executemany("INSERT OR IGNORE INTO ledger VALUES (?,?,?,?,?,?)", rows)
+
+    async def ledger(self) -> list[tuple[str, str]]:
+        """Return (key, kind) of every recorded fact, oldest first."""
+        rows = await self._all("SELECT key, kind FROM ledger ORDER BY rowid")
+        return [(r[0], r[1]) for r in rows]
+
+    # --- subscriptions -----------------------------------------------------------------
+
+    async def subscribe(self, sub: Subscription) -> None:
+        """Add or re-enable a subscription, updating its locale and admin flag."""
+        await self._db.execute(
+            "INSERT INTO subscriptions(platform, chat_id, race, locale, admin, active)"
+            " VALUES (?,?,?,?,?,1) ON CONFLICT(platform, chat_id, race) DO UPDATE SET"
+            " locale=excluded.locale, admin=max(admin, excluded.admin), active=1,"
+            " disabled_reason=NULL",
+            (sub.platform, sub.chat_id, sub.race, sub.locale, int(sub.admin)),
+        )
+        await self._db.commit()
+
+    async def unsubscribe(self, platform: str, chat_id: str, race: str | None = None) -> int:
+        """Remove a chat's subscription to a race (or all of them); return how many."""
+        sql, params = (
+            "DELETE FROM subscriptions WHERE platform=? AND chat_id=?",
+            [platform, chat_id],
+        )
+        if race is not None:
+            sql, params = sql + " AND race=?", [*params, race]
+        cur = await self._db.execute(sql, params)
+        await self._db.commit()
+        return cur.rowcount
+
+    async def subscriptions(
+        self, platform: str | None = None, chat_id: str | None = None, *, active: bool = True
+    ) -> list[Subscription]:
+        """Return subscriptions, optionally of one platform or one chat."""
+        sql = "SELECT * FROM subscriptions WHERE active=?"
+        params: list[object] = [int(active)]
+        if platform is not None:
+            sql, params = sql + " AND platform=?", [*params, platform]
+        if chat_id is not None:
+            sql, params = sql + " AND chat_id=?", [*params, chat_id]
+        return [_subscription(r) for r in await self._all(sql + " ORDER BY rowid", params)]
+
+    async def disable_chat(self, platform: str, chat_id: str, reason: str) -> None:
+        """Stop sending to a chat that is gone, and drop what was queued for it."""
+        await self._db.execute(
+            "UPDATE subscriptions SET active=0, disabled_reason=? WHERE platform=? AND chat_id=?",
+            (reason, platform, chat_id),
+        )
+        await self._db.execute(
+            "UPDATE outbox SET status='dropped', last_error=? WHERE platform=? AND chat_id=?"
+            " AND status='pending'",
+            (reason, platform, chat_id),
+        )
+        await self._db.commit()
+
+    async def move_chat(self, platform: str, old_id: str, new_id: str) -> None:
+        """Point a chat's subscriptions and queued messages at its new id."""
+        await self._db.execute(
+            "UPDATE OR REPLACE subscriptions SET chat_id=? WHERE platform=? AND chat_id=?",
+            (new_id, platform, old_id),
+        )
+        await self._db.execute(
+            "UPDATE OR IGNORE outbox SET chat_id=? WHERE platform=? AND chat_id=?"
+            " AND status='pending'",
+            (new_id, platform, old_id),
+        )
+        await self._db.commit()
+
+    # --- outbox ------------------------------------------------------------------------
+
+    async def _enqueue(self, deliveries: Sequence[Delivery], now: str) -> None:
+        await self._db.executemany(
+            "INSERT OR IGNORE INTO outbox(event_key, platform, chat_id, payload, not_before,"
+            " created_at) VALUES (?,?,?,?,?,?)",
+            [
+                (d.event_key, d.platform, d.chat_id, d.message.to_json(), now, now)
+                for d in deliveries
+            ],
+        )
+
+    async def enqueue(self, deliveries: Sequence[Delivery], now: datetime) -> None:
+        """Queue messages outside a feed cycle (e.g. a manual announcement)."""
+        await self._enqueue(deliveries, now.isoformat())
+        await self._db.commit()
+
+    async def due(self, now: datetime, limit: int = 500) -> list[Delivery]:
+        """Return pending deliveries whose time has come, oldest first."""
+        rows = await self._all(
+            "SELECT * FROM outbox WHERE status='pending' AND not_before<=? ORDER BY id LIMIT ?",
+            (now.isoformat(), limit),
+        )
+        return [_delivery(r) for r in rows]
+
+    async def next_due(self) -> datetime | None:
+        """Return when the earliest pending delivery may be tried."""
+        row = await self._one("SELECT min(not_before) FROM outbox WHERE status='pending'")
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def mark_sent(self, delivery_id: int, now: datetime) -> None:
+        """Record that a delivery reached its chat."""
+        await self._db.execute(
+            "UPDATE outbox SET status='sent', sent_at=?, attempts=attempts+1 WHERE id=?",
+            (now.isoformat(), delivery_id),
+        )
+        await self._db.commit()
+
+    async def retry_later(
+        self, delivery_id: int, when: datetime, error: str, *, count: bool
+    ) -> None:
+        """Put a delivery back in the queue until `when`."""
+        await self._db.execute(
+            "UPDATE outbox SET not_before=?, last_error=?, attempts=attempts+? WHERE id=?",
+            (when.isoformat(), error[:500], int(count), delivery_id),
+        )
+        await self._db.commit()
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """Return the number of outbox rows per status."""
+        rows = await self._all("SELECT status, count(*) FROM outbox GROUP BY status")
+        return {r[0]: int(r[1]) for r in rows}
+
+    async def sent(self, platform: str | None = None) -> list[tuple[str, str, str]]:
+        """Return (event_key, platform, chat_id) of delivered messages, in order."""
+        sql = "SELECT event_key, platform, chat_id FROM outbox WHERE status='sent'"
+        params: list[object] = []
+        if platform:
+            sql, params = sql + " AND platform=?", [platform]
+        return [(r[0], r[1], r[2]) for r in await self._all(sql + " ORDER BY sent_at, id", params)]
+
+
+def _retracts(event: Event) -> str | None:
+    return getattr(event, "retracts", None)
+
+
+def _race_row(cycle: Cycle, race: Race) -> tuple[Any, ...]:
+    return (
+        race.id,
+        cycle.source,
+        race.name,
+        race.level,
+        race.code,
+        cycle.snapshot.updated_at.isoformat(),
+        int(race.id in cycle.flagged_races),
+        json.dumps(race_to_dict(race), ensure_ascii=False),
+    )
+
+
+def _stored_race(row: aiosqlite.Row) -> StoredRace:
+    return StoredRace(
+        race=race_from_dict(json.loads(row["data"])),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+        source=row["source"],
+        flagged=bool(row["flagged"]),
+    )
+
+
+def _subscription(row: aiosqlite.Row) -> Subscription:
+    return Subscription(
+        platform=row["platform"],
+        chat_id=row["chat_id"],
+        race=row["race"],
+        locale=row["locale"],
+        admin=bool(row["admin"]),
+        active=bool(row["active"]),
+    )
+
+
+def _delivery(row: aiosqlite.Row) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        event_key=row["event_key"],
+        platform=row["platform"],
+        chat_id=row["chat_id"],
+        message=Message.from_json(row["payload"]),
+        attempts=row["attempts"],
+    )
