@@ -40,6 +40,7 @@ class Options:
     """How to run: speed-up factor for intervals, where output goes, injected clock."""
 
     speed: float = 1.0
+    paused: bool = False
     out: TextIO | None = None
     interactive: bool | None = None
     clock: Clock = utcnow
@@ -80,6 +81,7 @@ class App:
         self.adapters["console"] = self.console
         self.pipeline = Pipeline(self.store, self.config, self.clock, on_enqueued=self.wake)
         self.dispatcher = Dispatcher(self.store, self.adapters, clock=self.clock)
+        self.dispatcher.paused = self.options.paused
         for adapter in self.adapters.values():
             await adapter.start()
         self._schedule()

@@ -65,7 +65,7 @@ def _share_sum(_: Race | None, race: Race, __: Rules) -> Iterator[Finding]:
 def _republication(before: Race | None, race: Race, rules: Rules) -> Iterator[Finding]:
     if before is None or len(race.candidates) < 2:
         return
-    old, new = before.turnout.voters or before.votes_cast, race.turnout.voters or race.votes_cast
+    old, new = _comparable_totals(before, race)
     if not old or not new or 100.0 * (new - old) / old < rules.republication_growth:
         return
     for c in race.candidates:
@@ -75,6 +75,13 @@ def _republication(before: Race | None, race: Race, rules: Rules) -> Iterator[Fi
         if abs(b.share - c.share) >= rules.republication_share_epsilon:
             return
     yield "republication", (("before", old), ("after", new))
+
+
+def _comparable_totals(before: Race, race: Race) -> tuple[int | None, int | None]:
+    """Return the same total from both versions: votes cast if both have them, else voters."""
+    if before.votes_cast is not None and race.votes_cast is not None:
+        return before.votes_cast, race.votes_cast
+    return before.turnout.voters, race.turnout.voters
 
 
 CHECKS: tuple[Check, ...] = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass
@@ -102,6 +103,34 @@ class _Reader:
             raise self.fail(name, value, f"expected {_kind_name(kind)}")
         return value
 
+    def number(
+        self,
+        table: dict[str, Any],
+        prefix: str,
+        key: str,
+        default: float,
+        *,
+        low: float = 0.0,
+        strict: bool = False,
+        high: float = math.inf,
+    ) -> float:
+        value = float(self.pick(table, prefix, key, (int, float), default))
+        too_low = value <= low if strict else value < low
+        if not math.isfinite(value) or too_low or value > high:
+            bound = f"above {low:g}" if strict else f"at least {low:g}"
+            limit = f" and at most {high:g}" if math.isfinite(high) else ""
+            raise self.fail(f"{prefix}{key}", value, f"expected a finite number {bound}{limit}")
+        return value
+
+    def strings(
+        self, table: dict[str, Any], prefix: str, key: str, default: list[str]
+    ) -> tuple[str, ...]:
+        values = self.pick(table, prefix, key, list, default)
+        for i, v in enumerate(values):
+            if not isinstance(v, str) or not v:
+                raise self.fail(f"{prefix}{key}[{i}]", v, "expected a non-empty string")
+        return tuple(values)
+
     def numbers(
         self,
         table: dict[str, Any],
@@ -119,7 +148,7 @@ class _Reader:
                 or v < 0
             ):
                 raise self.fail(
-                    f"{prefix}{key}[{i}]", v, f"expected a non-negative {_kind_name(kind)}"
+                    f"{prefix}{key}[{i}]", v, f"expected {_kind_name(kind)}, not negative"
                 )
         return tuple(values)
 
@@ -166,8 +195,8 @@ def _build(r: _Reader, path: Path) -> Config:
         locale=locale,
         timezone=timezone,
         db=db if db.is_absolute() or str(db) == ":memory:" else path.parent / db,
-        main_races=tuple(r.pick(d, "", "main_races", list, [])),
-        dispatch_interval=float(r.pick(d, "", "dispatch_interval", (int, float), 1.0)),
+        main_races=r.strings(d, "", "main_races", []),
+        dispatch_interval=r.number(d, "", "dispatch_interval", 1.0, strict=True),
         rules=_rules(r),
         sources=sources,
         chats=_chats(r, locale),
@@ -187,17 +216,27 @@ def _rules(r: _Reader) -> Rules:
     return Rules(
         reporting_steps=tuple(sorted(steps)),
         candidate_levels=tuple(
-            sorted(float(x) for x in r.numbers(t, p, "candidate_levels", (50,)))
+            sorted(float(x) for x in _percentages(r, t, p, "candidate_levels", (50,)))
         ),
-        hysteresis=float(r.pick(t, p, "hysteresis", (int, float), 0.5)),
+        hysteresis=r.number(t, p, "hysteresis", 0.5, high=100),
         turnout_voters=tuple(sorted(r.numbers(t, p, "turnout_voters", (), int))),
         turnout_participation=tuple(
-            sorted(float(x) for x in r.numbers(t, p, "turnout_participation", ()))
+            sorted(float(x) for x in _percentages(r, t, p, "turnout_participation", ()))
         ),
         previous_round_voters=tuple(sorted(prev.items())),
-        share_tolerance=float(r.pick(t, p, "share_tolerance", (int, float), 0.1)),
-        republication_growth=float(r.pick(t, p, "republication_growth", (int, float), 10.0)),
+        share_tolerance=r.number(t, p, "share_tolerance", 0.1, high=100),
+        republication_growth=r.number(t, p, "republication_growth", 10.0, strict=True),
     )
+
+
+def _percentages(
+    r: _Reader, t: dict[str, Any], p: str, key: str, default: tuple[float, ...]
+) -> tuple[float, ...]:
+    values = r.numbers(t, p, key, default)
+    for i, v in enumerate(values):
+        if not math.isfinite(v) or v > 100:
+            raise r.fail(f"{p}{key}[{i}]", v, "a percentage, at most 100")
+    return values
 
 
 def _sources(r: _Reader, path: Path) -> tuple[SourceConfig, ...]:
@@ -229,9 +268,6 @@ def _source(r: _Reader, path: Path, t: Any, p: str) -> SourceConfig:
     for i, f in enumerate(replay):
         if not f.is_file():
             raise r.fail(f"{p}replay[{i}]", str(f), "file not found")
-    interval = r.pick(t, p, "interval", (int, float), 60.0)
-    if interval <= 0:
-        raise r.fail(f"{p}interval", interval, "must be positive")
     return SourceConfig(
         id=r.pick(t, p, "id", str, required=True),
         format=fmt,
@@ -239,9 +275,9 @@ def _source(r: _Reader, path: Path, t: Any, p: str) -> SourceConfig:
         url=url,
         path=path.parent / file if file else None,
         replay=tuple(replay),
-        interval=float(interval),
-        timeout=float(r.pick(t, p, "timeout", (int, float), 10.0)),
-        max_bytes=int(r.pick(t, p, "max_bytes", int, 20_000_000)),
+        interval=r.number(t, p, "interval", 60.0, strict=True),
+        timeout=r.number(t, p, "timeout", 10.0, strict=True),
+        max_bytes=int(r.number(t, p, "max_bytes", 20_000_000, low=1)),
     )
 
 
@@ -263,7 +299,7 @@ def _chats(r: _Reader, default_locale: str) -> tuple[ChatConfig, ...]:
                 platform=platform,
                 id=str(chat_id),
                 locale=locale,
-                races=tuple(r.pick(t, p, "races", list, ["*"])),
+                races=r.strings(t, p, "races", ["*"]),
                 admin=r.pick(t, p, "admin", bool, False),
             )
         )

@@ -69,10 +69,12 @@ def diff_race(before: Race | None, race: Race, rules: Rules, at: datetime) -> li
             )
             for check, detail in findings
         ]
+    if before is None:
+        return _opening(ctx) if race.has_results else []
     if not race.has_results:
-        return []
-    if before is None or not before.has_results:
-        return _opening(ctx)
+        return _corrections(before, ctx)
+    if not before.has_results:
+        return [_first_results(ctx), *_reporting(before, ctx), *_turnout(before, ctx)]
     return [
         *_corrections(before, ctx),
         *_reporting(before, ctx),
@@ -126,14 +128,24 @@ def _opening(ctx: _Ctx) -> list[Event]:
     if progress or final:
         covers = (first, *progress, *cands, *final)
         return [CaughtUp(key=ctx.key("caught_up"), race=ctx.race, at=ctx.at, covers=covers)]
-    return [FirstResultsReported(key=first, race=ctx.race, at=ctx.at, covers=tuple(cands))]
+    return [_first_results(ctx)]
+
+
+def _first_results(ctx: _Ctx) -> Event:
+    """Return the first-results event; it stands for the candidate levels already held."""
+    _, cands = _held(ctx)
+    return FirstResultsReported(
+        key=ctx.key("first_results"), race=ctx.race, at=ctx.at, covers=tuple(cands)
+    )
 
 
 def _reporting(before: Race, ctx: _Ctx) -> list[Event]:
     race = ctx.race
-    steps = _reporting_steps(ctx, before.units.pct or 0.0, race.units.pct or 0.0)
+    # Steps passed while no figures were out are told with the first figures.
+    low = (before.units.pct or 0.0) if before.has_results else -1.0
+    steps = _reporting_steps(ctx, low, race.units.pct or 0.0)
     covers = tuple(ctx.key("reporting", s) for s in steps)
-    if _is_complete(race) and not _is_complete(before):
+    if _is_complete(race) and not (before.has_results and _is_complete(before)):
         return [ResultDeclaredFinal(key=ctx.key("final"), race=race, at=ctx.at, covers=covers)]
     if not steps:
         return []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
@@ -133,7 +133,13 @@ def admit(events: Iterable[Event], seen: set[str]) -> list[Event]:
     admitted: list[Event] = []
     for event in events:
         if event.key in seen:
-            continue
+            if not set(event.covers) - seen:
+                continue
+            # The fact itself was told, but it now stands for facts that were not: tell it
+            # again under a key of its own, so that nothing it covers is lost.
+            event = replace(event, key=f"{event.key}@{event.at.isoformat()}")
+            if event.key in seen:
+                continue
         if isinstance(event, ResultCorrected) and event.retracts and event.retracts not in seen:
             continue
         seen.add(event.key)

@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
@@ -47,6 +47,7 @@ MIGRATIONS: tuple[str, ...] = (
         sent_at TEXT, last_error TEXT, UNIQUE (event_key, platform, chat_id)
     );
     CREATE INDEX outbox_due ON outbox(status, not_before);
+    CREATE INDEX outbox_chat ON outbox(platform, chat_id, status);
     """,
 )
 
@@ -168,6 +169,7 @@ class Store:
         """Return the events the ledger has not seen, applying covers and retractions."""
         events = list(events)
         keys = {e.key for e in events} | {_retracts(e) for e in events}
+        keys.update(k for e in events for k in e.covers)
         seen = await self._seen(keys)
         return admit(events, seen)
 
@@ -183,7 +185,7 @@ class Store:
 
     async def commit_cycle(self, cycle: Cycle) -> None:
         """Write a version, its baseline, its events and their deliveries atomically."""
-        now = cycle.fetched_at.isoformat()
+        now = ts(cycle.fetched_at)
         db = self._db
         try:
             await db.execute("BEGIN")
@@ -192,7 +194,7 @@ class Store:
                 " VALUES (?,?,?,?,?,?)",
                 (
                     cycle.source,
-                    cycle.snapshot.updated_at.isoformat(),
+                    ts(cycle.snapshot.updated_at),
                     now,
                     cycle.sha256,
                     cycle.raw,
@@ -217,7 +219,7 @@ class Store:
     async def _record(self, events: Sequence[Event], now: str) -> None:
         rows: list[tuple[str, str, str, str, str, str | None]] = []
         for e in events:
-            stamp = e.at.isoformat()
+            stamp = ts(e.at)
             rows.append((e.key, e.kind, e.race.id, stamp, now, None))
             rows.extend((k, "covered", e.race.id, stamp, now, e.key) for k in e.covers)
         await self._db.executemany("INSERT OR IGNORE INTO ledger VALUES (?,?,?,?,?,?)", rows)
@@ -304,14 +306,19 @@ class Store:
 
     async def enqueue(self, deliveries: Sequence[Delivery], now: datetime) -> None:
         """Queue messages outside a feed cycle (e.g. a manual announcement)."""
-        await self._enqueue(deliveries, now.isoformat())
+        await self._enqueue(deliveries, ts(now))
         await self._db.commit()
 
     async def due(self, now: datetime, limit: int = 500) -> list[Delivery]:
         """Return pending deliveries whose time has come, oldest first."""
+        # A chat's messages go in order: one waiting for a retry holds back those after it.
+        stamp = ts(now)
         rows = await self._all(
-            "SELECT * FROM outbox WHERE status='pending' AND not_before<=? ORDER BY id LIMIT ?",
-            (now.isoformat(), limit),
+            "SELECT * FROM outbox o WHERE status='pending' AND not_before<=? AND NOT EXISTS ("
+            " SELECT 1 FROM outbox p WHERE p.status='pending' AND p.platform=o.platform"
+            " AND p.chat_id=o.chat_id AND p.id<o.id AND p.not_before>?)"
+            " ORDER BY id LIMIT ?",
+            (stamp, stamp, limit),
         )
         return [_delivery(r) for r in rows]
 
@@ -324,7 +331,7 @@ class Store:
         """Record that a delivery reached its chat."""
         await self._db.execute(
             "UPDATE outbox SET status='sent', sent_at=?, attempts=attempts+1 WHERE id=?",
-            (now.isoformat(), delivery_id),
+            (ts(now), delivery_id),
         )
         await self._db.commit()
 
@@ -334,7 +341,7 @@ class Store:
         """Put a delivery back in the queue until `when`."""
         await self._db.execute(
             "UPDATE outbox SET not_before=?, last_error=?, attempts=attempts+? WHERE id=?",
-            (when.isoformat(), error[:500], int(count), delivery_id),
+            (ts(when), error[:500], int(count), delivery_id),
         )
         await self._db.commit()
 
@@ -352,6 +359,11 @@ class Store:
         return [(r[0], r[1], r[2]) for r in await self._all(sql + " ORDER BY sent_at, id", params)]
 
 
+def ts(moment: datetime) -> str:
+    """Return a sortable text form of an aware datetime: UTC, always with microseconds."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def _retracts(event: Event) -> str | None:
     return getattr(event, "retracts", None)
 
@@ -363,7 +375,7 @@ def _race_row(cycle: Cycle, race: Race) -> tuple[Any, ...]:
         race.name,
         race.level,
         race.code,
-        cycle.snapshot.updated_at.isoformat(),
+        ts(cycle.snapshot.updated_at),
         int(race.id in cycle.flagged_races),
         json.dumps(race_to_dict(race), ensure_ascii=False),
     )

@@ -27,22 +27,26 @@ class Message:
 
 
 def split_text(text: str, limit: int) -> list[str]:
-    """Split text into chunks of at most `limit` characters, on line boundaries when possible."""
+    """Split text into chunks of at most `limit` characters, on line boundaries when possible.
+
+    Joining the chunks with newlines gives the text back, unless a single line had to be cut.
+    """
     chunks: list[str] = []
-    current = ""
+    current: str | None = None
     for line in text.split("\n"):
         while len(line) > limit:
-            if current:
+            if current is not None:
                 chunks.append(current)
-                current = ""
+                current = None
             chunks.append(line[:limit])
             line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+        if current is None:
+            current = line
+        elif len(current) + 1 + len(line) <= limit:
+            current = f"{current}\n{line}"
+        else:
             chunks.append(current)
             current = line
-        else:
-            current = candidate
-    if current or not chunks:
+    if current is not None:
         chunks.append(current)
     return chunks

@@ -73,6 +73,8 @@ def parse(data: bytes, origin: str = "<feed>") -> Snapshot:
         raise FeedError(
             origin, f"(line {exc.lineno} col {exc.colno})", exc.msg, "invalid JSON"
         ) from exc
+    except RecursionError as exc:
+        raise FeedError(origin, "(document)", "nesting too deep", "invalid JSON") from exc
     r = _Reader(origin)
     root = r.obj(doc, "(document)")
     election = r.text(root, "", "election")

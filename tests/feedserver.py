@@ -1,0 +1,73 @@
+"""A real HTTP feed server on 127.0.0.1 for tests: serves a body that changes, with ETags."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+
+@dataclass
+class Hit:
+    """One request the server saw."""
+
+    path: str
+    if_none_match: str | None
+    status: int
+
+
+@dataclass
+class FeedServer:
+    """Serves `body` at /feed.json; scripted failures go first, one per request."""
+
+    body: bytes = b""
+    etags: bool = True
+    hits: list[Hit] = field(default_factory=list)
+    script: list[tuple[int, bytes]] = field(default_factory=list)
+    delay: float = 0.0
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    url: str = ""
+    _runner: web.AppRunner | None = None
+
+    def publish(self, body: bytes) -> None:
+        """Replace the served document."""
+        self.body = body
+
+    @property
+    def etag(self) -> str:
+        """Return the current body's ETag."""
+        return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Serve the feed, honouring If-None-Match."""
+        inm = request.headers.get("If-None-Match")
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.script:
+            status, body = self.script.pop(0)
+            self.hits.append(Hit(request.path, inm, status))
+            return web.Response(status=status, body=body)
+        if self.etags and inm == self.etag:
+            self.hits.append(Hit(request.path, inm, 304))
+            return web.Response(status=304)
+        self.hits.append(Hit(request.path, inm, 200))
+        headers = {"ETag": self.etag} if self.etags else {}
+        return web.Response(body=self.body, headers=headers, content_type="application/json")
+
+    async def start(self) -> None:
+        """Listen on an ephemeral port of 127.0.0.1."""
+        app = web.Application()
+        app.router.add_get("/feed.json", self.handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}/feed.json"
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._runner:
+            await self._runner.cleanup()

@@ -1,0 +1,281 @@
+"""The renderer: locale numbers, Paris data time, footers, HTML escaping, message splitting."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.events import FirstResultsReported, LeaderChanged
+from bot.models import Race
+from bot.render.message import Message, split_text
+from bot.render.text import Renderer, Style
+from tests.builders import race
+from tests.render.test_catalogs import all_events
+
+PARIS = ZoneInfo("Europe/Paris")
+NNBSP = "\u202f"  # narrow no-break space: Babel's French grouping separator
+NBSP = "\xa0"  # no-break space: Babel's French space before %
+WINTER = datetime(2017, 1, 29, 19, 40, tzinfo=UTC)  # 20:40 in Paris (UTC+1)
+SUMMER = datetime(2022, 4, 24, 18, 5, tzinfo=UTC)  # 20:05 in Paris (UTC+2)
+
+
+def renderer(locale: str = "fr", markup: str = "plain", source: str | None = None) -> Renderer:
+    return Renderer(Style(locale=locale, tz=PARIS, markup=markup, source=source))
+
+
+def primary(*, total: int | None = 7_370, voters: int | None = None) -> Race:
+    """A race where Hamon has 1 120 180 votes and 58.65 % of them."""
+    return race(
+        {"hamon": 1_120_180, "valls": 789_770},
+        counted=5_000,
+        total=total,
+        voters=voters,
+        name="Primaire",
+    )
+
+
+# --- numbers ------------------------------------------------------------------------------
+
+
+def test_french_numbers_use_babel_separators() -> None:
+    r = renderer("fr")
+    assert r.pct(58.65) == f"58,65{NBSP}%"
+    assert r.num(1_120_180) == f"1{NNBSP}120{NNBSP}180"
+    assert r.pct(10, 1) == f"10,0{NBSP}%"
+    assert r.level(50) == f"50{NBSP}%"
+    assert r.level(57.5) == f"57,50{NBSP}%"
+
+
+def test_english_numbers() -> None:
+    r = renderer("en")
+    assert r.pct(58.65) == "58.65%"
+    assert r.num(1_120_180) == "1,120,180"
+    assert r.pct(10, 1) == "10.0%"
+    assert r.level(50) == "50%"
+
+
+def test_percentages_round_to_two_decimals() -> None:
+    assert renderer("fr").pct(100 * 2 / 3) == f"66,67{NBSP}%"
+    assert renderer("en").pct(100 * 1 / 3) == "33.33%"
+    assert renderer("en").pct(100.0) == "100.00%"
+
+
+def test_results_show_locale_numbers() -> None:
+    fr_text = renderer("fr").results(primary(), WINTER).text
+    en_text = renderer("en").results(primary(), WINTER).text
+    assert f"Hamon : 58,65{NBSP}% (1{NNBSP}120{NNBSP}180 voix)" in fr_text
+    assert "Hamon: 58.65% (1,120,180 votes)" in en_text
+    # Leader first.
+    assert fr_text.index("Hamon") < fr_text.index("Valls")
+
+
+# --- data time and footer -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("at", "shown"), [(WINTER, "20:40"), (SUMMER, "20:05")])
+def test_data_time_is_shown_in_paris(at: datetime, shown: str) -> None:
+    assert renderer("fr").time(at) == shown
+    assert renderer("en").time(at) == shown
+    footer = renderer("fr").results(primary(), at).text.splitlines()[-1]
+    assert footer.startswith(f"Données de {shown} · ")
+
+
+def test_footer_names_stations_counted() -> None:
+    fr_footer = renderer("fr").results(primary(), WINTER).text.splitlines()[-1]
+    en_footer = renderer("en").results(primary(), WINTER).text.splitlines()[-1]
+    assert fr_footer == (f"Données de 20:40 · 5{NNBSP}000 bureaux sur 7{NNBSP}370 (67,8{NBSP}%)")
+    assert en_footer == "Data as of 20:40 · 5,000 of 7,370 stations (67.8%)"
+
+
+def test_footer_without_total_and_with_source() -> None:
+    r = renderer("fr", source="Ministère de l’Intérieur")
+    footer = r.results(primary(total=None), WINTER).text.splitlines()[-1]
+    assert footer == (
+        f"Données de 20:40 · 5{NNBSP}000 bureaux dépouillés · Source : Ministère de l’Intérieur"
+    )
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+@pytest.mark.parametrize("markup", ["plain", "html"])
+def test_every_event_message_has_data_time_and_stations(locale: str, markup: str) -> None:
+    r = renderer(locale, markup)
+    for event in all_events():
+        message = r.event(event)
+        footer = message.text.splitlines()[-1]
+        assert r.time(event.at) in footer, (event.kind, footer)
+        assert r.num(event.race.units.counted) in footer, (event.kind, footer)
+        if event.race.units.total:
+            assert r.num(event.race.units.total) in footer, (event.kind, footer)
+
+
+def test_turnout_compares_with_previous_round() -> None:
+    up = primary(voters=1_826_000)
+    fr_text = renderer("fr").turnout(up, WINTER, previous_round=1_660_000).text
+    en_text = renderer("en").turnout(up, WINTER, previous_round=1_660_000).text
+    assert f"Votants : 1{NNBSP}826{NNBSP}000" in fr_text
+    assert f"Tour précédent : 1{NNBSP}660{NNBSP}000 votants (+10,0{NBSP}%)" in fr_text
+    assert "Previous round: 1,660,000 voters (+10.0%)" in en_text
+    down = renderer("en").turnout(primary(voters=1_494_000), WINTER, 1_660_000).text
+    assert "Previous round: 1,660,000 voters (−10.0%)" in down
+
+
+def test_flagged_results_carry_the_warning() -> None:
+    text = renderer("fr").results(primary(), WINTER, flagged=True).text
+    assert "⚠ Chiffres incohérents signalés par Soirée : à confirmer" in text
+    assert "⚠" not in renderer("fr").results(primary(), WINTER).text
+
+
+def test_unknown_locale_or_markup_is_refused() -> None:
+    with pytest.raises(ValueError, match="locale"):
+        Renderer(Style(locale="de", tz=PARIS))
+    with pytest.raises(ValueError, match="markup"):
+        Renderer(Style(locale="fr", tz=PARIS, markup="markdown"))
+
+
+# --- escaping -----------------------------------------------------------------------------
+
+HOSTILE = "<b>X</b> & Co"
+ESCAPED = "&lt;b&gt;X&lt;/b&gt; &amp; Co"
+
+
+def hostile_race() -> Race:
+    r = race({"x": 600, "y": 400}, name="Course <script> & Cie")
+    x, y = r.candidates
+    return Race(
+        id=r.id,
+        name=r.name,
+        units=r.units,
+        turnout=r.turnout,
+        candidates=(
+            type(x)(id=x.id, name=HOSTILE, votes=x.votes, share=x.share),
+            type(y)(id=y.id, name="Y <i>", votes=y.votes, share=y.share),
+        ),
+    )
+
+
+def only_our_tags(text: str) -> bool:
+    return all(tag in {"<b>", "</b>", "<i>", "</i>"} for tag in re.findall(r"<[^>]*>", text))
+
+
+def test_html_escapes_feed_text() -> None:
+    r = renderer("fr", "html", source="Préfecture <Nord> & Co")
+    h = hostile_race()
+    messages = [
+        r.results(h, WINTER),
+        r.turnout(h, WINTER, previous_round=900),
+        r.event(FirstResultsReported(key="k", race=h, at=WINTER)),
+        r.event(
+            LeaderChanged(
+                key="l", race=h, at=WINTER, leader=h.candidates[0], previous=h.candidates[1]
+            )
+        ),
+    ]
+    for message in messages:
+        assert HOSTILE not in message.text
+        assert only_our_tags(message.text), message.text
+    results = messages[0].text
+    assert f"{ESCAPED} : 60,00{NBSP}% (600 voix)" in results
+    assert "Y &lt;i&gt;" in results
+    assert results.startswith("<b>Course &lt;script&gt; &amp; Cie</b>\n")
+    assert "Source : Préfecture &lt;Nord&gt; &amp; Co" in results
+    assert results.splitlines()[-1].startswith("<i>")
+    assert results.endswith("</i>")
+    assert f"<b>{ESCAPED} passe en tête devant Y &lt;i&gt; — Course &lt;script&gt;" in (
+        messages[3].text
+    )
+
+
+def test_html_event_headlines_escape_every_event() -> None:
+    r = renderer("en", "html")
+    for event in all_events():
+        text = r.event(event).text
+        assert only_our_tags(text), text
+        assert text.startswith("<b>")
+
+
+def test_plain_markup_leaves_feed_text_literal() -> None:
+    r = renderer("fr", "plain", source="Préfecture <Nord> & Co")
+    text = r.results(hostile_race(), WINTER).text
+    assert f"{HOSTILE} : 60,00{NBSP}% (600 voix)" in text
+    assert text.startswith("Course <script> & Cie\n")
+    assert "&amp;" not in text
+    assert "&lt;" not in text
+    assert "<i>Données" not in text
+
+
+# --- split_text ---------------------------------------------------------------------------
+
+LINES = [f"line {i:02d} " + "x" * (i % 7) for i in range(40)]
+TEXT = "\n".join(LINES)
+
+
+@pytest.mark.parametrize("limit", [20, 33, 64, 100, 4096])
+def test_split_text_on_line_boundaries(limit: int) -> None:
+    chunks = split_text(TEXT, limit)
+    assert all(0 < len(c) <= limit for c in chunks)
+    assert "\n".join(chunks) == TEXT
+    # No line is cut: each chunk is whole lines.
+    for chunk in chunks:
+        assert all(line in LINES for line in chunk.split("\n"))
+    if len(TEXT) > limit:
+        assert len(chunks) > 1
+    else:
+        assert chunks == [TEXT]
+
+
+def test_split_text_packs_lines_greedily() -> None:
+    assert split_text("aaa\nbbb\nccc", 7) == ["aaa\nbbb", "ccc"]
+    assert split_text("aaa\nbbb\nccc", 11) == ["aaa\nbbb\nccc"]
+
+
+def test_split_text_cuts_an_overlong_line() -> None:
+    long = "y" * 25
+    chunks = split_text(f"head\n{long}\ntail", 10)
+    assert all(len(c) <= 10 for c in chunks)
+    assert chunks[0] == "head"
+    assert "".join(chunks[1:]).replace("\n", "") == long + "tail"
+    assert chunks[1:3] == ["y" * 10, "y" * 10]
+
+
+def test_split_text_of_a_single_long_line() -> None:
+    chunks = split_text("z" * 95, 10)
+    assert len(chunks) == 10
+    assert all(len(c) <= 10 for c in chunks)
+    assert "".join(chunks) == "z" * 95
+
+
+def test_split_text_short_text_is_one_chunk() -> None:
+    assert split_text("bonsoir", 4096) == ["bonsoir"]
+    assert split_text("", 10) == [""]
+
+
+@given(
+    lines=st.lists(
+        st.text(alphabet=st.characters(blacklist_characters="\n"), min_size=1, max_size=30),
+        min_size=1,
+        max_size=30,
+    ),
+    limit=st.integers(min_value=30, max_value=200),
+)
+def test_split_text_restores_short_lines(lines: list[str], limit: int) -> None:
+    text = "\n".join(lines)
+    chunks = split_text(text, limit)
+    assert all(len(c) <= limit for c in chunks)
+    assert "\n".join(chunks) == text
+
+
+@given(text=st.text(max_size=300), limit=st.integers(min_value=1, max_value=50))
+def test_split_text_never_exceeds_the_limit_nor_loses_characters(text: str, limit: int) -> None:
+    chunks = split_text(text, limit)
+    assert all(len(c) <= limit for c in chunks)
+    assert "".join(chunks).replace("\n", "") == text.replace("\n", "")
+
+
+def test_message_round_trips_through_json() -> None:
+    message = renderer("fr", "html").results(hostile_race(), WINTER)
+    assert Message.from_json(message.to_json()) == message

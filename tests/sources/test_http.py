@@ -1,0 +1,89 @@
+"""The HTTP source against a real server on 127.0.0.1: conditional GET, caps, failures."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.sources.errors import FetchError
+from bot.sources.http import HttpSource
+from tests.feedserver import FeedServer
+
+
+async def test_conditional_get_returns_none_on_304(feed: FeedServer, http: httpx.AsyncClient):
+    feed.publish(b'{"v": 1}')
+    src = HttpSource(feed.url, http)
+    assert await src.fetch() == b'{"v": 1}'
+    assert await src.fetch() is None
+    assert [h.status for h in feed.hits] == [200, 304]
+    assert feed.hits[1].if_none_match == feed.etag
+    feed.publish(b'{"v": 2}')
+    assert await src.fetch() == b'{"v": 2}'
+
+
+async def test_without_etag_every_fetch_returns_the_body(feed: FeedServer, http):
+    feed.etags = False
+    feed.publish(b"{}")
+    src = HttpSource(feed.url, http)
+    assert await src.fetch() == b"{}"
+    assert await src.fetch() == b"{}"
+    assert feed.hits[1].if_none_match is None
+
+
+@pytest.mark.parametrize("status", [404, 500, 503])
+async def test_error_status_raises_naming_the_url(feed: FeedServer, http, status: int):
+    feed.script.append((status, b"<html>oops</html>"))
+    src = HttpSource(feed.url, http)
+    with pytest.raises(FetchError, match=rf"127\.0\.0\.1.*HTTP {status}"):
+        await src.fetch()
+
+
+async def test_body_over_cap_is_refused(feed: FeedServer, http):
+    feed.publish(b"x" * 5000)
+    with pytest.raises(FetchError, match="over the 1000-byte cap"):
+        await HttpSource(feed.url, http, max_bytes=1000).fetch()
+
+
+async def test_timeout_raises(feed: FeedServer, http):
+    feed.publish(b"{}")
+    feed.delay = 0.5
+    with pytest.raises(FetchError, match="timed out"):
+        await HttpSource(feed.url, http, timeout=0.05).fetch()
+
+
+async def test_connection_refused_raises(http):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(FetchError, match="ConnectError"):
+        await HttpSource(f"http://127.0.0.1:{port}/feed.json", http).fetch()
+
+
+@pytest.fixture
+async def truncating_server() -> AsyncIterator[str]:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b'{"half": ')
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}/feed.json"
+    server.close()
+    await server.wait_closed()
+
+
+async def test_truncated_body_raises(truncating_server: str, http):
+    with pytest.raises(FetchError, match="RemoteProtocolError"):
+        await HttpSource(truncating_server, http).fetch()
+
+
+def test_origin_hides_query_string(http):
+    assert HttpSource("https://x.test/feed.json?key=SECRET", http).origin == (
+        "https://x.test/feed.json"
+    )

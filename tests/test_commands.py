@@ -1,0 +1,304 @@
+"""Chat commands answered from a real in-memory store."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.commands import Commands, Request, fold, parse_command
+from bot.config import Config, load
+from bot.models import Race
+from bot.store import Cycle, Store, Subscription
+from tests.builders import race, snap
+
+ROOT = Path(__file__).resolve().parent.parent
+NNBSP = "\u202f"
+NBSP = "\xa0"
+SOURCE_LABEL = "Haute autorité des primaires (reconstitution)"
+
+NATIONAL = race(
+    {"hamon": 1_120_180, "valls": 789_770},
+    counted=5_000,
+    total=7_370,
+    voters=1_826_000,
+    race_id="national",
+    name="Primaire de la gauche",
+)
+# Sorts before the national race by name, so "/results" must use main_races, not order.
+AIN = race({"hamon": 500, "valls": 400}, counted=10, total=40, race_id="dep-01", name="Ain")
+IDF = dataclasses.replace(
+    race({"hamon": 900, "valls": 700}, counted=30, total=60, race_id="idf", name="Île-de-France"),
+    code="11",
+)
+EMPTY = race({"hamon": 0, "valls": 0}, counted=0, total=80, race_id="dep-02", name="Aisne")
+
+
+@pytest.fixture
+def config(monkeypatch: pytest.MonkeyPatch) -> Config:
+    monkeypatch.delenv("SOIREE_DB", raising=False)
+    return dataclasses.replace(load(ROOT / "config" / "demo.toml"), db=Path(":memory:"))
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[Store]:
+    s = await Store.open(":memory:")
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+async def commit(store: Store, *races: Race, flagged: frozenset[str] = frozenset()) -> None:
+    snapshot = snap(*races, minutes=70)  # 20:40 in Paris
+    raw = b'{"stored": "by the test"}'
+    await store.commit_cycle(
+        Cycle(
+            source="demo",
+            snapshot=snapshot,
+            raw=raw,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            fetched_at=snapshot.updated_at,
+            baseline=snapshot,
+            events=(),
+            deliveries=(),
+            flagged_races=flagged,
+        )
+    )
+
+
+@pytest.fixture
+async def commands(store: Store, config: Config) -> Commands:
+    await commit(store, NATIONAL, AIN, IDF, EMPTY)
+    return Commands(store, config)
+
+
+async def ask(
+    commands: Commands, text: str, *, platform: str = "console", can_manage: bool = True
+) -> str:
+    reply = await commands.handle(
+        Request(platform=platform, chat_id="chat-1", text=text, can_manage=can_manage)
+    )
+    assert reply is not None, text
+    return reply.text
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+
+def test_parse_command() -> None:
+    assert parse_command("/results@SoireeBot national") == ("results", ["national"])
+    assert parse_command("  /RÉSULTATS  Île de France ") == ("results", ["Île", "de", "France"])
+    assert parse_command("/participation") == ("turnout", [])
+    assert parse_command("bonsoir /results") is None
+    assert parse_command("") is None
+
+
+def test_fold_ignores_case_and_accents() -> None:
+    assert fold("Île-de-France") == fold("ILE-DE-FRANCE") == "ile-de-france"
+    assert fold("Pyrénées-Orientales") == "pyrenees-orientales"
+
+
+# --- /results -----------------------------------------------------------------------------
+
+
+async def test_results_without_argument_answers_the_main_race(commands: Commands) -> None:
+    text = await ask(commands, "/results")
+    assert text.startswith("Primaire de la gauche\n")
+    assert f"Hamon : 58,65{NBSP}% (1{NNBSP}120{NNBSP}180 voix)" in text
+    assert f"Données de 20:40 · 5{NNBSP}000 bureaux sur 7{NNBSP}370" in text
+    assert f"Source : {SOURCE_LABEL}" in text
+    assert "Ain" not in text
+
+
+async def test_results_with_bot_suffix(commands: Commands) -> None:
+    text = await ask(commands, "/results@SoireeBot national")
+    assert text.startswith("Primaire de la gauche\n")
+    assert "Hamon : 58,65" in text
+
+
+async def test_results_of_another_race_by_id(commands: Commands) -> None:
+    text = await ask(commands, "/results dep-01")
+    assert text.startswith("Ain\n")
+    assert f"Données de 20:40 · 10 bureaux sur 40 (25,0{NBSP}%)" in text
+
+
+async def test_french_alias_resultats(commands: Commands) -> None:
+    assert await ask(commands, "/résultats") == await ask(commands, "/results")
+    assert await ask(commands, "/resultats dep-01") == await ask(commands, "/results dep-01")
+
+
+@pytest.mark.parametrize(
+    "query", ["Île-de-France", "ile-de-france", "ILE-DE-FRANCE", "île-DE-france", "idf", "11"]
+)
+async def test_race_name_match_ignores_accents_and_case(commands: Commands, query: str) -> None:
+    text = await ask(commands, f"/results {query}")
+    assert text.startswith("Île-de-France\n")
+
+
+async def test_unknown_race_lists_known_ids(commands: Commands) -> None:
+    text = await ask(commands, "/results lyon")
+    assert text.startswith("Course inconnue : « lyon ». Courses suivies : ")
+    for race_id in ("national", "dep-01", "idf", "dep-02"):
+        assert race_id in text
+
+
+async def test_race_without_results_says_so(commands: Commands) -> None:
+    assert await ask(commands, "/results dep-02") == "Pas encore de résultats pour Aisne."
+
+
+async def test_results_with_an_empty_store(store: Store, config: Config) -> None:
+    reply = await Commands(store, config).handle(
+        Request(platform="console", chat_id="c", text="/results")
+    )
+    assert reply is not None
+    assert reply.text == "Aucune course n’a encore publié de résultats."
+
+
+async def test_flagged_race_shows_the_warning(store: Store, config: Config) -> None:
+    await commit(store, NATIONAL, AIN, flagged=frozenset({"national"}))
+    commands = Commands(store, config)
+    flagged = await ask(commands, "/results")
+    assert "⚠ Chiffres incohérents signalés par Soirée : à confirmer" in flagged
+    assert "⚠" not in await ask(commands, "/results dep-01")
+    assert "⚠ Chiffres incohérents" in await ask(commands, "/turnout")
+
+
+async def test_telegram_replies_are_html_escaped(store: Store, config: Config) -> None:
+    await commit(store, race({"a": 6, "b": 4}, race_id="national", name="<Nord> & Pas-de-Calais"))
+    text = await ask(Commands(store, config), "/results", platform="telegram")
+    assert text.startswith("<b>&lt;Nord&gt; &amp; Pas-de-Calais</b>\n")
+    assert "<Nord>" not in text
+    unknown = await ask(Commands(store, config), "/results <x>", platform="telegram")
+    assert "« &lt;x&gt; »" in unknown
+
+
+# --- /turnout -----------------------------------------------------------------------------
+
+
+async def test_turnout_shows_voters_and_previous_round(commands: Commands) -> None:
+    text = await ask(commands, "/turnout")
+    assert text.startswith("Primaire de la gauche\n")
+    assert f"Votants : 1{NNBSP}826{NNBSP}000" in text
+    # 1 826 000 against the demo config's 1 660 000 first-round voters.
+    assert f"Tour précédent : 1{NNBSP}660{NNBSP}000 votants (+10,0{NBSP}%)" in text
+    assert "Données de 20:40" in text
+
+
+async def test_participation_alias(commands: Commands) -> None:
+    assert await ask(commands, "/participation") == await ask(commands, "/turnout")
+
+
+async def test_turnout_without_previous_round(commands: Commands) -> None:
+    text = await ask(commands, "/turnout dep-01")
+    assert "Votants : 900" in text
+    assert "Tour précédent" not in text
+
+
+# --- subscriptions ------------------------------------------------------------------------
+
+
+async def test_subscribe_en_stores_locale_and_switches_replies(
+    commands: Commands, store: Store
+) -> None:
+    assert await ask(commands, "/subscribe en") == "Subscribed: national (en)."
+    subs = await store.subscriptions("console", "chat-1")
+    assert [(s.race, s.locale) for s in subs] == [("national", "en")]
+
+    results = await ask(commands, "/results")
+    assert "Hamon: 58.65% (1,120,180 votes)" in results
+    assert "Data as of 20:40 · 5,000 of 7,370 stations" in results
+    turnout = await ask(commands, "/turnout")
+    assert "Previous round: 1,660,000 voters (+10.0%)" in turnout
+    # Another chat still gets French.
+    other = await commands.handle(Request(platform="console", chat_id="chat-2", text="/results"))
+    assert other is not None
+    assert "Hamon : 58,65" in other.text
+
+
+async def test_subscribe_to_a_named_race_in_the_default_locale(
+    commands: Commands, store: Store
+) -> None:
+    assert await ask(commands, "/subscribe ile-de-france") == "Abonné : idf (fr)."
+    assert await ask(commands, "/subscribe ain en") == "Subscribed: dep-01 (en)."
+    subs = await store.subscriptions("console", "chat-1")
+    assert sorted((s.race, s.locale) for s in subs) == [("dep-01", "en"), ("idf", "fr")]
+
+
+async def test_subscribe_unknown_race_stores_nothing(commands: Commands, store: Store) -> None:
+    text = await ask(commands, "/subscribe lyon")
+    assert text.startswith("Course inconnue : « lyon »")
+    assert await store.subscriptions("console", "chat-1") == []
+
+
+async def test_subscribe_refused_without_rights(commands: Commands, store: Store) -> None:
+    text = await ask(commands, "/subscribe en", can_manage=False)
+    assert text == "Seuls les administrateurs du groupe peuvent gérer les abonnements."
+    assert await store.subscriptions("console", "chat-1") == []
+
+
+async def test_unsubscribe(commands: Commands, store: Store) -> None:
+    await ask(commands, "/subscribe en")
+    await ask(commands, "/subscribe idf en")
+    assert (
+        await ask(commands, "/unsubscribe", can_manage=False)
+        == "Only the group's administrators can manage subscriptions."
+    )
+    assert len(await store.subscriptions("console", "chat-1")) == 2
+
+    assert await ask(commands, "/unsubscribe idf") == "Unsubscribed (1 subscription(s) removed)."
+    assert [s.race for s in await store.subscriptions("console", "chat-1")] == ["national"]
+    assert await ask(commands, "/unsubscribe") == "Unsubscribed (1 subscription(s) removed)."
+    assert await store.subscriptions("console", "chat-1") == []
+    # With no subscription left, replies are back in the config's locale.
+    assert (await ask(commands, "/results")).startswith("Primaire de la gauche\nHamon : ")
+
+
+async def test_unsubscribe_does_not_touch_other_chats(commands: Commands, store: Store) -> None:
+    await store.subscribe(
+        Subscription(platform="console", chat_id="chat-2", race="national", locale="fr")
+    )
+    assert await ask(commands, "/unsubscribe") == "Désabonné (0 abonnement(s) retiré(s))."
+    assert len(await store.subscriptions("console", "chat-2")) == 1
+
+
+# --- other commands -----------------------------------------------------------------------
+
+
+async def test_races_lists_every_race(commands: Commands) -> None:
+    text = await ask(commands, "/races")
+    lines = text.split("\n")
+    assert lines[0] == "Courses suivies :"
+    assert f"Primaire de la gauche (national) — 67,8{NBSP}% dépouillés" in lines
+    assert f"Ain (dep-01) — 25,0{NBSP}% dépouillés" in lines
+    assert f"Île-de-France (idf) — 50,0{NBSP}% dépouillés" in lines
+    assert f"Aisne (dep-02) — 0,0{NBSP}% dépouillés" in lines
+    assert len(lines) == 5
+    assert await ask(commands, "/courses") == text
+
+
+async def test_races_with_an_empty_store(store: Store, config: Config) -> None:
+    text = await ask(Commands(store, config), "/races")
+    assert text == "Aucune course n’a encore publié de résultats."
+
+
+async def test_help(commands: Commands) -> None:
+    text = await ask(commands, "/help")
+    assert text.startswith("Soirée, les résultats de la soirée électorale.")
+    for command in ("/results", "/turnout", "/races", "/subscribe", "/unsubscribe"):
+        assert command in text
+    assert await ask(commands, "/start") == text
+    assert await ask(commands, "/aide") == text
+
+
+async def test_unknown_command(commands: Commands) -> None:
+    assert await ask(commands, "/météo paris") == "Commande inconnue : /météo. Tapez /help."
+    assert await ask(commands, "/Foo@SoireeBot") == "Commande inconnue : /foo. Tapez /help."
+
+
+@pytest.mark.parametrize("text", ["bonsoir", "", "   ", "results /results", "résultats ?"])
+async def test_non_command_text_returns_none(commands: Commands, text: str) -> None:
+    assert await commands.handle(Request(platform="console", chat_id="chat-1", text=text)) is None

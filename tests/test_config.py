@@ -1,0 +1,272 @@
+"""Configuration loading: the demo loads; every bad key is named with its file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_CONFIG, ConfigError, load
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "config" / "demo.toml"
+
+# A minimal valid config; each bad case below edits one thing in it.
+HEADER = 'locale = "fr"\ntimezone = "Europe/Paris"\n'
+SOURCE = '[[sources]]\nid = "main"\nformat = "canonical-json"\nreplay = ["feed.json"]\n'
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "feed.json").write_text("{}", encoding="utf-8")
+    path = tmp_path / "soiree.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- the demo -----------------------------------------------------------------------------
+
+
+def test_demo_is_the_default_config() -> None:
+    assert DEFAULT_CONFIG.resolve() == DEMO
+
+
+def test_demo_config_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOIREE_DB", raising=False)
+    config = load(DEMO)
+
+    assert config.path == DEMO
+    assert config.locale == "fr"
+    assert config.timezone == "Europe/Paris"
+    assert str(config.tz) == "Europe/Paris"
+    assert config.main_races == ("national",)
+    assert config.dispatch_interval == 1.0
+    # db is relative to the config file, not to the working directory.
+    assert config.db == DEMO.parent / "../var/demo.db"
+
+    (source,) = config.sources
+    assert source.id == "demo"
+    assert source.format == "canonical-json"
+    assert source.kind == "replay"
+    assert source.interval == 5.0
+    assert source.label == "Haute autorité des primaires (reconstitution)"
+    assert config.source_label("demo") == source.label
+    assert len(source.replay) == 12
+    assert source.replay[0] == DEMO.parent / "demo" / "01-19h40.json"
+    assert source.replay[-1] == DEMO.parent / "demo" / "12-23h55.json"
+    assert all(p.is_file() for p in source.replay)
+
+    (chat,) = config.chats
+    assert (chat.platform, chat.id, chat.races, chat.locale, chat.admin) == (
+        "console",
+        "console",
+        ("*",),
+        "fr",
+        True,
+    )
+
+
+def test_demo_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOIREE_DB", raising=False)
+    rules = load(DEMO).rules
+    assert rules.reporting_steps == (10, 25, 50, 75, 90, 100)
+    assert rules.candidate_levels == (50.0,)
+    assert rules.hysteresis == 0.5
+    assert rules.turnout_voters == (1_000_000, 2_000_000)
+    assert rules.turnout_participation == ()
+    assert rules.share_tolerance == 0.1
+    assert rules.previous_round_voters == (("national", 1_660_000),)
+    assert rules.previous_round("national") == 1_660_000
+    assert rules.previous_round("elsewhere") is None
+
+
+def test_replay_files_resolve_relative_to_the_config_not_the_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_dir = tmp_path / "conf"
+    (config_dir / "feeds").mkdir(parents=True)
+    (config_dir / "feeds" / "a.json").write_text("{}", encoding="utf-8")
+    path = config_dir / "night.toml"
+    path.write_text('[[sources]]\nid = "s"\nreplay = ["feeds/a.json"]\n', encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = load(path)
+    assert config.sources[0].replay == (config_dir / "feeds" / "a.json",)
+
+
+def test_minimal_config_takes_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOIREE_DB", raising=False)
+    config = load(write(tmp_path, SOURCE))
+    assert config.locale == "fr"
+    assert config.timezone == "Europe/Paris"
+    assert config.db == tmp_path / "soiree.db"
+    assert config.chats == ()
+    assert config.rules.reporting_steps == (10, 25, 50, 75, 90, 100)
+    assert config.sources[0].interval == 60.0
+
+
+def test_sources_of_each_kind(tmp_path: Path) -> None:
+    text = (
+        '[[sources]]\nid = "web"\nurl = "https://example.org/feed.json"\ninterval = 30\n'
+        '[[sources]]\nid = "disk"\npath = "drop/feed.json"\n'
+        '[[sources]]\nid = "old"\nreplay = ["feed.json"]\n'
+    )
+    config = load(write(tmp_path, text))
+    web, disk, old = config.sources
+    assert (web.kind, web.url, web.interval) == ("http", "https://example.org/feed.json", 30.0)
+    assert (disk.kind, disk.path) == ("file", tmp_path / "drop" / "feed.json")
+    assert (old.kind, old.replay) == ("replay", (tmp_path / "feed.json",))
+
+
+# --- bad configs --------------------------------------------------------------------------
+
+BAD_CONFIGS = [
+    pytest.param('locale = "de"\n' + SOURCE, "locale", "'de'", id="unknown-locale"),
+    pytest.param(
+        'timezone = "Europe/Lutece"\n' + SOURCE, "timezone", "'Europe/Lutece'", id="unknown-tz"
+    ),
+    pytest.param('timezone = "../../etc/passwd"\n' + SOURCE, "timezone", "passwd", id="tz-path"),
+    pytest.param(HEADER, "sources", "missing", id="missing-sources"),
+    pytest.param(HEADER + "sources = []\n", "sources", "[]", id="empty-sources"),
+    pytest.param(
+        HEADER + '[[sources]]\nid = "s"\nurl = "https://example.org/f.json"\npath = "f.json"\n',
+        "sources[0]",
+        "exactly one of",
+        id="url-and-path",
+    ),
+    pytest.param(
+        HEADER + '[[sources]]\nid = "s"\n', "sources[0]", "exactly one of", id="no-location"
+    ),
+    pytest.param(
+        HEADER + '[[sources]]\nid = "s"\nformat = "xml"\nreplay = ["feed.json"]\n',
+        "sources[0].format",
+        "'xml'",
+        id="unknown-format",
+    ),
+    pytest.param(
+        HEADER + '[[sources]]\nid = "s"\nurl = "ftp://example.org/f.json"\n',
+        "sources[0].url",
+        "ftp://",
+        id="bad-url-scheme",
+    ),
+    pytest.param(SOURCE + "interval = 0\n", "sources[0].interval", "0", id="zero-interval"),
+    pytest.param(SOURCE + "interval = -5\n", "sources[0].interval", "-5", id="negative-interval"),
+    pytest.param(SOURCE + "interval = nan\n", "sources[0].interval", "nan", id="nan-interval"),
+    pytest.param(SOURCE + 'interval = "5s"\n', "sources[0].interval", "'5s'", id="string-interval"),
+    pytest.param(
+        HEADER + '[[sources]]\nid = "s"\nreplay = ["feed.json", "missing.json"]\n',
+        "sources[0].replay[1]",
+        "missing.json",
+        id="replay-file-missing",
+    ),
+    pytest.param(
+        HEADER + '[[sources]]\nreplay = ["feed.json"]\n', "sources[0].id", "missing", id="no-id"
+    ),
+    pytest.param(
+        SOURCE + '[[chats]]\nplatform = "irc"\nid = "#soiree"\n',
+        "chats[0].platform",
+        "'irc'",
+        id="bad-chat-platform",
+    ),
+    pytest.param(
+        SOURCE + '[[chats]]\nplatform = "telegram"\nid = "-100"\nlocale = "es"\n',
+        "chats[0].locale",
+        "'es'",
+        id="bad-chat-locale",
+    ),
+    pytest.param(
+        SOURCE + '[[chats]]\nplatform = "telegram"\n', "chats[0].id", "missing", id="chat-no-id"
+    ),
+    pytest.param(
+        HEADER + '[rules]\nhysteresis = "half"\n' + SOURCE,
+        "rules.hysteresis",
+        "'half'",
+        id="hysteresis-string",
+    ),
+    pytest.param(
+        HEADER + "[rules]\nhysteresis = true\n" + SOURCE,
+        "rules.hysteresis",
+        "True",
+        id="hysteresis-bool",
+    ),
+    pytest.param(
+        HEADER + "[rules]\nreporting_steps = [10, -25, 50]\n" + SOURCE,
+        "rules.reporting_steps[1]",
+        "-25",
+        id="negative-step",
+    ),
+    pytest.param(
+        HEADER + "[rules]\nreporting_steps = [10, 150]\n" + SOURCE,
+        "rules.reporting_steps",
+        "150",
+        id="step-over-100",
+    ),
+    pytest.param(
+        HEADER + "[rules]\nreporting_steps = 50\n" + SOURCE,
+        "rules.reporting_steps",
+        "50",
+        id="steps-not-a-list",
+    ),
+    pytest.param(
+        HEADER + "[rules.previous_round_voters]\nnational = 0\n" + SOURCE,
+        "rules.previous_round_voters.national",
+        "0",
+        id="previous-round-zero",
+    ),
+    pytest.param(
+        HEADER + SOURCE + '[[sources]]\nid = "main"\nurl = "https://example.org/f.json"\n',
+        "sources[].id",
+        "'main'",
+        id="duplicate-source-ids",
+    ),
+    pytest.param('locale = "fr\n' + SOURCE, "not valid TOML", "", id="bad-toml"),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "value"), BAD_CONFIGS)
+def test_bad_config_names_file_and_key(tmp_path: Path, text: str, key: str, value: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: {key}"), message
+    assert value in message, message
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.toml"
+    with pytest.raises(ConfigError, match="file not found") as info:
+        load(path)
+    assert str(path) in str(info.value)
+
+
+# --- python -m bot check-config -----------------------------------------------------------
+
+
+def check_config(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "check-config", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_check_config_accepts_the_demo() -> None:
+    result = check_config(DEMO)
+    assert result.returncode == 0, result.stderr
+    assert "OK" in result.stdout
+    assert "1 source(s)" in result.stdout
+
+
+def test_check_config_rejects_a_bad_file_naming_the_key(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "[rules]\nreporting_steps = [10, 150]\n" + SOURCE)
+    result = check_config(path)
+    assert result.returncode == 2
+    assert "rules.reporting_steps" in result.stderr
+    assert str(path) in result.stderr
+    assert "OK" not in result.stdout

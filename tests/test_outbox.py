@@ -1,0 +1,177 @@
+"""The dispatcher against a scripted platform: retries, 429, gone, moved, order, no doubles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot.adapters.base import Limits, RateLimited, TargetGone, TargetMoved, TransientError
+from bot.outbox import Dispatcher
+from bot.render.message import Message
+from bot.store import Delivery, Store, Subscription
+from tests.builders import at
+
+
+@dataclass
+class ScriptedPlatform:
+    """A chat platform that records what it received and fails as scripted, per chat."""
+
+    platform: str = "fake"
+    limits: Limits = field(default_factory=Limits)
+    received: list[tuple[str, str]] = field(default_factory=list)
+    failures: dict[str, list[Exception]] = field(default_factory=dict)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def send(self, chat_id: str, message: Message) -> None:
+        queue = self.failures.get(chat_id)
+        if queue:
+            raise queue.pop(0)
+        self.received.append((chat_id, message.text))
+
+
+class Clock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+async def no_sleep(_: float) -> None:
+    return None
+
+
+@pytest.fixture
+async def setup(store: Store):
+    platform = ScriptedPlatform()
+    clock = Clock(at(0))
+    dispatcher = Dispatcher(store, {"fake": platform}, clock=clock, sleep=no_sleep)
+    return store, platform, clock, dispatcher
+
+
+async def queue(store: Store, *items: tuple[str, str]) -> None:
+    await store.enqueue(
+        [
+            Delivery(event_key=key, platform="fake", chat_id=chat, message=Message(text=key))
+            for key, chat in items
+        ],
+        at(0),
+    )
+
+
+async def test_sends_in_order_and_once(setup) -> None:
+    store, platform, _, dispatcher = setup
+    await queue(store, ("e1", "a"), ("e2", "a"), ("e1", "b"))
+    assert await dispatcher.run_once() == 3
+    assert await dispatcher.run_once() == 0
+    assert sorted(platform.received) == [("a", "e1"), ("a", "e2"), ("b", "e1")]
+    assert [t for c, t in platform.received if c == "a"] == ["e1", "e2"]
+
+
+async def test_rate_limited_waits_retry_after_then_sends_once(setup) -> None:
+    store, platform, clock, dispatcher = setup
+    platform.failures["a"] = [RateLimited(3)]
+    await queue(store, ("e1", "a"), ("e2", "a"))
+    assert await dispatcher.run_once() == 0
+    clock.advance(2.9)
+    assert await dispatcher.run_once() == 0
+    assert platform.received == []
+    clock.advance(0.1)
+    assert await dispatcher.run_once() == 2
+    assert platform.received == [("a", "e1"), ("a", "e2")]
+    assert await store.outbox_counts() == {"sent": 2}
+
+
+async def test_failure_blocks_later_messages_of_that_chat_only(setup) -> None:
+    store, platform, clock, dispatcher = setup
+    platform.failures["a"] = [TransientError("502")]
+    await queue(store, ("e1", "a"), ("e2", "a"), ("e1", "b"))
+    assert await dispatcher.run_once() == 1
+    assert platform.received == [("b", "e1")]
+    clock.advance(dispatcher.backoff(1) / 0.5)  # past the longest jittered wait
+    assert await dispatcher.run_once() == 2
+    assert platform.received[1:] == [("a", "e1"), ("a", "e2")]
+
+
+async def test_transient_errors_back_off_exponentially(setup) -> None:
+    store, platform, clock, dispatcher = setup
+    platform.failures["a"] = [TransientError("500"), TimeoutError("slow"), TransientError("503")]
+    await queue(store, ("e1", "a"))
+    waits = []
+    for _ in range(3):
+        assert await dispatcher.run_once() == 0
+        nxt = await store.next_due()
+        assert nxt is not None
+        waits.append((nxt - clock.now).total_seconds())
+        clock.now = nxt
+    assert waits[0] < waits[1] * 2
+    assert waits[1] < waits[2] * 2
+    assert 0.5 <= waits[0] <= 1.0
+    assert 2.0 <= waits[2] <= 4.0
+    assert await dispatcher.run_once() == 1
+    assert platform.received == [("a", "e1")]
+
+
+async def test_target_gone_disables_subscription(setup) -> None:
+    store, platform, _, dispatcher = setup
+    await store.subscribe(Subscription(platform="fake", chat_id="a", race="*", locale="fr"))
+    platform.failures["a"] = [TargetGone("Forbidden: bot was kicked")]
+    await queue(store, ("e1", "a"), ("e2", "a"))
+    await dispatcher.run_once()
+    await dispatcher.run_once()
+    assert platform.received == []
+    assert await store.subscriptions("fake") == []
+    assert await store.outbox_counts() == {"dropped": 2}
+
+
+async def test_target_moved_resends_to_new_id(setup) -> None:
+    store, platform, _, dispatcher = setup
+    await store.subscribe(Subscription(platform="fake", chat_id="-1", race="*", locale="fr"))
+    platform.failures["-1"] = [TargetMoved("-1001")]
+    await queue(store, ("e1", "-1"))
+    assert await dispatcher.run_once() == 0
+    assert await dispatcher.run_once() == 1
+    assert platform.received == [("-1001", "e1")]
+    assert [s.chat_id for s in await store.subscriptions("fake")] == ["-1001"]
+
+
+async def test_missing_adapter_keeps_messages(store: Store) -> None:
+    await store.enqueue(
+        [Delivery(event_key="e", platform="telegram", chat_id="1", message=Message(text="x"))],
+        at(0),
+    )
+    dispatcher = Dispatcher(store, {}, clock=Clock(at(1)), sleep=no_sleep)
+    assert await dispatcher.run_once() == 0
+    assert await store.outbox_counts() == {"pending": 1}
+
+
+async def test_paused_sends_nothing(setup) -> None:
+    store, _platform, _, dispatcher = setup
+    await queue(store, ("e1", "a"))
+    dispatcher.paused = True
+    assert await dispatcher.run_once() == 0
+    dispatcher.paused = False
+    assert await dispatcher.run_once() == 1
+
+
+async def test_per_chat_interval_spaces_sends(store: Store) -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    platform = ScriptedPlatform(limits=Limits(per_chat_interval=1.0))
+    dispatcher = Dispatcher(store, {"fake": platform}, clock=Clock(at(0)), sleep=sleep)
+    await queue(store, ("e1", "a"), ("e2", "a"), ("e3", "a"), ("e1", "b"))
+    assert await dispatcher.run_once() == 4
+    assert slept == [1.0, 1.0]
