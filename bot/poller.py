@@ -48,6 +48,7 @@ class Poller:
         self.status = SourceStatus()
         self._retry_at: datetime | None = None
         self._last_sha: str | None = None
+        self._replay_done = False
 
     async def poll(self) -> Outcome | None:
         """Run one poll; return the pipeline's outcome when a new body arrived."""
@@ -61,6 +62,7 @@ class Poller:
             return None
         self._recovered(now)
         if raw is None:
+            self._note_replay_end()
             return None
         sha = hashlib.sha256(raw).hexdigest()
         if sha == self._last_sha:
@@ -68,6 +70,15 @@ class Poller:
         self._last_sha = sha
         self.status.last_change = now
         return await self.pipeline.ingest(self.source_id, self.fmt, raw, self.source.origin)
+
+    def _note_replay_end(self) -> None:
+        if getattr(self.source, "exhausted", False) and not self._replay_done:
+            self._replay_done = True
+            log.info(
+                "source %s: replay finished; commands keep answering from the store "
+                "(Ctrl-C to quit)",
+                self.source_id,
+            )
 
     def backoff(self, failures: int) -> float:
         """Return the wait in seconds after `failures` failures in a row, with jitter."""
