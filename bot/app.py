@@ -69,7 +69,7 @@ class App:
 
     async def start(self) -> None:
         """Open the store, start adapters, schedule the poll and dispatch jobs."""
-        db = self.config.db
+        db = self.config.db if str(self.config.db) == ":memory:" else self.config.db.resolve()
         if str(db) != ":memory:":
             db.parent.mkdir(parents=True, exist_ok=True)
         self.store = await Store.open(str(db))
@@ -153,6 +153,7 @@ class App:
             "interval",
             seconds=seconds,
             id=job_id,
+            name=job_id,
             max_instances=1,
             coalesce=True,
             next_run_time=utcnow(),

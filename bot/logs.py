@@ -43,7 +43,11 @@ class RedactingFilter(logging.Filter):
         message = record.getMessage()
         if record.exc_info:
             message += "\n" + logging.Formatter().formatException(record.exc_info)
-            record.exc_info = None
+        elif record.exc_text:
+            message += "\n" + record.exc_text
+        if record.stack_info:
+            message += "\n" + record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
         record.msg, record.args = redact(message, self.secrets), ()
         return True
 
@@ -56,5 +60,8 @@ def setup(level: str = "INFO", env: Mapping[str, str] | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "apscheduler", "aiosqlite"):
+    for noisy in ("httpx", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Our job wrapper logs job failures itself; APScheduler's "skipped: maximum number of
+    # running instances" is the expected result of waking a dispatch that is already running.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)

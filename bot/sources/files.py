@@ -54,8 +54,8 @@ class ReplaySource:
 
     @property
     def origin(self) -> str:
-        """Return the file about to be read (or the last one)."""
-        return str(self.paths[min(self.position, len(self.paths) - 1)])
+        """Return the file read last (or the first one, before any read)."""
+        return str(self.paths[max(self.position - 1, 0)])
 
     @property
     def exhausted(self) -> bool:
