@@ -46,6 +46,8 @@ class Options:
     clock: Clock = utcnow
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     http_client: httpx.AsyncClient | None = None
+    # Divides the platforms' rate-limit windows: for tests and benchmarks against fakes only.
+    rate_scale: float = 1.0
 
 
 class App:
@@ -79,11 +81,12 @@ class App:
             self.commands, out=self.options.out, interactive=self.options.interactive
         )
         self.adapters["console"] = self.console
+        self.adapters.update(self._platform_adapters())
         self.pipeline = Pipeline(self.store, self.config, self.clock, on_enqueued=self.wake)
         self.dispatcher = Dispatcher(self.store, self.adapters, clock=self.clock)
         self.dispatcher.paused = self.options.paused
-        for adapter in self.adapters.values():
-            await adapter.start()
+        for adapter in list(self.adapters.values()):
+            await self._start_adapter(adapter)
         self._schedule()
         self.scheduler.start()
         log.info(
@@ -126,6 +129,32 @@ class App:
                     locale=self.config.locale,
                     admin=True,
                 )
+            )
+
+    def _platform_adapters(self) -> dict[str, Adapter]:
+        """Return the platform adapters whose tokens are in the environment."""
+        env = self.options.env
+        found: dict[str, Adapter] = {}
+        if env.get("TELEGRAM_BOT_TOKEN"):
+            from bot.adapters.telegram import DEFAULT_BASE_URL, TelegramAdapter, TelegramSettings
+
+            settings = TelegramSettings(
+                token=env["TELEGRAM_BOT_TOKEN"],
+                base_url=env.get("TELEGRAM_API_BASE_URL") or DEFAULT_BASE_URL,
+                poll_timeout=float(env.get("TELEGRAM_POLL_TIMEOUT") or 10),
+                rate_scale=self.options.rate_scale,
+            )
+            found["telegram"] = TelegramAdapter(settings, self.commands.handle)
+        return found
+
+    async def _start_adapter(self, adapter: Adapter) -> None:
+        """Start an adapter; one that fails stays out, and its messages wait in the outbox."""
+        try:
+            await adapter.start()
+        except Exception as exc:
+            self.adapters.pop(adapter.platform, None)
+            log.error(
+                "%s adapter did not start (%s); its messages stay queued", adapter.platform, exc
             )
 
     def _schedule(self) -> None:

@@ -38,6 +38,7 @@ class Request:
     chat_id: str
     text: str
     can_manage: bool = True
+    locale_hint: str | None = None
 
 
 def parse_command(text: str) -> tuple[str, list[str]] | None:
@@ -82,7 +83,8 @@ class Commands:
 
     async def _renderer(self, req: Request) -> Renderer:
         subs = await self.store.subscriptions(req.platform, req.chat_id)
-        locale = subs[0].locale if subs else self.config.locale
+        hint = (req.locale_hint or "")[:2].lower()
+        locale = subs[0].locale if subs else hint if hint in LOCALES else self.config.locale
         return Renderer(Style(locale=locale, tz=self.config.tz, markup=markup_for(req.platform)))
 
     def _for_race(self, r: Renderer, stored: StoredRace) -> Renderer:
@@ -174,8 +176,13 @@ class Commands:
     async def _targets(self, args: list[str], r: Renderer) -> list[str] | Message:
         if not args:
             return list(self.config.main_races) or ["*"]
-        if args == ["*"] or fold(" ".join(args)) in {"all", "tout", "toutes"}:
+        query = fold(" ".join(args))
+        if args == ["*"] or query in {"all", "tout", "toutes"}:
             return ["*"]
+        # A configured race can be subscribed to before its first figures are out.
+        known = next((race for race in self.config.main_races if fold(race) == query), None)
+        if known is not None:
+            return [known]
         found = await self._race_or_reply(args, r)
         return found if isinstance(found, Message) else [found.race.id]
 

@@ -65,3 +65,5 @@ def setup(level: str = "INFO", env: Mapping[str, str] | None = None) -> None:
     # Our job wrapper logs job failures itself; APScheduler's "skipped: maximum number of
     # running instances" is the expected result of waking a dispatch that is already running.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    # PTB's limiter logs every 429 with a traceback; the outbox logs and retries it.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)

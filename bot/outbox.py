@@ -5,18 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from bot.adapters.base import Adapter, RateLimited, TargetGone, TargetMoved
+from bot.adapters.base import Adapter, RateLimited, Rejected, TargetGone, TargetMoved
 from bot.store import Delivery, Store
 
 log = logging.getLogger(__name__)
 
 BASE_BACKOFF = 1.0
 MAX_BACKOFF = 300.0
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 class Dispatcher:
@@ -28,10 +26,9 @@ class Dispatcher:
         adapters: Mapping[str, Adapter],
         *,
         clock: Callable[[], datetime],
-        sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self.store, self.adapters, self.clock, self.sleep = store, adapters, clock, sleep
+        self.store, self.adapters, self.clock = store, adapters, clock
         self.rng = rng or random.Random()
         self.paused = False
         self._missing_logged: set[str] = set()
@@ -69,9 +66,8 @@ class Dispatcher:
 
     async def _chat(self, adapter: Adapter, rows: list[Delivery]) -> int:
         sent = 0
-        for i, row in enumerate(rows):
-            if i and adapter.limits.per_chat_interval:
-                await self.sleep(adapter.limits.per_chat_interval)
+        for row in rows:
+            await adapter.pacer.wait(row.chat_id)
             if not await self._deliver(adapter, row):
                 break  # keep the chat's order: later messages wait for this one
             sent += 1
@@ -82,7 +78,8 @@ class Dispatcher:
         try:
             await adapter.send(row.chat_id, row.message)
         except RateLimited as exc:
-            when = now + timedelta(seconds=exc.retry_after)
+            # Count the wait from the refusal, not from when the attempt began.
+            when = self.clock() + timedelta(seconds=exc.retry_after)
             await self.store.retry_later(row.id, when, str(exc), count=False)
             log.info("%s %s: %s", row.platform, row.chat_id, exc)
             return False
@@ -90,6 +87,12 @@ class Dispatcher:
             await self.store.disable_chat(row.platform, row.chat_id, str(exc))
             log.warning("%s %s is gone (%s); subscription disabled", row.platform, row.chat_id, exc)
             return False
+        except Rejected as exc:
+            await self.store.mark_failed(row.id, str(exc))
+            log.error(
+                "%s %s refused %s for good: %s", row.platform, row.chat_id, row.event_key, exc
+            )
+            return True  # the next messages of this chat may still go
         except TargetMoved as exc:
             await self.store.move_chat(row.platform, row.chat_id, exc.new_id)
             log.info(

@@ -12,8 +12,8 @@ from bot.config import Config
 from bot.diff import advance, diff
 from bot.events import AnomalyDetected, Event
 from bot.models import Snapshot
-from bot.render import markup_for
-from bot.render.message import Message
+from bot.render import PLATFORM_TEXT_LIMIT, markup_for
+from bot.render.message import Message, split_text
 from bot.render.text import Renderer, Style
 from bot.sources.errors import FeedError
 from bot.sources.parsers import PARSERS
@@ -104,18 +104,20 @@ class Pipeline:
         label = self.config.source_label(source_id)
         out: list[Delivery] = []
         for event in events:
-            cache: dict[tuple[str, str], Message] = {}
+            cache: dict[tuple[str, str], list[Message]] = {}
             for sub in _audience(event, subs):
-                style = (markup_for(sub.platform), sub.locale)
+                style = (sub.platform, sub.locale)
                 if style not in cache:
-                    cache[style] = self.render(event, style[1], style[0], label)
-                out.append(
+                    message = self.render(event, sub.locale, markup_for(sub.platform), label)
+                    cache[style] = _parts(message, PLATFORM_TEXT_LIMIT.get(sub.platform))
+                out.extend(
                     Delivery(
-                        event_key=event.key,
+                        event_key=event.key if i == 0 else f"{event.key}#{i + 1}",
                         platform=sub.platform,
                         chat_id=sub.chat_id,
-                        message=cache[style],
+                        message=part,
                     )
+                    for i, part in enumerate(cache[style])
                 )
         return out
 
@@ -123,6 +125,13 @@ class Pipeline:
         """Render an event for one locale and markup."""
         renderer = Renderer(Style(locale=locale, tz=self.config.tz, markup=markup, source=label))
         return renderer.event(event, self.config.rules.previous_round(event.race.id))
+
+
+def _parts(message: Message, limit: int | None) -> list[Message]:
+    """Split a long message into parts the platform accepts, each its own outbox row."""
+    if limit is None or len(message.text) <= limit:
+        return [message]
+    return [Message(text=chunk) for chunk in split_text(message.text, limit) if chunk.strip()]
 
 
 def _audience(event: Event, subs: list[Subscription]) -> list[Subscription]:

@@ -335,6 +335,14 @@ class Store:
         )
         await self._db.commit()
 
+    async def mark_failed(self, delivery_id: int, error: str) -> None:
+        """Record that the platform refused a delivery for good."""
+        await self._db.execute(
+            "UPDATE outbox SET status='failed', last_error=?, attempts=attempts+1 WHERE id=?",
+            (error[:500], delivery_id),
+        )
+        await self._db.commit()
+
     async def retry_later(
         self, delivery_id: int, when: datetime, error: str, *, count: bool
     ) -> None:

@@ -8,14 +8,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 
-async def wait_for(
-    predicate: Callable[[], bool | Awaitable[bool]], patience: float = 10.0, what: str = ""
-) -> None:
-    """Return once `predicate()` is true; fail the test after `patience` seconds."""
+async def wait_for(predicate: Callable[[], object], patience: float = 10.0, what: str = "") -> None:
+    """Return once `predicate()` is truthy (awaiting it if needed); fail after `patience` s."""
     deadline = time.monotonic() + patience
     while True:
         result = predicate()
-        if not isinstance(result, bool):
+        if isinstance(result, Awaitable):
             result = await result
         if result:
             return
@@ -25,7 +23,8 @@ async def wait_for(
 
 
 def write_config(tmp_path: Path, url: str, *, extra: str = "", locale: str = "en") -> Path:
-    """Write a config polling `url` quickly, with a console chat, and return its path."""
+    """Write a config polling `url` (or a file, given as "file:NAME") quickly; return its path."""
+    where = f'path = "{url[5:]}"' if url.startswith("file:") else f'url = "{url}"'
     path = tmp_path / "soiree.toml"
     path.write_text(
         f"""
@@ -43,7 +42,7 @@ national = 1500
 [[sources]]
 id = "feed"
 label = "Test authority"
-url = "{url}"
+{where}
 interval = 0.05
 timeout = 2
 {extra}

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.adapters.base import Limits, RateLimited, TargetGone, TargetMoved, TransientError
+from bot.adapters.base import Limits, Pacer, RateLimited, TargetGone, TargetMoved, TransientError
 from bot.outbox import Dispatcher
 from bot.render.message import Message
 from bot.store import Delivery, Store, Subscription
@@ -20,6 +20,7 @@ class ScriptedPlatform:
 
     platform: str = "fake"
     limits: Limits = field(default_factory=Limits)
+    pacer: Pacer = field(default_factory=lambda: Pacer(0.0))
     received: list[tuple[str, str]] = field(default_factory=list)
     failures: dict[str, list[Exception]] = field(default_factory=dict)
 
@@ -47,15 +48,11 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-async def no_sleep(_: float) -> None:
-    return None
-
-
 @pytest.fixture
 async def setup(store: Store):
     platform = ScriptedPlatform()
     clock = Clock(at(0))
-    dispatcher = Dispatcher(store, {"fake": platform}, clock=clock, sleep=no_sleep)
+    dispatcher = Dispatcher(store, {"fake": platform}, clock=clock)
     return store, platform, clock, dispatcher
 
 
@@ -150,7 +147,7 @@ async def test_missing_adapter_keeps_messages(store: Store) -> None:
         [Delivery(event_key="e", platform="telegram", chat_id="1", message=Message(text="x"))],
         at(0),
     )
-    dispatcher = Dispatcher(store, {}, clock=Clock(at(1)), sleep=no_sleep)
+    dispatcher = Dispatcher(store, {}, clock=Clock(at(1)))
     assert await dispatcher.run_once() == 0
     assert await store.outbox_counts() == {"pending": 1}
 
@@ -164,14 +161,21 @@ async def test_paused_sends_nothing(setup) -> None:
     assert await dispatcher.run_once() == 1
 
 
-async def test_per_chat_interval_spaces_sends(store: Store) -> None:
+async def test_per_chat_interval_spaces_sends_across_runs(store: Store) -> None:
+    now = [100.0]
     slept: list[float] = []
 
     async def sleep(seconds: float) -> None:
-        slept.append(seconds)
+        slept.append(round(seconds, 6))
+        now[0] += seconds
 
-    platform = ScriptedPlatform(limits=Limits(per_chat_interval=1.0))
-    dispatcher = Dispatcher(store, {"fake": platform}, clock=Clock(at(0)), sleep=sleep)
+    pacer = Pacer(1.0, monotonic=lambda: now[0], sleep=sleep)
+    platform = ScriptedPlatform(limits=Limits(per_chat_interval=1.0), pacer=pacer)
+    dispatcher = Dispatcher(store, {"fake": platform}, clock=Clock(at(0)))
     await queue(store, ("e1", "a"), ("e2", "a"), ("e3", "a"), ("e1", "b"))
     assert await dispatcher.run_once() == 4
     assert slept == [1.0, 1.0]
+    now[0] += 0.25
+    await queue(store, ("e4", "a"), ("e2", "b"))
+    assert await dispatcher.run_once() == 2
+    assert slept[2:] == [0.75]  # a waits out the rest of its second; b is long free

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,6 +35,10 @@ class TargetMoved(DeliveryError):
         self.new_id = new_id
 
 
+class Rejected(DeliveryError):
+    """The platform refused this message for good (e.g. malformed); retrying cannot help."""
+
+
 class TransientError(DeliveryError):
     """A server error or a timeout: try again later."""
 
@@ -44,11 +51,36 @@ class Limits:
     concurrency: int = 8
 
 
+class Pacer:
+    """Spaces sends to each chat by at least `interval` seconds, across every caller."""
+
+    def __init__(
+        self,
+        interval: float,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.interval, self.monotonic, self.sleep = interval, monotonic, sleep
+        self._next: dict[str, float] = {}
+
+    async def wait(self, chat_id: str) -> None:
+        """Reserve the chat's next slot and sleep until it comes."""
+        if self.interval <= 0:
+            return
+        now = self.monotonic()
+        slot = max(now, self._next.get(chat_id, now))
+        self._next[chat_id] = slot + self.interval
+        if slot > now:
+            await self.sleep(slot - now)
+
+
 class Adapter(Protocol):
     """A chat platform: started and stopped with the app, sends messages to chats."""
 
     platform: str
     limits: Limits
+    pacer: Pacer
 
     async def start(self) -> None:
         """Connect and begin receiving commands."""

@@ -8,7 +8,7 @@ import logging
 import sys
 from typing import TextIO
 
-from bot.adapters.base import Limits
+from bot.adapters.base import Limits, Pacer
 from bot.commands import Commands, Request
 from bot.render.message import Message
 
@@ -22,6 +22,7 @@ class ConsoleAdapter:
 
     platform = "console"
     limits = Limits()
+    pacer = Pacer(0.0)
 
     def __init__(
         self,

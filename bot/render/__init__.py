@@ -1,6 +1,8 @@
 """Rendering: events and races to messages, per platform markup and locale."""
 
 PLATFORM_MARKUP: dict[str, str] = {"console": "plain", "telegram": "html", "slack": "plain"}
+# Longest text one message may carry (Telegram's MessageLimit.MAX_TEXT_LENGTH).
+PLATFORM_TEXT_LIMIT: dict[str, int] = {"telegram": 4096}
 
 
 def markup_for(platform: str) -> str:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.sources.errors import FetchError
+
+log = logging.getLogger(__name__)
 
 
 def _read(path: Path, max_bytes: int) -> bytes:
@@ -25,6 +28,7 @@ class FileSource:
     def __init__(self, path: Path, max_bytes: int = 20_000_000) -> None:
         self.path, self.max_bytes = path, max_bytes
         self._stamp: tuple[int, int] | None = None
+        self._waiting = False
 
     @property
     def origin(self) -> str:
@@ -35,8 +39,14 @@ class FileSource:
         """Return the file's bytes when it changed since the last read."""
         try:
             st = await asyncio.to_thread(self.path.stat)
+        except FileNotFoundError:
+            if not self._waiting:
+                self._waiting = True
+                log.info("%s does not exist yet; waiting for it", self.path)
+            return None
         except OSError as exc:
             raise FetchError(f"{self.path}: {exc.strerror or exc}") from exc
+        self._waiting = False
         stamp = (st.st_mtime_ns, st.st_size)
         if stamp == self._stamp:
             return None

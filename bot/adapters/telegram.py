@@ -1,0 +1,243 @@
+"""Telegram adapter: python-telegram-bot's Application on our loop; commands in, alerts out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+# Opt in to PTB's coming behaviour (RetryAfter.retry_after as a timedelta) instead of
+# triggering its deprecation warning on every 429.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+from telegram import BotCommand, Update
+from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CommandHandler,
+    ContextTypes,
+)
+from telegram.request import HTTPXRequest
+
+from bot.adapters.base import (
+    Limits,
+    Pacer,
+    RateLimited,
+    Rejected,
+    TargetGone,
+    TargetMoved,
+    TransientError,
+)
+from bot.commands import ALIASES, COMMANDS, Request
+from bot.render.message import Message, split_text
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+MANAGED = frozenset({"subscribe", "unsubscribe"})
+GONE_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", "have no rights")
+
+COMMAND_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "results": "Results of a race: /results [race or place]",
+        "turnout": "Turnout: /turnout [race]",
+        "races": "The races followed",
+        "subscribe": "Get the alerts here: /subscribe [race] [fr|en]",
+        "unsubscribe": "Stop the alerts: /unsubscribe [race]",
+        "help": "What Soirée can do",
+    },
+    "fr": {
+        "results": "Résultats d’une course : /results [course ou lieu]",
+        "turnout": "Participation : /turnout [course]",
+        "races": "Les courses suivies",
+        "subscribe": "Recevoir les alertes ici : /subscribe [course] [fr|en]",
+        "unsubscribe": "Ne plus les recevoir : /unsubscribe [course]",
+        "help": "Ce que Soirée sait faire",
+    },
+}
+
+Handler = Callable[[Request], Awaitable[Message | None]]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TelegramSettings:
+    """How to reach the Bot API; `rate_scale` speeds the limits up in tests only."""
+
+    token: str
+    base_url: str = DEFAULT_BASE_URL
+    poll_timeout: float = 10.0
+    rate_scale: float = 1.0
+    trust_env: bool = True
+
+
+class TelegramAdapter:
+    """Runs PTB's Application with initialize/start and updater polling, never run_polling."""
+
+    platform = "telegram"
+
+    def __init__(self, settings: TelegramSettings, handle: Handler) -> None:
+        self.settings = settings
+        self.handle = handle
+        scale = settings.rate_scale
+        self.limits = Limits(per_chat_interval=1.0 / scale, concurrency=16)
+        self.pacer = Pacer(self.limits.per_chat_interval)
+        self.app: Application = self._build()  # type: ignore[type-arg]
+
+    def _build(self) -> Application:  # type: ignore[type-arg]
+        s, scale = self.settings, self.settings.rate_scale
+        kwargs = {"trust_env": s.trust_env}
+        builder = (
+            ApplicationBuilder()
+            .token(s.token)
+            .base_url(s.base_url)
+            .base_file_url(s.base_url.replace("/bot", "/file/bot", 1))
+            .request(HTTPXRequest(connection_pool_size=32, httpx_kwargs=kwargs))
+            .get_updates_request(HTTPXRequest(read_timeout=s.poll_timeout + 5, httpx_kwargs=kwargs))
+            .rate_limiter(
+                AIORateLimiter(
+                    overall_max_rate=30,
+                    overall_time_period=1 / scale,
+                    group_max_rate=20,
+                    group_time_period=60 / scale,
+                    max_retries=0,  # the outbox retries, after retry_after
+                )
+            )
+        )
+        app = builder.build()
+        names = sorted({*COMMANDS, "start", *(a for a, c in ALIASES.items() if a.isascii())})
+        app.add_handler(CommandHandler(names, self._on_command))
+        return app
+
+    async def start(self) -> None:
+        """Initialise (getMe), register commands, start polling and the application."""
+        await self.app.initialize()
+        await self._register_commands()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(
+            timeout=timedelta(seconds=self.settings.poll_timeout),
+            error_callback=self._polling_error,
+        )
+        await self.app.start()
+        log.info("telegram: polling as @%s", self.app.bot.username)
+
+    async def stop(self) -> None:
+        """Stop polling, then the application, then release its connections."""
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    async def _register_commands(self) -> None:
+        for language, texts in COMMAND_TEXT.items():
+            commands = [BotCommand(name, texts[name]) for name in COMMANDS]
+            code = None if language == "en" else language
+            try:
+                await self.app.bot.set_my_commands(commands, language_code=code)
+            except TelegramError as exc:
+                log.warning("telegram: setMyCommands (%s) failed: %s", language, exc)
+
+    def _polling_error(self, exc: TelegramError) -> None:
+        log.warning("telegram: polling error: %s", exc)
+
+    async def send(self, chat_id: str, message: Message) -> None:
+        """Send HTML text, split at Telegram's limit; map platform errors to ours."""
+        chunks = [c for c in split_text(message.text, MessageLimit.MAX_TEXT_LENGTH) if c.strip()]
+        for i, chunk in enumerate(chunks):
+            if i:
+                await self.pacer.wait(chat_id)  # the caller paced the first part
+            await self._call(
+                self.app.bot.send_message(
+                    chat_id=int(chat_id),
+                    text=chunk,
+                    parse_mode=ParseMode.HTML,
+                    disable_web_page_preview=True,
+                )
+            )
+
+    async def _call(self, request: Awaitable[object]) -> None:
+        try:
+            await request
+        except RetryAfter as exc:
+            raise RateLimited(_seconds(exc)) from exc
+        except ChatMigrated as exc:
+            raise TargetMoved(str(exc.new_chat_id)) from exc
+        except Forbidden as exc:
+            raise TargetGone(exc.message) from exc
+        except BadRequest as exc:
+            if any(marker in exc.message.lower() for marker in GONE_MARKERS):
+                raise TargetGone(exc.message) from exc
+            raise Rejected(exc.message) from exc
+        except (NetworkError, TelegramError) as exc:
+            raise TransientError(str(exc)) from exc
+
+    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        msg, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        if msg is None or chat is None or not msg.text:
+            return
+        request = Request(
+            platform=self.platform,
+            chat_id=str(chat.id),
+            text=msg.text,
+            can_manage=True,
+            locale_hint=user.language_code if user else None,
+        )
+        if _command_name(msg.text) in MANAGED and chat.type != ChatType.PRIVATE:
+            request = _with_manage(request, await self._is_admin(chat.id, user.id if user else 0))
+        reply = await self.handle(request)
+        if reply is not None:
+            await self._reply(str(chat.id), reply)
+
+    async def _reply(self, chat_id: str, reply: Message, tries: int = 3) -> None:
+        """Answer a command now, within the chat's pace; wait out a 429 a few times."""
+        for _ in range(tries):
+            await self.pacer.wait(chat_id)
+            try:
+                await self.send(chat_id, reply)
+                return
+            except RateLimited as exc:
+                await asyncio.sleep(exc.retry_after)
+            except TargetMoved as exc:
+                chat_id = exc.new_id
+        log.warning("telegram: gave up replying in %s after %d tries", chat_id, tries)
+
+    async def _is_admin(self, chat_id: int, user_id: int) -> bool:
+        try:
+            member = await self.app.bot.get_chat_member(chat_id, user_id)
+        except TelegramError as exc:
+            log.warning("telegram: getChatMember failed in %s: %s", chat_id, exc)
+            return False
+        return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+def _command_name(text: str) -> str:
+    word = text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+    return ALIASES.get(word, word)
+
+
+def _with_manage(request: Request, allowed: bool) -> Request:
+    return Request(
+        platform=request.platform,
+        chat_id=request.chat_id,
+        text=request.text,
+        can_manage=allowed,
+        locale_hint=request.locale_hint,
+    )
+
+
+def _seconds(exc: RetryAfter) -> float:
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,0 +1,207 @@
+"""The real python-telegram-bot against a strict fake Bot API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, Options
+from bot.config import load
+from tests.builders import feed_doc
+from tests.fakes.telegram import FakeTelegram
+from tests.support import wait_for, write_config
+
+GROUPS = [-1001, -1002, -1003, -1004, -1005, -1006]
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram(scale=10)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def chats(*ids: int, locale: str = "fr") -> str:
+    return "".join(
+        f'\n[[chats]]\nplatform = "telegram"\nid = {i}\nlocale = "{locale}"\n' for i in ids
+    )
+
+
+class Night:
+    """A running app whose feed is a file the test rewrites."""
+
+    def __init__(self, tmp_path: Path, tg: FakeTelegram, extra: str = "", scale: float = 10):
+        self.feed = tmp_path / "feed.json"
+        self.config = load(write_config(tmp_path, "file:feed.json", extra=extra))
+        env = {
+            "TELEGRAM_BOT_TOKEN": tg.token,
+            "TELEGRAM_API_BASE_URL": tg.base_url,
+            "TELEGRAM_POLL_TIMEOUT": "1",
+        }
+        self.out = io.StringIO()
+        self.app = App(
+            self.config, Options(out=self.out, interactive=False, env=env, rate_scale=scale)
+        )
+
+    def publish(self, minutes: int, votes: dict[str, int], **kw) -> None:
+        doc = feed_doc(minutes, votes, **kw)
+        self.feed.write_text(json.dumps(doc), encoding="utf-8")
+
+    async def __aenter__(self) -> Night:
+        await self.app.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.app.stop()
+
+
+async def test_command_in_a_group_is_answered_in_that_group(tmp_path: Path, tg: FakeTelegram):
+    async with Night(tmp_path, tg, scale=1) as night:
+        night.publish(10, {"hamon": 587, "valls": 413}, counted=600)
+        await wait_for(lambda: "Hamon" in night.out.getvalue(), what="the console alert")
+        tg.push_command("/results@SoireeBot national", chat_id=-1009, language="fr")
+        await wait_for(lambda: tg.sent(-1009), what="the reply")
+    reply = tg.sent(-1009)[0].params
+    assert reply["parse_mode"] == "HTML"
+    assert reply["text"].startswith("<b>Primaire</b>")
+    assert "Hamon : 58,70\xa0% (587 voix)" in reply["text"]
+    assert "600 bureaux sur 1\u202f000" in reply["text"]
+    assert not tg.sent(-1001)
+    methods = [c.method for c in tg.calls]
+    assert methods[0] == "getme"
+    assert "deletewebhook" in methods
+    langs = [c.params.get("language_code") for c in tg.calls if c.method == "setmycommands"]
+    assert sorted(langs, key=str) == sorted([None, "fr"], key=str)
+
+
+async def test_english_speaker_gets_english_without_subscription(tmp_path, tg):
+    async with Night(tmp_path, tg, scale=1) as night:
+        night.publish(10, {"hamon": 587, "valls": 413}, counted=600)
+        await wait_for(lambda: "Hamon" in night.out.getvalue(), what="the console alert")
+        tg.push_command("/turnout", chat_id=77, chat_type="private", language="en-GB")
+        await wait_for(lambda: tg.sent(77), what="the reply")
+    assert "Voters: 1,000" in tg.sent(77)[0].params["text"]
+
+
+async def test_alerts_fan_out_within_limits(tmp_path: Path, tg: FakeTelegram):
+    async with Night(tmp_path, tg, extra=chats(*GROUPS)) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: all(len(tg.sent(g)) == 1 for g in GROUPS), what="first")
+        night.publish(20, {"hamon": 590, "valls": 410}, counted=520, voters=1200)
+        # 10, 25 and 50 % are one message; then the voters milestone.
+        await wait_for(lambda: all(len(tg.sent(g)) == 3 for g in GROUPS), what="two more")
+    assert tg.refused(429) == []
+    for g in GROUPS:
+        times = [c.t for c in tg.sent(g)]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert sum(gaps) / len(gaps) >= 0.1 * 0.95, (g, gaps)  # one per "second" (scaled)
+        headlines = [c.params["text"].split("\n")[0] for c in tg.sent(g)]
+        assert headlines[0] == "<b>Premiers résultats — Primaire</b>"
+        assert headlines[1:] == [
+            "<b>50\xa0% des bureaux dépouillés — Primaire</b>",
+            "<b>Plus de 1\u202f000 votants — Primaire</b>",
+        ]
+
+
+async def test_429_is_retried_after_retry_after_and_arrives_once(tmp_path, tg):
+    tg.fail_next(
+        "sendMessage",
+        429,
+        "Too Many Requests: retry after 1",
+        parameters={"retry_after": 1},
+        chat_id=-1002,
+    )
+    async with Night(tmp_path, tg, extra=chats(-1001, -1002)) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: len(tg.sent(-1002)) == 1, what="the retried message")
+        await wait_for(lambda: len(tg.sent(-1001)) == 1, what="the other group")
+    attempts = [c for c in tg.calls if c.method == "sendmessage" and c.params["chat_id"] == -1002]
+    assert [c.status for c in attempts] == [429, 200]
+    assert attempts[1].t - attempts[0].t >= 1.0
+    assert attempts[0].params["text"] == attempts[1].params["text"]
+
+
+async def test_403_disables_the_subscription(tmp_path, tg):
+    tg.fail_next(
+        "sendMessage", 403, "Forbidden: bot was kicked from the supergroup chat", chat_id=-1003
+    )
+    async with Night(tmp_path, tg, extra=chats(-1001, -1003)) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: tg.sent(-1001), what="the other group")
+
+        async def disabled() -> bool:
+            return not await night.app.store.subscriptions("telegram", "-1003")
+
+        await wait_for(disabled, what="the subscription disabled")
+        night.publish(20, {"hamon": 290, "valls": 210}, counted=300)
+        await wait_for(lambda: len(tg.sent(-1001)) == 2, what="the next alert")
+    to_kicked = [c for c in tg.calls if c.method == "sendmessage" and c.params["chat_id"] == -1003]
+    assert len(to_kicked) == 1
+
+
+async def test_migration_moves_the_subscription_and_delivers(tmp_path, tg):
+    tg.fail_next(
+        "sendMessage",
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        parameters={"migrate_to_chat_id": -1009999},
+        chat_id=-1004,
+    )
+    async with Night(tmp_path, tg, extra=chats(-1004)) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: tg.sent(-1009999), what="delivery to the new id")
+        subs = await night.app.store.subscriptions("telegram")
+    assert [s.chat_id for s in subs] == ["-1009999"]
+    assert "Premiers résultats" in tg.sent(-1009999)[0].params["text"]
+
+
+async def test_subscribe_is_for_group_admins_only(tmp_path, tg):
+    tg.owners.add((-1005, 7))
+    async with Night(tmp_path, tg) as night:
+        tg.push_command("/subscribe@SoireeBot", chat_id=-1005, user_id=8)
+        await wait_for(lambda: tg.sent(-1005), what="the refusal")
+        tg.push_command("/subscribe@SoireeBot national en", chat_id=-1005, user_id=7)
+        await wait_for(lambda: len(tg.sent(-1005)) == 2, what="the confirmation")
+        subs = await night.app.store.subscriptions("telegram", "-1005")
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: len(tg.sent(-1005)) == 3, what="the first alert")
+    texts = [c.params["text"] for c in tg.sent(-1005)]
+    assert "administrateurs" in texts[0]
+    assert texts[1] == "Subscribed: national (en)."
+    assert [(s.race, s.locale) for s in subs] == [("national", "en")]
+    assert texts[2].startswith("<b>First results — Primaire</b>")
+
+
+async def test_feed_text_is_escaped(tmp_path, tg):
+    async with Night(tmp_path, tg, extra=chats(-1006)) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50, name="<b>X</b> & Co")
+        await wait_for(lambda: tg.sent(-1006), what="the alert")
+        tg.push_command("/results", chat_id=-1006)
+        await wait_for(lambda: len(tg.sent(-1006)) == 2, what="the reply")
+    for call in tg.sent(-1006):
+        assert "&lt;b&gt;X&lt;/b&gt; &amp; Co" in call.params["text"]
+        assert "<b>X</b>" not in call.params["text"]
+    assert tg.refused(400) == []
+
+
+async def test_long_reply_is_split_on_lines(tmp_path, tg):
+    votes = {f"candidate{i:03d}_{'x' * 40}": 1000 - i for i in range(120)}
+    async with Night(tmp_path, tg) as night:
+        night.publish(10, votes, counted=50)
+        await wait_for(lambda: "Candidate000" in night.out.getvalue(), what="the console alert")
+        tg.push_command("/results", chat_id=-1007)
+        await wait_for(lambda: len(tg.sent(-1007)) >= 2, what="a split reply")
+        await wait_for(
+            lambda: "Candidate119" in tg.sent(-1007)[-1].params["text"], what="the last part"
+        )
+    parts = [c.params["text"] for c in tg.sent(-1007)]
+    assert all(len(p) <= 4096 for p in parts)
+    joined = "\n".join(parts)
+    assert all(f"Candidate{i:03d}" in joined for i in range(120))
+    assert tg.refused(400) == []

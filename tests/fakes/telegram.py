@@ -1,0 +1,422 @@
+"""A fake Telegram Bot API on 127.0.0.1, strict like the real one: limits, HTML, error bodies.
+
+The real python-telegram-bot is pointed at it with `base_url`. Limits can be time-scaled:
+with `scale=10`, one message per chat per 0.1 s, twenty per group per 6 s, thirty per 0.1 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from aiohttp import web
+
+ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+    "span", "tg-spoiler", "blockquote", "tg-emoji",
+}  # fmt: skip
+BARE_AMP = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
+JSON_FIELDS = {"reply_markup", "entities", "commands", "scope", "link_preview_options"}
+BOT_USERNAME = "SoireeBot"
+PER_CHAT_BURST = 2.0
+
+
+class _Entities(HTMLParser):
+    """Parses Telegram's HTML subset; collects the visible text; records the first error."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text: list[str] = []
+        self.error: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS and self.error is None:
+            self.error = f'Unsupported start tag "{tag}"'
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if (not self.stack or self.stack[-1] != tag) and self.error is None:
+            self.error = f'Unexpected end tag "{tag}"'
+        elif self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse_html(text: str) -> tuple[str, str | None]:
+    """Return (visible text, error or None) as Telegram would parse HTML."""
+    if BARE_AMP.search(text):
+        return text, "Can't parse entities: character '&' is reserved and must be escaped"
+    parser = _Entities()
+    parser.feed(text)
+    parser.close()
+    if parser.error is None and parser.stack:
+        parser.error = f'Can\'t find end tag corresponding to start tag "{parser.stack[-1]}"'
+    elif parser.error is not None:
+        parser.error = "Can't parse entities: " + parser.error
+    return "".join(parser.text), parser.error
+
+
+@dataclass
+class Call:
+    """One API call the fake received."""
+
+    method: str
+    params: dict[str, Any]
+    t: float
+    status: int = 200
+
+
+@dataclass
+class Scripted:
+    """A failure to answer instead of the real result."""
+
+    method: str
+    status: int
+    body: dict[str, Any]
+    chat_id: int | None = None
+    times: int = 1
+
+
+@dataclass
+class FakeTelegram:
+    """The fake server. `scale` speeds up the rate limits."""
+
+    scale: float = 1.0
+    token: str = "123456:TEST-token"
+    calls: list[Call] = field(default_factory=list)
+    scripted: list[Scripted] = field(default_factory=list)
+    owners: set[tuple[int, int]] = field(default_factory=set)
+    url: str = ""
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _update_id: int = 0
+    _message_id: int = 0
+    _new_update: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _per_chat: dict[int, tuple[float, float]] = field(default_factory=dict)
+    _per_group: dict[int, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    _overall: deque[float] = field(default_factory=deque)
+    _texts: dict[tuple[int, int], str] = field(default_factory=dict)
+    _runner: web.AppRunner | None = None
+
+    # --- set-up -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Listen on an ephemeral port of 127.0.0.1."""
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._runner:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        """Return the value for PTB's `base_url`."""
+        return f"{self.url}/bot"
+
+    # --- scripting and inspection -------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        status: int,
+        description: str,
+        *,
+        parameters: dict[str, Any] | None = None,
+        chat_id: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` calls of `method` (to `chat_id`) with a real error body."""
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        self.scripted.append(Scripted(method, status, body, chat_id, times))
+
+    def push_command(
+        self,
+        text: str,
+        *,
+        chat_id: int,
+        user_id: int = 42,
+        chat_type: str = "supergroup",
+        language: str = "fr",
+    ) -> None:
+        """Queue a message with a bot_command entity, as a group member would type it."""
+        self._update_id += 1
+        self._message_id += 1
+        command = text.split(maxsplit=1)[0]
+        self._updates.append(
+            {
+                "update_id": self._update_id,
+                "message": {
+                    "message_id": self._message_id,
+                    "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": chat_type, "title": f"Group {chat_id}"},
+                    "from": {
+                        "id": user_id,
+                        "is_bot": False,
+                        "first_name": "User",
+                        "language_code": language,
+                    },
+                    "text": text,
+                    "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+                },
+            }
+        )
+        asyncio.get_running_loop().create_task(self._notify())
+
+    async def _notify(self) -> None:
+        async with self._new_update:
+            self._new_update.notify_all()
+
+    def sent(self, chat_id: int | None = None) -> list[Call]:
+        """Return the successful sendMessage calls, optionally to one chat."""
+        return [
+            c
+            for c in self.calls
+            if c.method == "sendmessage"
+            and c.status == 200
+            and (chat_id is None or c.params.get("chat_id") == chat_id)
+        ]
+
+    def refused(self, status: int) -> list[Call]:
+        """Return the calls answered with this error status."""
+        return [c for c in self.calls if c.status == status]
+
+    # --- the API ----------------------------------------------------------------------
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        method = request.match_info["method"].lower()
+        params = await _params(request)
+        call = Call(method, params, time.monotonic())
+        self.calls.append(call)
+        scripted = self._scripted(method, params)
+        if scripted is not None:
+            call.status = scripted.status
+            return web.json_response(scripted.body, status=scripted.status)
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            call.status = 404
+            return _error(404, "Not Found: method not found")
+        response: web.Response = await handler(params, call)
+        call.status = response.status
+        return response
+
+    def _scripted(self, method: str, params: dict[str, Any]) -> Scripted | None:
+        for s in self.scripted:
+            if s.method.lower() == method and s.chat_id in (None, params.get("chat_id")):
+                s.times -= 1
+                if s.times <= 0:
+                    self.scripted.remove(s)
+                return s
+        return None
+
+    async def _m_getme(self, params: dict[str, Any], call: Call) -> web.Response:
+        return _ok(
+            {
+                "id": 999,
+                "is_bot": True,
+                "first_name": "Soirée",
+                "username": BOT_USERNAME,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        )
+
+    async def _m_deletewebhook(self, params: dict[str, Any], call: Call) -> web.Response:
+        return _ok(True)
+
+    async def _m_setmycommands(self, params: dict[str, Any], call: Call) -> web.Response:
+        commands = params.get("commands") or []
+        if not 0 < len(commands) <= 100:
+            return _error(400, "Bad Request: too many commands")
+        for c in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", c["command"]):
+                return _error(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(c["description"]) <= 256:
+                return _error(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        return _ok(True)
+
+    async def _m_getupdates(self, params: dict[str, Any], call: Call) -> web.Response:
+        offset = int(params.get("offset") or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        wait = min(float(params.get("timeout") or 0), 1.0)
+        if not self._updates and wait > 0:
+            async with self._new_update:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._new_update.wait(), wait)
+        return _ok(self._updates[: int(params.get("limit") or 100)])
+
+    async def _m_getchatmember(self, params: dict[str, Any], call: Call) -> web.Response:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        user = {"id": user_id, "is_bot": False, "first_name": "User"}
+        if (chat_id, user_id) in self.owners:
+            return _ok({"status": "creator", "user": user, "is_anonymous": False})
+        return _ok({"status": "member", "user": user})
+
+    async def _m_sendmessage(self, params: dict[str, Any], call: Call) -> web.Response:
+        chat_id, text = int(params["chat_id"]), str(params.get("text") or "")
+        problem = self._check_text(text, params, 4096, "message is too long")
+        if problem:
+            return problem
+        limited = self._rate_limit(chat_id, call.t)
+        if limited:
+            return limited
+        return _ok(self._message(chat_id, text=text))
+
+    async def _m_sendphoto(self, params: dict[str, Any], call: Call) -> web.Response:
+        chat_id, caption = int(params["chat_id"]), str(params.get("caption") or "")
+        if caption:
+            problem = self._check_text(caption, params, 1024, "message caption is too long")
+            if problem:
+                return problem
+        limited = self._rate_limit(chat_id, call.t)
+        if limited:
+            return limited
+        photo = [
+            {
+                "file_id": f"photo{self._message_id}",
+                "file_unique_id": "u",
+                "width": 800,
+                "height": 600,
+            }
+        ]
+        return _ok(self._message(chat_id, caption=caption, photo=photo))
+
+    async def _m_editmessagetext(self, params: dict[str, Any], call: Call) -> web.Response:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        text = str(params.get("text") or "")
+        problem = self._check_text(text, params, 4096, "message is too long")
+        if problem:
+            return problem
+        if (chat_id, message_id) not in self._texts:
+            return _error(400, "Bad Request: message to edit not found")
+        if self._texts[(chat_id, message_id)] == text:
+            return _error(
+                400,
+                "Bad Request: message is not modified: specified new message "
+                "content and reply markup are exactly the same",
+            )
+        self._texts[(chat_id, message_id)] = text
+        return _ok(
+            {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": _chat(chat_id),
+                "text": text,
+            }
+        )
+
+    async def _m_pinchatmessage(self, params: dict[str, Any], call: Call) -> web.Response:
+        return _ok(True)
+
+    # --- rules of the real API ---------------------------------------------------------
+
+    def _check_text(
+        self, text: str, params: dict[str, Any], limit: int, too_long: str
+    ) -> web.Response | None:
+        visible = text
+        if str(params.get("parse_mode", "")).upper() == "HTML":
+            visible, error = parse_html(text)
+            if error:
+                return _error(400, f"Bad Request: {error}")
+        if not visible.strip():
+            return _error(400, "Bad Request: message text is empty")
+        if len(visible) > limit:
+            return _error(400, f"Bad Request: {too_long}")
+        return None
+
+    def _rate_limit(self, chat_id: int, now: float) -> web.Response | None:
+        per_chat, window = 1.0 / self.scale, 60.0 / self.scale
+        # Per chat: a token bucket of one message per second that tolerates a burst of two,
+        # as Telegram tolerates short bursts before it answers 429.
+        tokens, last = self._per_chat.get(chat_id, (PER_CHAT_BURST, now))
+        tokens = min(PER_CHAT_BURST, tokens + (now - last) / per_chat)
+        if tokens < 1:
+            self._per_chat[chat_id] = (tokens, now)
+            return _too_many(1)
+        group = self._per_group[chat_id]
+        while group and now - group[0] >= window:
+            group.popleft()
+        if chat_id < 0 and len(group) >= 20:
+            return _too_many(max(1, round(window - (now - group[0]))))
+        overall = self._overall
+        while overall and now - overall[0] >= 1.0 / self.scale:
+            overall.popleft()
+        if len(overall) >= 30:
+            return _too_many(1)
+        self._per_chat[chat_id] = (tokens - 1, now)
+        group.append(now)
+        overall.append(now)
+        return None
+
+    def _message(self, chat_id: int, **content: Any) -> dict[str, Any]:
+        self._message_id += 1
+        if "text" in content:
+            self._texts[(chat_id, self._message_id)] = content["text"]
+        return {
+            "message_id": self._message_id,
+            "date": int(time.time()),
+            "chat": _chat(chat_id),
+            **{k: v for k, v in content.items() if v},
+        }
+
+
+def _chat(chat_id: int) -> dict[str, Any]:
+    return {"id": chat_id, "type": "supergroup" if chat_id < 0 else "private"}
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.query)
+    if request.content_type == "application/json":
+        params.update(await request.json())
+    elif request.can_read_body:
+        form = await request.post()
+        params.update({k: v for k, v in form.items() if isinstance(v, str)})
+        params.update({k: "<file>" for k, v in form.items() if not isinstance(v, str)})
+    for key in ("chat_id", "user_id", "message_id", "offset", "limit", "timeout"):
+        if isinstance(params.get(key), str) and re.fullmatch(r"-?\d+(\.\d+)?", params[key]):
+            params[key] = json.loads(params[key])
+    for key in JSON_FIELDS & params.keys():
+        if isinstance(params[key], str):
+            params[key] = json.loads(params[key])
+    return params
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+def _error(status: int, description: str) -> web.Response:
+    return web.json_response(
+        {"ok": False, "error_code": status, "description": description}, status=status
+    )
+
+
+def _too_many(retry_after: int) -> web.Response:
+    return web.json_response(
+        {
+            "ok": False,
+            "error_code": 429,
+            "description": f"Too Many Requests: retry after {retry_after}",
+            "parameters": {"retry_after": retry_after},
+        },
+        status=429,
+    )
