@@ -17,6 +17,7 @@ from bot.adapters.base import Adapter
 from bot.adapters.console import CHAT_ID, ConsoleAdapter
 from bot.commands import Commands
 from bot.config import Config, SourceConfig
+from bot.logs import redact, secrets_from
 from bot.outbox import Dispatcher
 from bot.pipeline import Pipeline
 from bot.poller import Poller
@@ -147,15 +148,35 @@ class App:
             found["telegram"] = TelegramAdapter(settings, self.commands.handle)
         return found
 
-    async def _start_adapter(self, adapter: Adapter) -> None:
-        """Start an adapter; one that fails stays out, and its messages wait in the outbox."""
+    async def _start_adapter(self, adapter: Adapter) -> bool:
+        """Start an adapter; one that fails is retried every minute, its messages queued."""
         try:
             await adapter.start()
         except Exception as exc:
             self.adapters.pop(adapter.platform, None)
-            log.error(
-                "%s adapter did not start (%s); its messages stay queued", adapter.platform, exc
-            )
+            job_id = f"start:{adapter.platform}"
+            if self.scheduler.get_job(job_id) is None:
+                log.error(
+                    "%s adapter did not start (%s); retrying every minute, its messages "
+                    "stay queued",
+                    adapter.platform,
+                    redact(str(exc), secrets_from(self.options.env)),
+                )
+                self.scheduler.add_job(
+                    self._guard(lambda: self._start_adapter(adapter)),
+                    "interval",
+                    seconds=60,
+                    id=job_id,
+                    name=job_id,
+                    max_instances=1,
+                    coalesce=True,
+                )
+            return False
+        self.adapters[adapter.platform] = adapter
+        if self.scheduler.get_job(f"start:{adapter.platform}") is not None:
+            self.scheduler.remove_job(f"start:{adapter.platform}")
+            log.warning("%s adapter started after all", adapter.platform)
+        return True
 
     def _schedule(self) -> None:
         speed = self.options.speed

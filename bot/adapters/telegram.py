@@ -19,6 +19,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -123,6 +124,29 @@ class TelegramAdapter:
 
     async def start(self) -> None:
         """Initialise (getMe), register commands, start polling and the application."""
+        try:
+            await self._start()
+        except InvalidToken:
+            await self._release()
+            # PTB's message quotes the token; ours must not.
+            raise RuntimeError(
+                "Telegram refused TELEGRAM_BOT_TOKEN; check it with @BotFather"
+            ) from None
+        except BaseException:
+            await self._release()
+            raise
+
+    async def _release(self) -> None:
+        """Close the connections a failed start opened, so that a later start begins clean."""
+        try:
+            if self.app._initialized:
+                await self.app.shutdown()
+            else:
+                await self.app.bot.shutdown()
+        except Exception as exc:
+            log.debug("telegram: cleanup after a failed start: %s", exc)
+
+    async def _start(self) -> None:
         await self.app.initialize()
         await self._register_commands()
         assert self.app.updater is not None

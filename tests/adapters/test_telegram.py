@@ -205,3 +205,17 @@ async def test_long_reply_is_split_on_lines(tmp_path, tg):
     joined = "\n".join(parts)
     assert all(f"Candidate{i:03d}" in joined for i in range(120))
     assert tg.refused(400) == []
+
+
+async def test_bad_token_leaves_the_console_running(tmp_path, tg, caplog):
+    night = Night(tmp_path, tg, extra=chats(-1001))
+    night.app.options.env["TELEGRAM_BOT_TOKEN"] = "999:WRONG"
+    async with night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(
+            lambda: "Premiers" in night.out.getvalue() or "First" in night.out.getvalue()
+        )
+        assert "telegram" not in night.app.adapters
+        assert (await night.app.store.outbox_counts())["pending"] == 1  # kept for Telegram
+    assert "telegram adapter did not start" in caplog.text
+    assert "WRONG" not in caplog.text or "999:WRONG" not in caplog.text
