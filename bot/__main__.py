@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import json
+import logging
 import os
 import signal
 import sys
@@ -76,10 +78,19 @@ def _run(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(signal.SIGUSR1, _dump_tasks)
         await run(config, Options(speed=args.speed), stop)
 
     asyncio.run(main_loop())
     return 0
+
+
+def _dump_tasks() -> None:
+    """Log what every task is waiting on (kill -USR1 PID), to diagnose a stuck night."""
+    for task in asyncio.all_tasks():
+        stack = io.StringIO()
+        task.print_stack(limit=8, file=stack)
+        logging.getLogger("bot").warning("task %s:\n%s", task.get_name(), stack.getvalue())
 
 
 def _default_config(db: Path) -> Config:

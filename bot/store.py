@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import aiosqlite
 
@@ -17,6 +19,9 @@ from bot.models import Race, Snapshot
 from bot.render.message import Message
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -101,11 +106,26 @@ class Cycle:
     flagged_races: frozenset[str]
 
 
+def _serialised(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Run a store method alone on the connection: transactions of the feed cycle, the
+    outbox and the commands must never interleave on one SQLite connection."""
+
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        store = args[0]
+        assert isinstance(store, Store)
+        async with store._lock:
+            return await method(*args, **kwargs)
+
+    return wrapper
+
+
 class Store:
-    """Async SQLite store. One instance owns one connection."""
+    """Async SQLite store. One instance owns one connection, used by one operation at a time."""
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
+        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str) -> Store:
@@ -141,30 +161,36 @@ class Store:
 
     # --- snapshots -------------------------------------------------------------------
 
+    @_serialised
     async def latest_version(self, source: str) -> datetime | None:
         """Return the data time of the newest snapshot stored for a source."""
         row = await self._one("SELECT max(updated_at) FROM snapshots WHERE source=?", (source,))
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
+    @_serialised
     async def baseline(self, source: str) -> Snapshot | None:
         """Return the last good state of a source's races, the diff's `prev`."""
         row = await self._one("SELECT data FROM baselines WHERE source=?", (source,))
         return snapshot_from_json(row[0]) if row else None
 
+    @_serialised
     async def latest_race(self, race_id: str) -> StoredRace | None:
         """Return the newest stored version of a race."""
         row = await self._one("SELECT * FROM races WHERE id=?", (race_id,))
         return _stored_race(row) if row else None
 
+    @_serialised
     async def races(self) -> list[StoredRace]:
         """Return the newest version of every race, by name."""
         return [_stored_race(r) for r in await self._all("SELECT * FROM races ORDER BY name")]
 
+    @_serialised
     async def raw_snapshots(self, source: str) -> list[bytes]:
         """Return the archived raw bytes of a source's versions, oldest first."""
         rows = await self._all("SELECT raw FROM snapshots WHERE source=? ORDER BY id", (source,))
         return [bytes(r[0]) for r in rows]
 
+    @_serialised
     async def unseen(self, events: Iterable[Event]) -> list[Event]:
         """Return the events the ledger has not seen, applying covers and retractions."""
         events = list(events)
@@ -183,6 +209,7 @@ class Store:
             found.update(r[0] for r in rows)
         return found
 
+    @_serialised
     async def commit_cycle(self, cycle: Cycle) -> None:
         """Write a version, its baseline, its events and their deliveries atomically."""
         now = ts(cycle.fetched_at)
@@ -224,6 +251,7 @@ class Store:
             rows.extend((k, "covered", e.race.id, stamp, now, e.key) for k in e.covers)
         await self._db.executemany("INSERT OR IGNORE INTO ledger VALUES (?,?,?,?,?,?)", rows)
 
+    @_serialised
     async def ledger(self) -> list[tuple[str, str]]:
         """Return (key, kind) of every recorded fact, oldest first."""
         rows = await self._all("SELECT key, kind FROM ledger ORDER BY rowid")
@@ -231,6 +259,7 @@ class Store:
 
     # --- subscriptions -----------------------------------------------------------------
 
+    @_serialised
     async def subscribe(self, sub: Subscription) -> None:
         """Add or re-enable a subscription, updating its locale and admin flag."""
         await self._db.execute(
@@ -242,6 +271,7 @@ class Store:
         )
         await self._db.commit()
 
+    @_serialised
     async def unsubscribe(self, platform: str, chat_id: str, race: str | None = None) -> int:
         """Remove a chat's subscription to a race (or all of them); return how many."""
         sql, params = (
@@ -254,6 +284,7 @@ class Store:
         await self._db.commit()
         return cur.rowcount
 
+    @_serialised
     async def subscriptions(
         self, platform: str | None = None, chat_id: str | None = None, *, active: bool = True
     ) -> list[Subscription]:
@@ -266,6 +297,7 @@ class Store:
             sql, params = sql + " AND chat_id=?", [*params, chat_id]
         return [_subscription(r) for r in await self._all(sql + " ORDER BY rowid", params)]
 
+    @_serialised
     async def disable_chat(self, platform: str, chat_id: str, reason: str) -> None:
         """Stop sending to a chat that is gone, and drop what was queued for it."""
         await self._db.execute(
@@ -279,6 +311,7 @@ class Store:
         )
         await self._db.commit()
 
+    @_serialised
     async def move_chat(self, platform: str, old_id: str, new_id: str) -> None:
         """Point a chat's subscriptions and queued messages at its new id."""
         await self._db.execute(
@@ -304,11 +337,13 @@ class Store:
             ],
         )
 
+    @_serialised
     async def enqueue(self, deliveries: Sequence[Delivery], now: datetime) -> None:
         """Queue messages outside a feed cycle (e.g. a manual announcement)."""
         await self._enqueue(deliveries, ts(now))
         await self._db.commit()
 
+    @_serialised
     async def due(self, now: datetime, limit: int = 500) -> list[Delivery]:
         """Return pending deliveries whose time has come, oldest first."""
         # A chat's messages go in order: one waiting for a retry holds back those after it.
@@ -322,11 +357,13 @@ class Store:
         )
         return [_delivery(r) for r in rows]
 
+    @_serialised
     async def next_due(self) -> datetime | None:
         """Return when the earliest pending delivery may be tried."""
         row = await self._one("SELECT min(not_before) FROM outbox WHERE status='pending'")
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
+    @_serialised
     async def mark_sent(self, delivery_id: int, now: datetime) -> None:
         """Record that a delivery reached its chat."""
         await self._db.execute(
@@ -335,6 +372,7 @@ class Store:
         )
         await self._db.commit()
 
+    @_serialised
     async def mark_failed(self, delivery_id: int, error: str) -> None:
         """Record that the platform refused a delivery for good."""
         await self._db.execute(
@@ -343,6 +381,7 @@ class Store:
         )
         await self._db.commit()
 
+    @_serialised
     async def retry_later(
         self, delivery_id: int, when: datetime, error: str, *, count: bool
     ) -> None:
@@ -353,11 +392,13 @@ class Store:
         )
         await self._db.commit()
 
+    @_serialised
     async def outbox_counts(self) -> dict[str, int]:
         """Return the number of outbox rows per status."""
         rows = await self._all("SELECT status, count(*) FROM outbox GROUP BY status")
         return {r[0]: int(r[1]) for r in rows}
 
+    @_serialised
     async def sent(self, platform: str | None = None) -> list[tuple[str, str, str]]:
         """Return (event_key, platform, chat_id) of delivered messages, in order."""
         sql = "SELECT event_key, platform, chat_id FROM outbox WHERE status='sent'"

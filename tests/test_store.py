@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import timedelta
 from pathlib import Path
@@ -148,3 +149,18 @@ async def test_reopen_keeps_data_and_schema(tmp_path: Path) -> None:
         assert await s.ledger() != []
     finally:
         await s.close()
+
+
+async def test_concurrent_cycle_and_outbox_writes_do_not_interleave(store: Store) -> None:
+    await store.enqueue([delivery(f"k{i}", chat=f"c{i}") for i in range(20)], at(0))
+    due = await store.due(at(1))
+
+    async def outbox_traffic() -> None:
+        for d in due:
+            await store.retry_later(d.id, at(2), "429", count=False)
+            await store.mark_sent(d.id, at(3))
+
+    cycles = [cycle(10 + i, {"a": 60 + i, "b": 40}, counted=50 + i) for i in range(10)]
+    await asyncio.gather(outbox_traffic(), *(store.commit_cycle(c) for c in cycles))
+    assert await store.outbox_counts() == {"sent": 20}
+    assert await store.latest_version("src") == at(19)

@@ -31,19 +31,20 @@ async def tg() -> AsyncIterator[FakeTelegram]:
     await fake.stop()
 
 
-async def start(config: Path, tg: FakeTelegram) -> asyncio.subprocess.Process:
+async def start(config: Path, tg: FakeTelegram, log: Path) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": tg.token,
         "TELEGRAM_API_BASE_URL": tg.base_url,
         "TELEGRAM_POLL_TIMEOUT": "1",
         "NO_PROXY": "127.0.0.1",
+        "SOIREE_LOG_LEVEL": os.environ.get("SOIREE_LOG_LEVEL", "INFO"),
     }
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config),
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    with log.open("ab") as stderr:  # the child keeps its own copy of the descriptor
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config),
+            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
 
 
 def tally(tg: FakeTelegram) -> Counter[tuple[int, str]]:
@@ -62,13 +63,13 @@ async def test_kill_mid_fan_out_loses_nothing(tmp_path: Path, tg: FakeTelegram) 
     for doc in versions:
         feed.write_text(json.dumps(doc), encoding="utf-8")
         before = len(tg.sent())
-        proc = await start(config, tg)
+        proc = await start(config, tg, tmp_path / "bot.log")
         kill_at = before + rng.randint(1, len(GROUPS) - 1)
         await wait_for(lambda k=kill_at: len(tg.sent()) >= k, patience=20, what="mid fan-out")
         proc.kill()
         await proc.wait()
         crashes += 1
-    proc = await start(config, tg)
+    proc = await start(config, tg, tmp_path / "bot.log")
     try:
         expected = 3 * len(GROUPS)
         await wait_for(lambda: len(set(tally(tg))) >= expected, patience=30, what="every alert")
