@@ -146,6 +146,27 @@ class App:
                 rate_scale=self.options.rate_scale,
             )
             found["telegram"] = TelegramAdapter(settings, self.commands.handle)
+        if env.get("SLACK_BOT_TOKEN") and (
+            env.get("SLACK_APP_TOKEN") or env.get("SLACK_SIGNING_SECRET")
+        ):
+            from bot.adapters.slack import DEFAULT_BASE_URL as SLACK_URL
+            from bot.adapters.slack import SlackAdapter, SlackSettings
+
+            slack = SlackSettings(
+                bot_token=env["SLACK_BOT_TOKEN"],
+                app_token=env.get("SLACK_APP_TOKEN") or None,
+                signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+                base_url=env.get("SLACK_API_BASE_URL") or SLACK_URL,
+                host=env.get("SLACK_HTTP_HOST") or "0.0.0.0",
+                port=int(env.get("PORT") or 3000),
+                rate_scale=self.options.rate_scale,
+            )
+            found["slack"] = SlackAdapter(slack, self.commands.handle)
+        elif env.get("SLACK_BOT_TOKEN"):
+            log.error(
+                "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
+                "SLACK_SIGNING_SECRET (HTTP mode): Slack stays off"
+            )
         return found
 
     async def _start_adapter(self, adapter: Adapter) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.config import Config
@@ -39,6 +40,9 @@ class Request:
     text: str
     can_manage: bool = True
     locale_hint: str | None = None
+
+
+Handler = Callable[[Request], Awaitable[Message | None]]
 
 
 def parse_command(text: str) -> tuple[str, list[str]] | None:

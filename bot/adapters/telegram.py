@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -42,7 +42,7 @@ from bot.adapters.base import (
     TargetMoved,
     TransientError,
 )
-from bot.commands import ALIASES, COMMANDS, Request
+from bot.commands import ALIASES, COMMANDS, Handler, Request
 from bot.render.message import Message, split_text
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,6 @@ COMMAND_TEXT: dict[str, dict[str, str]] = {
         "help": "Ce que Soirée sait faire",
     },
 }
-
-Handler = Callable[[Request], Awaitable[Message | None]]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -1,6 +1,6 @@
 """Rendering: events and races to messages, per platform markup and locale."""
 
-PLATFORM_MARKUP: dict[str, str] = {"console": "plain", "telegram": "html", "slack": "plain"}
+PLATFORM_MARKUP: dict[str, str] = {"console": "plain", "telegram": "html", "slack": "slack"}
 # Longest text one message may carry (Telegram's MessageLimit.MAX_TEXT_LENGTH).
 PLATFORM_TEXT_LIMIT: dict[str, int] = {"telegram": 4096}
 

@@ -23,13 +23,13 @@ from bot.events import (
     ResultDeclaredFinal,
     TurnoutThresholdCrossed,
 )
-from bot.models import Race
-from bot.render import en, fr
+from bot.models import Candidate, Race
+from bot.render import en, fr, slack
 from bot.render.message import Message
 
 CATALOGS: dict[str, dict[str, str]] = {"fr": fr.CATALOG, "en": en.CATALOG}
 LOCALES = tuple(CATALOGS)
-MARKUPS = ("plain", "html")
+MARKUPS = ("plain", "html", "slack")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -57,7 +57,9 @@ class Renderer:
 
     def esc(self, text: str) -> str:
         """Escape text from the feed for this markup."""
-        return html.escape(text, quote=False) if self.style.markup == "html" else text
+        if self.style.markup == "html":
+            return html.escape(text, quote=False)
+        return slack.escape(text) if self.style.markup == "slack" else text
 
     def t(self, key: str, **values: object) -> str:
         """Return the catalog string `key`, its placeholders filled and escaped."""
@@ -84,16 +86,18 @@ class Renderer:
 
     def bold(self, text: str) -> str:
         """Emphasise a headline in this markup."""
-        return f"<b>{text}</b>" if self.style.markup == "html" else text
+        return {"html": f"<b>{text}</b>", "slack": f"*{text}*"}.get(self.style.markup, text)
 
     def italic(self, text: str) -> str:
         """De-emphasise a footer in this markup."""
-        return f"<i>{text}</i>" if self.style.markup == "html" else text
+        return {"html": f"<i>{text}</i>", "slack": f"_{text}_"}.get(self.style.markup, text)
 
     # --- building blocks ---------------------------------------------------------------
 
     def standings(self, race: Race) -> list[str]:
-        """Return one line per candidate, leader first."""
+        """Return one line per candidate, leader first (on Slack: one aligned table)."""
+        if self.style.markup == "slack":
+            return [slack.table([self._row(c) for c in race.standings()])]
         lines = []
         for c in race.standings():
             share = self.pct(c.share) if c.share is not None else "—"
@@ -106,6 +110,10 @@ class Renderer:
             else:
                 lines.append(self.t("line.candidate", name=c.name, share=share))
         return lines
+
+    def _row(self, c: Candidate) -> tuple[str, ...]:
+        share = self.pct(c.share) if c.share is not None else "—"
+        return (self.esc(c.name), share, self.num(c.votes) if c.votes is not None else "")
 
     def footer(self, race: Race, at: datetime) -> str:
         """Return the data time and the stations counted, plus the source if known."""
@@ -156,11 +164,14 @@ class Renderer:
         self, headline: str, body: list[str], race: Race, at: datetime, flagged: bool = False
     ) -> Message:
         """Assemble headline, body lines and footer into one message."""
-        lines = [self.bold(headline), *body]
-        if flagged:
-            lines.append(self.t("line.flagged"))
-        lines.append(self.footer(race, at))
-        return Message(text="\n".join(line for line in lines if line is not None))
+        body = [*body, self.t("line.flagged")] if flagged else list(body)
+        footer = self.footer(race, at)
+        if self.style.markup == "slack":
+            return Message(
+                text=slack.fallback(headline, body, footer),
+                blocks=slack.blocks(self.bold(headline), body, footer),
+            )
+        return Message(text="\n".join([self.bold(headline), *body, footer]))
 
     # --- public entry points -------------------------------------------------------------
 

@@ -1,0 +1,189 @@
+"""Slack adapter: slack-bolt's AsyncApp on our loop (Socket Mode or HTTP); Block Kit alerts."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import ClientError, web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.base import (
+    Limits,
+    Pacer,
+    RateLimited,
+    Rejected,
+    TargetGone,
+    TransientError,
+)
+from bot.commands import Handler, Request
+from bot.render.message import Message
+from bot.render.slack import MAX_BLOCKS
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://slack.com/api/"
+EVENTS_PATH = "/slack/events"
+SLASH_COMMANDS = ("/results", "/turnout", "/soiree")
+PUBLIC_WORDS = {"public", "publier", "channel", "canal"}
+SHARE_ACTION = "soiree_share"
+GONE = {"channel_not_found", "is_archived", "not_in_channel", "account_inactive"}
+REFUSED = {"invalid_blocks", "msg_too_long", "msg_blocks_too_long", "no_text", "invalid_arguments"}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SlackSettings:
+    """Tokens and where to listen. An app token means Socket Mode; else HTTP with a secret."""
+
+    bot_token: str
+    app_token: str | None = None
+    signing_secret: str | None = None
+    base_url: str = DEFAULT_BASE_URL
+    host: str = "0.0.0.0"
+    port: int = 3000
+    rate_scale: float = 1.0
+
+    @property
+    def socket_mode(self) -> bool:
+        """Return True when an app-level token selects Socket Mode."""
+        return bool(self.app_token)
+
+
+def slash_to_request_text(command: str, text: str) -> tuple[str, bool]:
+    """Map a slash command to our command text, and say whether to post it in the channel."""
+    words = text.split()
+    public = bool(words) and words[-1].lower() in PUBLIC_WORDS
+    if public:
+        words = words[:-1]
+    if command == "/soiree":
+        sub, *rest = words or ["help"]
+        return " ".join([f"/{sub.lstrip('/')}", *rest]), public
+    return " ".join([command, *words]), public
+
+
+class SlackAdapter:
+    """Serves slash commands and sends alerts; holds no election logic."""
+
+    platform = "slack"
+
+    def __init__(self, settings: SlackSettings, handle: Handler) -> None:
+        self.settings, self.handle = settings, handle
+        self.limits = Limits(per_chat_interval=1.0 / settings.rate_scale, concurrency=8)
+        self.pacer = Pacer(self.limits.per_chat_interval)
+        self.client = AsyncWebClient(token=settings.bot_token, base_url=settings.base_url)
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=settings.signing_secret or "",
+            request_verification_enabled=not settings.socket_mode,
+        )
+        for name in SLASH_COMMANDS:
+            self.app.command(name)(self._on_command)
+        self.app.action(SHARE_ACTION)(self._on_share)
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    async def start(self) -> None:
+        """Connect over Socket Mode, or serve HTTP at /slack/events."""
+        if self.settings.socket_mode:
+            self._socket = AsyncSocketModeHandler(self.app, self.settings.app_token)
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("slack: connected in Socket Mode")
+            return
+        self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH))
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.settings.host, self.settings.port).start()
+        self.port = self._runner.addresses[0][1]
+        log.info(
+            "slack: serving slash commands at %s:%s%s", self.settings.host, self.port, EVENTS_PATH
+        )
+
+    async def stop(self) -> None:
+        """Disconnect or stop serving."""
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def send(self, chat_id: str, message: Message) -> None:
+        """Post a Block Kit message with its text fallback; map Slack errors to ours."""
+        try:
+            await self.client.chat_postMessage(
+                channel=chat_id,
+                text=message.text,
+                blocks=list(message.blocks) if message.blocks else None,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as exc:
+            raise _mapped(exc) from exc
+        except (ClientError, TimeoutError) as exc:
+            raise TransientError(f"{type(exc).__name__}: {exc}") from exc
+
+    async def _on_command(
+        self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()  # first, well within Slack's 3 s; the answer follows on response_url
+        text, public = slash_to_request_text(command["command"], command.get("text", ""))
+        reply = await self.handle(
+            Request(platform=self.platform, chat_id=command["channel_id"], text=text)
+        )
+        if reply is None:
+            return
+        blocks = list(reply.blocks or ())
+        if not public and blocks and len(blocks) < MAX_BLOCKS:
+            blocks.append(_share_button(text))
+        await respond(
+            response_type="in_channel" if public else "ephemeral",
+            text=reply.text,
+            blocks=blocks or None,
+        )
+
+    async def _on_share(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        action = body["actions"][0]
+        channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get(
+            "channel_id", ""
+        )
+        reply = await self.handle(
+            Request(platform=self.platform, chat_id=channel, text=action["value"])
+        )
+        if reply is not None:
+            await respond(
+                response_type="in_channel",
+                replace_original=False,
+                delete_original=True,
+                text=reply.text,
+                blocks=list(reply.blocks or ()) or None,
+            )
+
+
+def _share_button(text: str) -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "elements": [{
+            "type": "button", "action_id": SHARE_ACTION, "value": text[:2000],
+            "text": {"type": "plain_text", "text": "Post to channel / Publier"},
+        }],
+    }  # fmt: skip
+
+
+def _mapped(exc: SlackApiError) -> Exception:
+    response = exc.response
+    error = str(response.get("error", "")) if response is not None else ""
+    status = getattr(response, "status_code", 0)
+    if status == 429 or error in {"ratelimited", "rate_limited"}:
+        headers = {k.lower(): v for k, v in (getattr(response, "headers", None) or {}).items()}
+        value = headers.get("retry-after", "1")
+        return RateLimited(float(value[0] if isinstance(value, list) else value))
+    if error in GONE:
+        return TargetGone(error)
+    if error in REFUSED:
+        return Rejected(error)
+    return TransientError(error or f"HTTP {status}")
