@@ -1,0 +1,237 @@
+"""The real slack-bolt app and slack-sdk client against a strict fake Slack on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.app import App, Options
+from bot.config import load
+from tests.builders import feed_doc
+from tests.fakes.slack import FakeSlack
+from tests.support import wait_for, write_config
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+CHANNELS = ["C01", "C02", "C03", "C04"]
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack(scale=10)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def channels(*ids: str, locale: str = "fr") -> str:
+    return "".join(
+        f'\n[[chats]]\nplatform = "slack"\nid = "{i}"\nlocale = "{locale}"\n' for i in ids
+    )
+
+
+class Night:
+    """A running app (Slack in HTTP mode unless `socket`) whose feed is a file."""
+
+    def __init__(self, tmp_path: Path, slack: FakeSlack, extra: str = "", socket: bool = False):
+        self.feed = tmp_path / "feed.json"
+        self.config = load(write_config(tmp_path, "file:feed.json", extra=extra))
+        env = {
+            "SLACK_BOT_TOKEN": slack.bot_token,
+            "SLACK_API_BASE_URL": slack.api_url,
+            "SLACK_HTTP_HOST": "127.0.0.1",
+            "PORT": "0",
+        }
+        env |= {"SLACK_APP_TOKEN": slack.app_token} if socket else {"SLACK_SIGNING_SECRET": SECRET}
+        self.out = io.StringIO()
+        self.app = App(
+            self.config, Options(out=self.out, interactive=False, env=env, rate_scale=10)
+        )
+
+    def publish(self, minutes: int, votes: dict[str, int], **kw) -> None:
+        self.feed.write_text(json.dumps(feed_doc(minutes, votes, **kw)), encoding="utf-8")
+
+    @property
+    def events_url(self) -> str:
+        return f"http://127.0.0.1:{self.app.adapters['slack'].port}/slack/events"  # type: ignore[attr-defined]
+
+    async def __aenter__(self) -> Night:
+        await self.app.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.app.stop()
+
+
+def slash(slack: FakeSlack, command: str, text: str = "", channel: str = "C09") -> dict[str, str]:
+    return {
+        "token": "legacy", "team_id": "T1", "team_domain": "test", "channel_id": channel,
+        "channel_name": "campagne", "user_id": "U1", "user_name": "marie", "command": command,
+        "text": text, "api_app_id": "A1", "response_url": slack.response_url(channel),
+        "trigger_id": "1.2.3",
+    }  # fmt: skip
+
+
+def signed(form: dict[str, str], *, secret: str = SECRET, age: int = 0) -> tuple[str, dict]:
+    body = urlencode(form)
+    ts = str(int(time.time()) - age)
+    sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    headers = {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": sig,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    return body, headers
+
+
+async def post(url: str, body: str, headers: dict) -> httpx.Response:
+    async with httpx.AsyncClient(trust_env=False) as client:
+        return await client.post(url, content=body, headers=headers)
+
+
+async def test_slash_command_is_acked_fast_and_answered_on_response_url(tmp_path, slack):
+    async with Night(tmp_path, slack) as night:
+        night.publish(10, {"hamon": 587, "valls": 413}, counted=600)
+        await wait_for(lambda: "Hamon" in night.out.getvalue(), what="the console alert")
+        body, headers = signed(slash(slack, "/results", "national"))
+        started = time.monotonic()
+        response = await post(night.events_url, body, headers)
+        elapsed = time.monotonic() - started
+        await wait_for(lambda: slack.responses, what="the response_url post")
+    assert response.status_code == 200
+    assert elapsed < 1.0
+    rid, reply = slack.responses[0]
+    assert rid == "C09"
+    assert reply["response_type"] == "ephemeral"
+    assert reply["blocks"][0]["text"]["text"] == "*Primaire*"
+    assert "Hamon  58.70%  587" in reply["blocks"][1]["text"]["text"]
+    assert reply["blocks"][-1]["type"] == "actions"  # the "post to channel" button
+    assert "Hamon" in reply["text"]
+
+
+async def test_public_flag_posts_in_channel(tmp_path, slack):
+    async with Night(tmp_path, slack) as night:
+        night.publish(10, {"hamon": 587, "valls": 413}, counted=600)
+        await wait_for(lambda: "Hamon" in night.out.getvalue(), what="the console alert")
+        body, headers = signed(slash(slack, "/turnout", "public"))
+        assert (await post(night.events_url, body, headers)).status_code == 200
+        await wait_for(lambda: slack.responses, what="the response_url post")
+    reply = slack.responses[0][1]
+    assert reply["response_type"] == "in_channel"
+    assert "Voters: 1,000" in reply["blocks"][1]["text"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("tamper", "age"),
+    [("body", 0), ("secret", 0), ("none", 301)],
+)
+async def test_bad_or_stale_signature_gets_401(tmp_path, slack, tamper: str, age: int):
+    async with Night(tmp_path, slack) as night:
+        form = slash(slack, "/results")
+        body, headers = signed(form, secret="wrong" if tamper == "secret" else SECRET, age=age)
+        if tamper == "body":
+            body = body.replace("results", "turnout")
+        response = await post(night.events_url, body, headers)
+    assert response.status_code == 401
+    assert slack.responses == []
+
+
+async def test_subscribe_from_a_channel(tmp_path, slack):
+    async with Night(tmp_path, slack) as night:
+        body, headers = signed(slash(slack, "/soiree", "subscribe national en", channel="C07"))
+        assert (await post(night.events_url, body, headers)).status_code == 200
+        await wait_for(lambda: slack.responses, what="the confirmation")
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: slack.posted("C07"), what="the first alert")
+    assert slack.responses[0][1]["text"] == "Subscribed: national (en)."
+    alert = slack.posted("C07")[0].params
+    assert alert["blocks"][0]["text"]["text"] == "*First results — Primaire*"
+    assert alert["text"].startswith("First results — Primaire")
+
+
+async def test_alerts_reach_every_channel_in_block_kit_within_limits(tmp_path, slack):
+    async with Night(tmp_path, slack, extra=channels(*CHANNELS)) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        night_ready = lambda: all(len(slack.posted(c)) == 1 for c in CHANNELS)  # noqa: E731
+        await wait_for(night_ready, what="first results everywhere")
+        night.publish(20, {"hamon": 590, "valls": 410}, counted=520, voters=1200)
+        await wait_for(lambda: all(len(slack.posted(c)) == 3 for c in CHANNELS), what="more")
+    assert [c for c in slack.calls if c.status == 429] == []
+    for channel in CHANNELS:
+        posts = slack.posted(channel)
+        times = [p.t for p in posts]
+        assert (times[-1] - times[0]) / (len(times) - 1) >= 0.1 * 0.95
+        for p in posts:
+            blocks = p.params["blocks"]
+            assert blocks[0]["type"] == "section"
+            assert blocks[-1]["type"] == "context"
+            assert "bureaux" in blocks[-1]["elements"][0]["text"]
+            assert "Test authority" in blocks[-1]["elements"][0]["text"]
+            assert p.params["text"]
+
+
+async def test_429_is_retried_after_retry_after_and_arrives_once(tmp_path, slack):
+    slack.fail_next(
+        "chat.postMessage",
+        error="ratelimited",
+        status=429,
+        headers={"Retry-After": "1"},
+        channel="C02",
+    )
+    async with Night(tmp_path, slack, extra=channels("C02")) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: slack.posted("C02"), what="the retried post")
+    attempts = [c for c in slack.calls if c.method == "chat.postMessage"]
+    assert [c.status for c in attempts] == [429, 200]
+    assert attempts[1].t - attempts[0].t >= 1.0
+    assert len(slack.posted("C02")) == 1
+
+
+@pytest.mark.parametrize("error", ["is_archived", "channel_not_found", "not_in_channel"])
+async def test_gone_channel_disables_the_subscription(tmp_path, slack, error: str):
+    slack.fail_next("chat.postMessage", error=error, channel="C03")
+    async with Night(tmp_path, slack, extra=channels("C01", "C03")) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: slack.posted("C01"), what="the other channel")
+
+        async def disabled() -> bool:
+            return not await night.app.store.subscriptions("slack", "C03")
+
+        await wait_for(disabled, what="the subscription disabled")
+    assert [c.params["channel"] for c in slack.calls if c.method == "chat.postMessage"].count(
+        "C03"
+    ) == 1
+
+
+async def test_feed_text_is_escaped_in_mrkdwn(tmp_path, slack):
+    async with Night(tmp_path, slack, extra=channels("C04")) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50, name="<!channel> & <b>Co</b>")
+        await wait_for(lambda: slack.posted("C04"), what="the alert")
+    alert = slack.posted("C04")[0].params
+    payload = json.dumps(alert, ensure_ascii=False)
+    assert "<!channel>" not in payload
+    assert "&lt;!channel&gt; &amp; &lt;b&gt;Co&lt;/b&gt;" in alert["blocks"][0]["text"]["text"]
+    assert "&lt;!channel&gt;" in alert["text"]
+
+
+async def test_socket_mode_answers_a_slash_command_envelope(tmp_path, slack):
+    async with Night(tmp_path, slack, socket=True) as night:
+        night.publish(10, {"hamon": 587, "valls": 413}, counted=600)
+        await wait_for(lambda: "Hamon" in night.out.getvalue(), what="the console alert")
+        await wait_for(lambda: slack.connected, what="the WebSocket")
+        await slack.send_envelope({
+            "envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
+            "payload": slash(slack, "/results", "", channel="C05"),
+        })  # fmt: skip
+        await wait_for(lambda: slack.responses, what="the reply")
+        await wait_for(lambda: any(a.get("envelope_id") == "env-1" for a in slack.acks))
+    assert "Hamon  58.70%  587" in slack.responses[0][1]["blocks"][1]["text"]["text"]
+    opened = [c for c in slack.calls if c.method == "apps.connections.open"]
+    assert len(opened) >= 1
