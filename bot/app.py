@@ -13,6 +13,7 @@ from typing import Any, TextIO
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.adapters import platform_adapters
 from bot.adapters.base import Adapter
 from bot.adapters.console import CHAT_ID, ConsoleAdapter
 from bot.commands import Commands
@@ -134,40 +135,7 @@ class App:
 
     def _platform_adapters(self) -> dict[str, Adapter]:
         """Return the platform adapters whose tokens are in the environment."""
-        env = self.options.env
-        found: dict[str, Adapter] = {}
-        if env.get("TELEGRAM_BOT_TOKEN"):
-            from bot.adapters.telegram import DEFAULT_BASE_URL, TelegramAdapter, TelegramSettings
-
-            settings = TelegramSettings(
-                token=env["TELEGRAM_BOT_TOKEN"],
-                base_url=env.get("TELEGRAM_API_BASE_URL") or DEFAULT_BASE_URL,
-                poll_timeout=float(env.get("TELEGRAM_POLL_TIMEOUT") or 10),
-                rate_scale=self.options.rate_scale,
-            )
-            found["telegram"] = TelegramAdapter(settings, self.commands.handle)
-        if env.get("SLACK_BOT_TOKEN") and (
-            env.get("SLACK_APP_TOKEN") or env.get("SLACK_SIGNING_SECRET")
-        ):
-            from bot.adapters.slack import DEFAULT_BASE_URL as SLACK_URL
-            from bot.adapters.slack import SlackAdapter, SlackSettings
-
-            slack = SlackSettings(
-                bot_token=env["SLACK_BOT_TOKEN"],
-                app_token=env.get("SLACK_APP_TOKEN") or None,
-                signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
-                base_url=env.get("SLACK_API_BASE_URL") or SLACK_URL,
-                host=env.get("SLACK_HTTP_HOST") or "0.0.0.0",
-                port=int(env.get("PORT") or 3000),
-                rate_scale=self.options.rate_scale,
-            )
-            found["slack"] = SlackAdapter(slack, self.commands.handle)
-        elif env.get("SLACK_BOT_TOKEN"):
-            log.error(
-                "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
-                "SLACK_SIGNING_SECRET (HTTP mode): Slack stays off"
-            )
-        return found
+        return platform_adapters(self.options.env, self.commands.handle, self.options.rate_scale)
 
     async def _start_adapter(self, adapter: Adapter) -> bool:
         """Start an adapter; one that fails is retried every minute, its messages queued."""

@@ -1,0 +1,36 @@
+"""Chat platforms. Each adapter starts when its tokens are in the environment."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from bot.adapters.base import Adapter
+from bot.commands import Handler
+
+log = logging.getLogger(__name__)
+
+
+def platform_adapters(
+    env: Mapping[str, str], handle: Handler, rate_scale: float = 1.0
+) -> dict[str, Adapter]:
+    """Return the Telegram and Slack adapters whose tokens are set in `env`."""
+    found: dict[str, Adapter] = {}
+    if env.get("TELEGRAM_BOT_TOKEN"):
+        from bot.adapters import telegram
+
+        found["telegram"] = telegram.TelegramAdapter(
+            telegram.settings_from_env(env, rate_scale), handle
+        )
+    if env.get("SLACK_BOT_TOKEN"):
+        from bot.adapters import slack
+
+        settings = slack.settings_from_env(env, rate_scale)
+        if settings is None:
+            log.error(
+                "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
+                "SLACK_SIGNING_SECRET (HTTP mode): Slack stays off"
+            )
+        else:
+            found["slack"] = slack.SlackAdapter(settings, handle)
+    return found

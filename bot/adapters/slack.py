@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,21 @@ class SlackSettings:
     def socket_mode(self) -> bool:
         """Return True when an app-level token selects Socket Mode."""
         return bool(self.app_token)
+
+
+def settings_from_env(env: Mapping[str, str], rate_scale: float = 1.0) -> SlackSettings | None:
+    """Read the SLACK_* variables and PORT; None when neither mode is configured."""
+    if not (env.get("SLACK_APP_TOKEN") or env.get("SLACK_SIGNING_SECRET")):
+        return None
+    return SlackSettings(
+        bot_token=env["SLACK_BOT_TOKEN"],
+        app_token=env.get("SLACK_APP_TOKEN") or None,
+        signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+        base_url=env.get("SLACK_API_BASE_URL") or DEFAULT_BASE_URL,
+        host=env.get("SLACK_HTTP_HOST") or "0.0.0.0",
+        port=int(env.get("PORT") or 3000),
+        rate_scale=rate_scale,
+    )
 
 
 def slash_to_request_text(command: str, text: str) -> tuple[str, bool]:

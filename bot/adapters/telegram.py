@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -80,6 +80,16 @@ class TelegramSettings:
     poll_timeout: float = 10.0
     rate_scale: float = 1.0
     trust_env: bool = True
+
+
+def settings_from_env(env: Mapping[str, str], rate_scale: float = 1.0) -> TelegramSettings:
+    """Read TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL and TELEGRAM_POLL_TIMEOUT."""
+    return TelegramSettings(
+        token=env["TELEGRAM_BOT_TOKEN"],
+        base_url=env.get("TELEGRAM_API_BASE_URL") or DEFAULT_BASE_URL,
+        poll_timeout=float(env.get("TELEGRAM_POLL_TIMEOUT") or 10),
+        rate_scale=rate_scale,
+    )
 
 
 class TelegramAdapter:
