@@ -118,13 +118,20 @@ async def _replay_files(args: argparse.Namespace, config: Config, store: Store) 
             _emit(args.output, {"kind": "unreadable", "file": str(path), "error": str(exc)})
             status = 1
             continue
-        outcome = await pipeline.ingest("replay", args.source_format, raw, str(path))
+        outcome = await pipeline.ingest(
+            "replay", args.source_format, raw, str(path), _options_for(config, args.source_format)
+        )
         if outcome.status == "rejected":
             _emit(args.output, {"kind": "rejected", "file": str(path), "error": outcome.error})
         for event in outcome.events:
             text = pipeline.render(event, config.locale, "plain", None).text
             _emit(args.output, event_record(event, text, str(path)))
     return status
+
+
+def _options_for(config: Config, fmt: str) -> dict[str, Any]:
+    """Return the parser options of the config's first source in this format."""
+    return next((dict(s.options) for s in config.sources if s.format == fmt), {})
 
 
 def event_record(event: Event, text: str, file: str) -> dict[str, Any]:

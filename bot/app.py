@@ -177,6 +177,7 @@ class App:
                 pipeline=self.pipeline,
                 interval=sc.interval / speed,
                 clock=self.clock,
+                options=sc.options,
             )
             self.pollers.append(poller)
             self._add_job(self._guard(poller.poll), f"poll:{sc.id}", sc.interval / speed)

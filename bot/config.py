@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,6 +36,7 @@ class SourceConfig:
     interval: float = 60.0
     timeout: float = 10.0
     max_bytes: int = 20_000_000
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -278,7 +280,16 @@ def _source(r: _Reader, path: Path, t: Any, p: str) -> SourceConfig:
         interval=r.number(t, p, "interval", 60.0, strict=True),
         timeout=r.number(t, p, "timeout", 10.0, strict=True),
         max_bytes=int(r.number(t, p, "max_bytes", 20_000_000, low=1)),
+        options=_options(r, t, p, fmt),
     )
+
+
+def _options(r: _Reader, t: dict[str, Any], p: str, fmt: str) -> dict[str, Any]:
+    options: dict[str, Any] = r.pick(t, p, "options", dict, {})
+    errors = PARSERS[fmt].check(options)
+    if errors:
+        raise ConfigError(f"{r.origin}: {p}options.{errors[0]}")
+    return options
 
 
 def _chats(r: _Reader, default_locale: str) -> tuple[ChatConfig, ...]:

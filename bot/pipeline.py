@@ -16,7 +16,7 @@ from bot.render import PLATFORM_TEXT_LIMIT, markup_for
 from bot.render.message import Message, split_text
 from bot.render.text import Renderer, Style
 from bot.sources.errors import FeedError
-from bot.sources.parsers import PARSERS
+from bot.sources.parsers import Options, parse
 from bot.store import Cycle, Delivery, Store, Subscription
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,12 @@ class Pipeline:
         self.on_enqueued = on_enqueued
         self._stale_logged: set[tuple[str, datetime]] = set()
 
-    async def ingest(self, source_id: str, fmt: str, raw: bytes, origin: str) -> Outcome:
+    async def ingest(
+        self, source_id: str, fmt: str, raw: bytes, origin: str, options: Options | None = None
+    ) -> Outcome:
         """Process one version of a source's feed."""
         try:
-            snap = PARSERS[fmt](raw, origin)
+            snap = parse(fmt, raw, origin, options)
         except FeedError as exc:
             log.error("rejected feed version: %s", exc)
             return Outcome(status="rejected", origin=origin, error=str(exc))

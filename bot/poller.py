@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from bot.pipeline import Outcome, Pipeline
 from bot.sources.base import Source
 from bot.sources.errors import FetchError
+from bot.sources.parsers import Options
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,9 @@ class Poller:
         interval: float,
         clock: Callable[[], datetime],
         rng: random.Random | None = None,
+        options: Options | None = None,
     ) -> None:
+        self.options: Options = options or {}
         self.source_id, self.fmt, self.source, self.pipeline = source_id, fmt, source, pipeline
         self.interval, self.clock = interval, clock
         self.rng = rng or random.Random()
@@ -69,7 +72,9 @@ class Poller:
             return None
         self._last_sha = sha
         self.status.last_change = now
-        return await self.pipeline.ingest(self.source_id, self.fmt, raw, self.source.origin)
+        return await self.pipeline.ingest(
+            self.source_id, self.fmt, raw, self.source.origin, self.options
+        )
 
     def _note_replay_end(self) -> None:
         if getattr(self.source, "exhausted", False) and not self._replay_done:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -63,8 +64,10 @@ class _Reader:
         return float(value)
 
 
-def parse(data: bytes, origin: str = "<feed>") -> Snapshot:
-    """Parse a canonical JSON document into a Snapshot, or raise FeedError."""
+def parse(
+    data: bytes, origin: str = "<feed>", options: Mapping[str, Any] | None = None
+) -> Snapshot:
+    """Parse a canonical JSON document into a Snapshot, or raise FeedError (no options)."""
     try:
         doc = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:

@@ -1,14 +1,36 @@
-"""The feed formats Soirée reads, by name: each a pure `parse(bytes, origin) -> Snapshot`."""
+"""The feed formats Soirée reads, by name: each a pure parser plus a check of its options."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from bot.models import Snapshot
 from bot.sources import canonical
 
-Parser = Callable[[bytes, str], Snapshot]
+Options = Mapping[str, Any]
 
-PARSERS: dict[str, Parser] = {
-    canonical.FORMAT: canonical.parse,
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Format:
+    """A feed format: `parse(bytes, origin, options)` and `check(options) -> errors`."""
+
+    name: str
+    parse: Callable[[bytes, str, Options], Snapshot]
+    check: Callable[[Options], list[str]]
+
+
+def no_options(options: Options) -> list[str]:
+    """Refuse any option: for formats that take none."""
+    return [f"{key}: this format takes no options" for key in options]
+
+
+PARSERS: dict[str, Format] = {
+    canonical.FORMAT: Format(name=canonical.FORMAT, parse=canonical.parse, check=no_options),
 }
+
+
+def parse(fmt: str, data: bytes, origin: str, options: Options | None = None) -> Snapshot:
+    """Parse bytes in the named format."""
+    return PARSERS[fmt].parse(data, origin, options or {})
