@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -52,27 +53,46 @@ class Limits:
 
 
 class Pacer:
-    """Spaces sends to each chat by at least `interval` seconds, across every caller."""
+    """Spaces sends to each chat: `interval` between two, and at most `burst` per `window`
+    seconds in chats that `grouped(chat_id)` says are groups. Slots are reserved, so
+    concurrent callers (alerts and command replies) share one schedule."""
 
     def __init__(
         self,
         interval: float,
         *,
+        burst: int = 0,
+        window: float = 0.0,
+        grouped: Callable[[str], bool] = lambda _: False,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.interval, self.monotonic, self.sleep = interval, monotonic, sleep
+        self.interval, self.burst, self.window, self.grouped = interval, burst, window, grouped
+        self.monotonic, self.sleep = monotonic, sleep
         self._next: dict[str, float] = {}
+        self._recent: dict[str, deque[float]] = {}
+
+    def reserve(self, chat_id: str) -> float:
+        """Book the chat's next free slot and return how long to wait for it."""
+        now = self.monotonic()
+        slot = max(now, self._next.get(chat_id, now))
+        if self.burst and self.grouped(chat_id):
+            recent = self._recent.setdefault(chat_id, deque())
+            while recent and recent[0] <= slot - self.window:
+                recent.popleft()
+            if len(recent) >= self.burst:
+                slot = max(slot, recent[-self.burst] + self.window)
+            recent.append(slot)
+        self._next[chat_id] = slot + self.interval
+        return slot - now
 
     async def wait(self, chat_id: str) -> None:
         """Reserve the chat's next slot and sleep until it comes."""
-        if self.interval <= 0:
+        if self.interval <= 0 and not self.burst:
             return
-        now = self.monotonic()
-        slot = max(now, self._next.get(chat_id, now))
-        self._next[chat_id] = slot + self.interval
-        if slot > now:
-            await self.sleep(slot - now)
+        delay = self.reserve(chat_id)
+        if delay > 0:
+            await self.sleep(delay)
 
 
 class Adapter(Protocol):

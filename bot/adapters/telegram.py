@@ -48,6 +48,8 @@ from bot.render.message import Message, split_text
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+GROUP_BURST = 20  # messages per minute in a group
+WINDOW_MARGIN = 1.02  # Telegram counts arrivals; leave room for network jitter
 MANAGED = frozenset({"subscribe", "unsubscribe"})
 GONE_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", "have no rights")
 
@@ -102,7 +104,14 @@ class TelegramAdapter:
         self.handle = handle
         scale = settings.rate_scale
         self.limits = Limits(per_chat_interval=1.0 / scale, concurrency=16)
-        self.pacer = Pacer(self.limits.per_chat_interval)
+        # Groups (negative ids) also get at most 20 messages in any minute: a sliding window,
+        # stricter than PTB's leaky bucket, which lets a 21st through after 3 s.
+        self.pacer = Pacer(
+            self.limits.per_chat_interval,
+            burst=GROUP_BURST,
+            window=60.0 * WINDOW_MARGIN / scale,
+            grouped=lambda chat_id: chat_id.startswith("-"),
+        )
         self.app: Application = self._build()  # type: ignore[type-arg]
 
     def _build(self) -> Application:  # type: ignore[type-arg]

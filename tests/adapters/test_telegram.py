@@ -219,3 +219,32 @@ async def test_bad_token_leaves_the_console_running(tmp_path, tg, caplog):
         assert (await night.app.store.outbox_counts())["pending"] == 1  # kept for Telegram
     assert "telegram adapter did not start" in caplog.text
     assert "WRONG" not in caplog.text or "999:WRONG" not in caplog.text
+
+
+async def test_group_limit_of_twenty_a_minute_holds(tmp_path, tg):
+    """25 messages due at once to one group: spread so that no 60 s window (÷10) has > 20."""
+    from bot.render.message import Message
+    from bot.store import Delivery
+    from tests.builders import at
+
+    async with Night(tmp_path, tg) as night:
+        await night.app.store.enqueue(
+            [
+                Delivery(
+                    event_key=f"e{i}",
+                    platform="telegram",
+                    chat_id="-1008",
+                    message=Message(text=f"message {i}"),
+                )
+                for i in range(25)
+            ],
+            at(0),
+        )
+        night.app.wake()
+        await wait_for(lambda: len(tg.sent(-1008)) == 25, patience=20, what="all 25")
+    assert tg.refused(429) == []
+    times = [c.t for c in tg.sent(-1008)]
+    window = 60 / 10
+    assert all(sum(1 for t in times if start <= t < start + window) <= 20 for start in times)
+    assert times[20] - times[0] >= window * 0.95  # the 21st had to wait for the window
+    assert [c.params["text"] for c in tg.sent(-1008)] == [f"message {i}" for i in range(25)]

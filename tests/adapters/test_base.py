@@ -1,0 +1,26 @@
+"""The pacer: per-chat spacing and the sliding window of group chats, on a fake clock."""
+
+from __future__ import annotations
+
+from bot.adapters.base import Pacer
+
+
+def test_interval_between_sends_to_one_chat() -> None:
+    now = [0.0]
+    pacer = Pacer(1.0, monotonic=lambda: now[0])
+    assert [pacer.reserve("a") for _ in range(3)] == [0.0, 1.0, 2.0]
+    assert pacer.reserve("b") == 0.0
+    now[0] = 10.0
+    assert pacer.reserve("a") == 0.0
+
+
+def test_group_window_allows_a_burst_then_waits_for_the_window() -> None:
+    now = [0.0]
+    pacer = Pacer(
+        0.0, burst=3, window=60.0, grouped=lambda c: c.startswith("-"), monotonic=lambda: now[0]
+    )
+    assert [pacer.reserve("-1") for _ in range(5)] == [0.0, 0.0, 0.0, 60.0, 60.0]
+    assert [pacer.reserve("7") for _ in range(5)] == [0.0] * 5  # a private chat has no window
+    now[0] = 61.0
+    assert pacer.reserve("-1") == 0.0  # the window (1, 61] holds two sends: a third may go
+    assert pacer.reserve("-1") == 59.0  # a fourth waits until the send at 60 ages out
