@@ -20,9 +20,11 @@ from bot import logs
 from bot.app import Options, run, utcnow
 from bot.config import DEFAULT_CONFIG, Config, ConfigError, load
 from bot.events import Event
+from bot.feedcheck import describe, parse_options, read
 from bot.pipeline import Pipeline
 from bot.rules import Rules
-from bot.sources.parsers import PARSERS
+from bot.sources.errors import FeedError, FetchError
+from bot.sources.parsers import PARSERS, parse
 from bot.store import Store
 
 
@@ -42,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--source-format", default="canonical-json", choices=sorted(PARSERS))
     rp.add_argument("--db", help="SQLite file to replay into (default: a temporary one)")
     rp.add_argument("--format", dest="output", default="text", choices=("jsonl", "text"))
+    f = sub.add_parser("fetch", help="read a feed once and print what Soirée makes of it")
+    f.add_argument("where", help="a URL or a file path")
+    f.add_argument("--source-format", default="canonical-json", choices=sorted(PARSERS))
+    f.add_argument("--config", type=Path, help="take parser options and rules from this config")
+    f.add_argument("--option", action="append", default=[], help="parser option, key=value")
     return p
 
 
@@ -56,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "replay":
             return asyncio.run(_replay(args))
+        if args.command == "fetch":
+            return asyncio.run(_fetch(args))
         return _run(args)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
@@ -91,6 +100,22 @@ def _dump_tasks() -> None:
         stack = io.StringIO()
         task.print_stack(limit=8, file=stack)
         logging.getLogger("bot").warning("task %s:\n%s", task.get_name(), stack.getvalue())
+
+
+async def _fetch(args: argparse.Namespace) -> int:
+    config = load(args.config) if args.config else _default_config(Path(":memory:"))
+    try:
+        options = {**_options_for(config, args.source_format), **parse_options(args.option)}
+        errors = PARSERS[args.source_format].check(options)
+        if errors:
+            raise ValueError(f"--option {errors[0]}")
+        data = await read(args.where)
+        snap = parse(args.source_format, data, args.where, {**options, "_fetched_at": utcnow()})
+    except (ValueError, FetchError, FeedError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(describe(snap, config.rules))
+    return 0
 
 
 def _default_config(db: Path) -> Config:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.config import Config
+from bot.lookup import MAX_CHOICES, RaceRef, fold, lookup
+from bot.models import Race
 from bot.render import markup_for
 from bot.render.message import Message
 from bot.render.text import LOCALES, Renderer, Style
@@ -28,6 +29,24 @@ ALIASES: dict[str, str] = {
     "unsubscribe": "unsubscribe",
     "desabonner": "unsubscribe",
 }
+AREA_WORDS = {"area", "zone"}
+AREA_PREFIX = "area:"
+
+
+def area_key(code: str) -> str:
+    """Return the subscription key of an area: a race and every race whose code extends it."""
+    return AREA_PREFIX + code
+
+
+def covers(subscription_race: str, race: Race) -> bool:
+    """Return True when a subscription's race key takes in this race."""
+    if subscription_race in ("*", race.id):
+        return True
+    if subscription_race.startswith(AREA_PREFIX):
+        return (race.code or race.id).startswith(subscription_race[len(AREA_PREFIX) :])
+    return False
+
+
 COMMANDS: tuple[str, ...] = ("results", "turnout", "races", "subscribe", "unsubscribe", "help")
 
 
@@ -52,12 +71,6 @@ def parse_command(text: str) -> tuple[str, list[str]] | None:
         return None
     name = words[0][1:].split("@", 1)[0].lower()
     return ALIASES.get(name, name), words[1:]
-
-
-def fold(text: str) -> str:
-    """Return text lower-cased without accents, for matching names."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
 
 
 class Commands:
@@ -97,34 +110,33 @@ class Commands:
             Style(locale=r.style.locale, tz=r.style.tz, markup=r.style.markup, source=label)
         )
 
-    async def find_race(self, query: str | None) -> StoredRace | None:
-        """Return the race a query names (id or name, accents ignored), or the main race."""
-        races = await self.store.races()
+    async def find_race(self, query: str | None) -> StoredRace | list[RaceRef] | None:
+        """Return the race a query names, the choices when it is ambiguous, or None.
+
+        With no query: the first configured main race that has data, else any race.
+        """
+        refs = await self.store.race_index()
         if not query:
-            for race_id in self.config.main_races:
-                found = next((s for s in races if s.race.id == race_id), None)
-                if found:
-                    return found
-            return races[0] if races else None
-        q = fold(query)
-        return next(
-            (
-                s
-                for s in races
-                if q in (fold(s.race.id), fold(s.race.name), fold(s.race.code or ""))
-            ),
-            None,
-        )
+            main = [ref for m in self.config.main_races for ref in refs if ref.id == m]
+            chosen = main[0] if main else (refs[0] if refs else None)
+            return await self.store.latest_race(chosen.id) if chosen else None
+        found = lookup(refs, query)
+        if len(found) == 1:
+            return await self.store.latest_race(found[0].id)
+        return found or None
 
     async def _race_or_reply(self, args: list[str], r: Renderer) -> StoredRace | Message:
         query = " ".join(args) or None
-        stored = await self.find_race(query)
-        if stored is not None:
-            return stored
+        found = await self.find_race(query)
+        if isinstance(found, StoredRace):
+            return found
         if query is None:
             return Message(text=r.t("reply.no_races"))
-        names = ", ".join(s.race.id for s in await self.store.races()) or "—"
-        return Message(text=r.t("reply.unknown_race", query=query, races=names))
+        if found:
+            choices = " · ".join(f"{ref.name} ({ref.id})" for ref in found)
+            return Message(text=r.t("reply.ambiguous", query=query, choices=choices))
+        known = [ref.id for ref in (await self.store.race_index())[:MAX_CHOICES]]
+        return Message(text=r.t("reply.unknown_race", query=query, races=", ".join(known) or "—"))
 
     async def _help(self, req: Request, args: list[str], r: Renderer) -> Message:
         return Message(text=r.t("reply.help"))
@@ -183,6 +195,11 @@ class Commands:
         query = fold(" ".join(args))
         if args == ["*"] or query in {"all", "tout", "toutes"}:
             return ["*"]
+        if fold(args[0]) in AREA_WORDS and len(args) > 1:
+            area = await self._race_or_reply(args[1:], r)
+            if isinstance(area, Message):
+                return area
+            return [area_key(area.race.code or area.race.id)]
         # A configured race can be subscribed to before its first figures are out.
         known = next((race for race in self.config.main_races if fold(race) == query), None)
         if known is not None:

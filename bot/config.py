@@ -245,7 +245,11 @@ def _sources(r: _Reader, path: Path) -> tuple[SourceConfig, ...]:
     items = r.pick(r.data, "", "sources", list, required=True)
     if not items:
         raise r.fail("sources", items, "at least one source is needed")
-    out = [_source(r, path, item, f"sources[{i}].") for i, item in enumerate(items)]
+    out = [
+        source
+        for i, item in enumerate(items)
+        for source in _expand(r, path, item, f"sources[{i}].")
+    ]
     ids = [s.id for s in out]
     dup = next((i for i in ids if ids.count(i) > 1), None)
     if dup is not None:
@@ -253,15 +257,32 @@ def _sources(r: _Reader, path: Path) -> tuple[SourceConfig, ...]:
     return tuple(out)
 
 
-def _source(r: _Reader, path: Path, t: Any, p: str) -> SourceConfig:
+def _expand(r: _Reader, path: Path, t: Any, p: str) -> list[SourceConfig]:
+    """Return one source per URL of `urls` (e.g. the FE file plus département files)."""
     if not isinstance(t, dict):
         raise r.fail(p.rstrip("."), t, "expected a table")
+    if "urls" not in t:
+        return [_source(r, path, t, p)]
+    urls = r.pick(t, p, "urls", list)
+    if not urls or any(not isinstance(u, str) for u in urls):
+        raise r.fail(f"{p}urls", urls, "expected a non-empty list of URLs")
+    base = {k: v for k, v in t.items() if k != "urls"}
+    ident = r.pick(t, p, "id", str, required=True)
+    return [
+        _source(r, path, {**base, "url": url, "id": f"{ident}:{n}"}, f"{p}urls[{n}] ")
+        for n, url in enumerate(urls)
+    ]
+
+
+def _source(r: _Reader, path: Path, t: dict[str, Any], p: str) -> SourceConfig:
     fmt = r.pick(t, p, "format", str, "canonical-json")
     if fmt not in PARSERS:
         raise r.fail(f"{p}format", fmt, f"expected one of {', '.join(sorted(PARSERS))}")
     where = [k for k in ("url", "path", "replay") if k in t]
     if len(where) != 1:
-        raise ConfigError(f"{r.origin}: {p.rstrip('.')}: give exactly one of url, path, replay")
+        raise ConfigError(
+            f"{r.origin}: {p.rstrip('. ')}: give exactly one of url, urls, path, replay"
+        )
     url = r.pick(t, p, "url", str)
     if url is not None and not url.startswith(("http://", "https://")):
         raise r.fail(f"{p}url", url, "expected an http:// or https:// URL")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.commands import covers
 from bot.config import Config
 from bot.diff import advance, diff
 from bot.events import AnomalyDetected, Event
@@ -51,6 +52,8 @@ class Pipeline:
         self, source_id: str, fmt: str, raw: bytes, origin: str, options: Options | None = None
     ) -> Outcome:
         """Process one version of a source's feed."""
+        # Formats without a data time of their own (a bare spreadsheet) use the fetch time.
+        options = {**(options or {}), "_fetched_at": self.clock()}
         try:
             snap = parse(fmt, raw, origin, options)
         except FeedError as exc:
@@ -140,7 +143,7 @@ def _audience(event: Event, subs: list[Subscription]) -> list[Subscription]:
     """Return one subscription per chat that should receive the event."""
     chosen: dict[tuple[str, str], Subscription] = {}
     for sub in subs:
-        wanted = sub.admin if event.audience == "admin" else sub.race in ("*", event.race.id)
+        wanted = sub.admin if event.audience == "admin" else covers(sub.race, event.race)
         if wanted:
             chosen.setdefault((sub.platform, sub.chat_id), sub)
     return list(chosen.values())

@@ -15,6 +15,7 @@ import aiosqlite
 
 from bot.codec import race_from_dict, race_to_dict, snapshot_from_json, snapshot_to_json
 from bot.events import Event, admit
+from bot.lookup import RaceRef
 from bot.models import Race, Snapshot
 from bot.render.message import Message
 
@@ -178,6 +179,12 @@ class Store:
         """Return the newest stored version of a race."""
         row = await self._one("SELECT * FROM races WHERE id=?", (race_id,))
         return _stored_race(row) if row else None
+
+    @_serialised
+    async def race_index(self) -> list[RaceRef]:
+        """Return id, name, level and code of every race, by name (no figures decoded)."""
+        rows = await self._all("SELECT id, name, level, code FROM races ORDER BY name, id")
+        return [RaceRef(id=r[0], name=r[1], level=r[2], code=r[3]) for r in rows]
 
     @_serialised
     async def races(self) -> list[StoredRace]:

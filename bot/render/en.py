@@ -45,6 +45,7 @@ CATALOG: dict[str, str] = {
         "/turnout [race] — turnout\n"
         "/races — the races followed\n"
         "/subscribe [race] [fr|en] — get the alerts\n"
+        "/subscribe area [place] — a race and every race within it\n"
         "/unsubscribe [race] — stop them"
     ),
     "reply.unknown_race": "Unknown race: “{query}”. Races followed: {races}",
@@ -57,4 +58,5 @@ CATALOG: dict[str, str] = {
     "reply.race_line": "{name} ({id}) — {pct} counted",
     "reply.bad_locale": "Unknown language: {locale}. Choose fr or en.",
     "reply.not_admin": "Only the group's administrators can manage subscriptions.",
+    "reply.ambiguous": "Several races match “{query}”: {choices}",
 }

@@ -46,6 +46,7 @@ CATALOG: dict[str, str] = {
         "/turnout [course] — la participation\n"
         "/races — les courses suivies\n"
         "/subscribe [course] [fr|en] — recevoir les alertes\n"
+        "/subscribe zone [lieu] — une course et toutes celles de son territoire\n"
         "/unsubscribe [course] — ne plus les recevoir"
     ),
     "reply.unknown_race": "Course inconnue : « {query} ». Courses suivies : {races}",
@@ -58,4 +59,5 @@ CATALOG: dict[str, str] = {
     "reply.race_line": "{name} ({id}) — {pct} dépouillés",
     "reply.bad_locale": "Langue inconnue : {locale}. Choix : fr, en.",
     "reply.not_admin": "Seuls les administrateurs du groupe peuvent gérer les abonnements.",
+    "reply.ambiguous": "Plusieurs courses répondent à « {query} » : {choices}",
 }

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 
 from bot.sources.errors import FetchError
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = "Soiree/0.1 (+election-night results bot)"
 
@@ -23,6 +27,7 @@ class HttpSource:
         self.url, self.client, self.timeout, self.max_bytes = url, client, timeout, max_bytes
         self.etag: str | None = None
         self.last_modified: str | None = None
+        self.unpublished = False
 
     @property
     def origin(self) -> str:
@@ -45,6 +50,10 @@ class HttpSource:
             ) as resp:
                 if resp.status_code == 304:
                     return None
+                if resp.status_code == 404:
+                    # The Ministry answers 404 with an HTML page until a file is published.
+                    self._note_unpublished()
+                    return None
                 if resp.status_code != 200:
                     raise FetchError(f"{self.origin}: HTTP {resp.status_code}")
                 body = await self._read(resp)
@@ -52,9 +61,15 @@ class HttpSource:
             raise FetchError(f"{self.origin}: timed out after {self.timeout:g} s") from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"{self.origin}: {type(exc).__name__}: {exc}") from exc
+        self.unpublished = False
         self.etag = resp.headers.get("ETag")
         self.last_modified = resp.headers.get("Last-Modified")
         return body
+
+    def _note_unpublished(self) -> None:
+        if not self.unpublished:
+            self.unpublished = True
+            log.info("%s: 404, not published yet; waiting for it", self.origin)
 
     async def _read(self, resp: httpx.Response) -> bytes:
         declared = resp.headers.get("Content-Length")

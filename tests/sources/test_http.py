@@ -34,7 +34,17 @@ async def test_without_etag_every_fetch_returns_the_body(feed: FeedServer, http)
     assert feed.hits[1].if_none_match is None
 
 
-@pytest.mark.parametrize("status", [404, 500, 503])
+async def test_404_html_page_is_no_data_yet(feed: FeedServer, http: httpx.AsyncClient):
+    feed.script.append((404, b"<html><body>Page introuvable</body></html>"))
+    feed.publish(b'{"v": 1}')
+    src = HttpSource(feed.url, http)
+    assert await src.fetch() is None
+    assert src.unpublished
+    assert await src.fetch() == b'{"v": 1}'
+    assert not src.unpublished
+
+
+@pytest.mark.parametrize("status", [403, 500, 503])
 async def test_error_status_raises_naming_the_url(feed: FeedServer, http, status: int):
     feed.script.append((status, b"<html>oops</html>"))
     src = HttpSource(feed.url, http)
