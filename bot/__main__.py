@@ -134,7 +134,7 @@ async def _replay(args: argparse.Namespace) -> int:
 
 
 async def _replay_files(args: argparse.Namespace, config: Config, store: Store) -> int:
-    pipeline = Pipeline(store, config, utcnow)
+    pipeline = Pipeline(store, config, utcnow, deliver=False)  # a rehearsal sends nothing
     status = 0
     for path in args.files:
         try:

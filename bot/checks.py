@@ -52,6 +52,15 @@ def _published_shares(_: Race | None, race: Race, rules: Rules) -> Iterator[Find
             )
 
 
+def _partial_votes(_: Race | None, race: Race, __: Rules) -> Iterator[Finding]:
+    with_votes = sum(1 for c in race.candidates if c.votes is not None)
+    if 0 < with_votes < len(race.candidates):
+        yield (
+            "partial_votes",
+            (("with", with_votes), ("without", len(race.candidates) - with_votes)),
+        )
+
+
 def _share_sum(_: Race | None, race: Race, __: Rules) -> Iterator[Finding]:
     shares = [c.published_share for c in race.candidates if c.votes is None]
     if not shares or len(shares) != len(race.candidates) or any(s is None for s in shares):
@@ -90,6 +99,7 @@ CHECKS: tuple[Check, ...] = (
     _voters_vs_registered,
     _ballots,
     _published_shares,
+    _partial_votes,
     _share_sum,
     _republication,
 )

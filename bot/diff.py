@@ -70,9 +70,10 @@ def diff_race(before: Race | None, race: Race, rules: Rules, at: datetime) -> li
             for check, detail in findings
         ]
     if before is None:
-        return _opening(ctx) if race.has_results else []
+        return _opening(ctx) if race.has_results else _turnout(None, ctx)
     if not race.has_results:
-        return _corrections(before, ctx)
+        # Participation is often out before any vote is counted: tell its milestones.
+        return [*_corrections(before, ctx), *_turnout(before, ctx)]
     if not before.has_results:
         return [_first_results(ctx), *_reporting(before, ctx), *_turnout(before, ctx)]
     return [
@@ -239,7 +240,7 @@ def _turnout_crossings(ctx: _Ctx, before: Race | None) -> list[TurnoutThresholdC
     ]
 
 
-def _turnout(before: Race, ctx: _Ctx) -> list[Event]:
+def _turnout(before: Race | None, ctx: _Ctx) -> list[Event]:
     return list(_turnout_crossings(ctx, before))
 
 

@@ -15,6 +15,9 @@ log = logging.getLogger(__name__)
 
 BASE_BACKOFF = 1.0
 MAX_BACKOFF = 300.0
+# A run waits at most this long for one chat's next slot, so that a group at its
+# twenty-a-minute limit never holds up the other chats' alerts.
+MAX_PACING_WAIT = 2.0
 
 
 class Dispatcher:
@@ -37,36 +40,48 @@ class Dispatcher:
         """Deliver what is due now; return how many messages were sent."""
         if self.paused:
             return 0
-        due = await self.store.due(self.clock(), limit)
+        self._note_missing(await self.store.pending_platforms())
+        due = await self.store.due(self.clock(), limit, platforms=tuple(self.adapters))
         chats: dict[tuple[str, str], list[Delivery]] = {}
         for d in due:
             chats.setdefault((d.platform, d.chat_id), []).append(d)
         by_platform: dict[str, list[list[Delivery]]] = {}
         for (platform, _), rows in chats.items():
             by_platform.setdefault(platform, []).append(rows)
-        counts = await asyncio.gather(
-            *(self._platform(p, queues) for p, queues in by_platform.items())
+        results = await asyncio.gather(
+            *(self._platform(self.adapters[p], queues) for p, queues in by_platform.items()),
+            return_exceptions=True,  # let every chat finish: none is left half-sent
         )
-        return sum(counts)
+        for result in results:
+            if isinstance(result, BaseException):
+                log.error("dispatch failed: %s", result, exc_info=result)
+        return sum(r for r in results if isinstance(r, int))
 
-    async def _platform(self, platform: str, queues: list[list[Delivery]]) -> int:
-        adapter = self.adapters.get(platform)
-        if adapter is None:
-            if platform not in self._missing_logged:
-                self._missing_logged.add(platform)
-                log.warning("messages queued for %s wait: that adapter is not running", platform)
-            return 0
+    def _note_missing(self, pending: set[str]) -> None:
+        """Log once per platform whose messages wait because its adapter is not running."""
+        waiting = pending - set(self.adapters) - self._missing_logged
+        for platform in waiting:
+            self._missing_logged.add(platform)
+            log.warning("messages queued for %s wait: that adapter is not running", platform)
+
+    async def _platform(self, adapter: Adapter, queues: list[list[Delivery]]) -> int:
         gate = asyncio.Semaphore(max(1, adapter.limits.concurrency))
 
         async def drain(rows: list[Delivery]) -> int:
             async with gate:
                 return await self._chat(adapter, rows)
 
-        return sum(await asyncio.gather(*(drain(rows) for rows in queues)))
+        results = await asyncio.gather(*(drain(rows) for rows in queues), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                log.error("dispatch to %s failed: %s", adapter.platform, result, exc_info=result)
+        return sum(r for r in results if isinstance(r, int))
 
     async def _chat(self, adapter: Adapter, rows: list[Delivery]) -> int:
         sent = 0
         for row in rows:
+            if adapter.pacer.delay(row.chat_id) > MAX_PACING_WAIT:
+                break  # the chat is busy for a while: let this run end, a later one goes on
             await adapter.pacer.wait(row.chat_id)
             if not await self._deliver(adapter, row):
                 break  # keep the chat's order: later messages wait for this one

@@ -43,7 +43,10 @@ class Pipeline:
         config: Config,
         clock: Callable[[], datetime],
         on_enqueued: Callable[[], None] | None = None,
+        *,
+        deliver: bool = True,
     ) -> None:
+        self.deliver = deliver
         self.store, self.config, self.clock = store, config, clock
         self.on_enqueued = on_enqueued
         self._stale_logged: set[tuple[str, datetime]] = set()
@@ -59,6 +62,10 @@ class Pipeline:
         except FeedError as exc:
             log.error("rejected feed version: %s", exc)
             return Outcome(status="rejected", origin=origin, error=str(exc))
+        except (ValueError, ArithmeticError, RecursionError, UnicodeError) as exc:
+            # A parser bug must not take the night down; the feed is still wrong.
+            log.exception("rejected feed version: %s: could not be read", origin)
+            return Outcome(status="rejected", origin=origin, error=f"{origin}: {exc!r}"[:500])
         latest = await self.store.latest_version(source_id)
         if latest is not None and snap.updated_at <= latest:
             self._log_stale(source_id, snap.updated_at, latest, origin)
@@ -103,7 +110,7 @@ class Pipeline:
         return Outcome(status="accepted", origin=origin, events=tuple(events), snapshot=snap)
 
     async def _deliveries(self, source_id: str, events: list[Event]) -> list[Delivery]:
-        if not events:
+        if not events or not self.deliver:
             return []
         subs = await self.store.subscriptions()
         label = self.config.source_label(source_id)
@@ -142,7 +149,8 @@ def _parts(message: Message, limit: int | None) -> list[Message]:
 def _audience(event: Event, subs: list[Subscription]) -> list[Subscription]:
     """Return one subscription per chat that should receive the event."""
     chosen: dict[tuple[str, str], Subscription] = {}
-    for sub in subs:
+    # The most specific subscription of a chat sets its language: the race, an area, all.
+    for sub in sorted(subs, key=lambda s: (s.race == "*", s.race != event.race.id)):
         wanted = sub.admin if event.audience == "admin" else covers(sub.race, event.race)
         if wanted:
             chosen.setdefault((sub.platform, sub.chat_id), sub)

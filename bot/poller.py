@@ -51,6 +51,7 @@ class Poller:
         self.status = SourceStatus()
         self._retry_at: datetime | None = None
         self._last_sha: str | None = None
+        self._pending: bytes | None = None
         self._replay_done = False
 
     async def poll(self) -> Outcome | None:
@@ -58,23 +59,33 @@ class Poller:
         now = self.clock()
         if self._retry_at is not None and now < self._retry_at:
             return None
-        try:
-            raw = await self.source.fetch()
-        except FetchError as exc:
-            self._failed(str(exc), now)
-            return None
-        self._recovered(now)
+        raw, self._pending = self._pending, None
+        if raw is None:
+            try:
+                raw = await self.source.fetch()
+            except FetchError as exc:
+                self._failed(str(exc), now)
+                return None
+            self._recovered(now)
         if raw is None:
             self._note_replay_end()
             return None
         sha = hashlib.sha256(raw).hexdigest()
         if sha == self._last_sha:
             return None
+        try:
+            outcome = await self.pipeline.ingest(
+                self.source_id, self.fmt, raw, self.source.origin, self.options
+            )
+        except Exception:
+            # The source already counts this body as read (ETag, file stamp): keep it and
+            # process it again next time, or this version would be lost.
+            self._pending = raw
+            log.exception("source %s: processing a new version failed; will retry", self.source_id)
+            return None
         self._last_sha = sha
         self.status.last_change = now
-        return await self.pipeline.ingest(
-            self.source_id, self.fmt, raw, self.source.origin, self.options
-        )
+        return outcome
 
     def _note_replay_end(self) -> None:
         if getattr(self.source, "exhausted", False) and not self._replay_done:

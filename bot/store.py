@@ -325,9 +325,14 @@ class Store:
             "UPDATE OR REPLACE subscriptions SET chat_id=? WHERE platform=? AND chat_id=?",
             (new_id, platform, old_id),
         )
+        # What is already queued for the new id needs no second copy from the old one.
         await self._db.execute(
-            "UPDATE OR IGNORE outbox SET chat_id=? WHERE platform=? AND chat_id=?"
-            " AND status='pending'",
+            "DELETE FROM outbox WHERE platform=? AND chat_id=? AND status='pending' AND event_key"
+            " IN (SELECT event_key FROM outbox WHERE platform=? AND chat_id=?)",
+            (platform, old_id, platform, new_id),
+        )
+        await self._db.execute(
+            "UPDATE outbox SET chat_id=? WHERE platform=? AND chat_id=? AND status='pending'",
             (new_id, platform, old_id),
         )
         await self._db.commit()
@@ -351,18 +356,30 @@ class Store:
         await self._db.commit()
 
     @_serialised
-    async def due(self, now: datetime, limit: int = 500) -> list[Delivery]:
-        """Return pending deliveries whose time has come, oldest first."""
+    async def due(
+        self, now: datetime, limit: int = 500, platforms: Sequence[str] | None = None
+    ) -> list[Delivery]:
+        """Return pending deliveries whose time has come, oldest first, of these platforms."""
         # A chat's messages go in order: one waiting for a retry holds back those after it.
         stamp = ts(now)
+        only, params = "", [stamp, stamp]
+        if platforms is not None:
+            only = f" AND o.platform IN ({','.join('?' * len(platforms))})"
+            params += list(platforms)
         rows = await self._all(
-            "SELECT * FROM outbox o WHERE status='pending' AND not_before<=? AND NOT EXISTS ("
-            " SELECT 1 FROM outbox p WHERE p.status='pending' AND p.platform=o.platform"
+            "SELECT * FROM outbox o WHERE status='pending' AND not_before<=?" + only + " AND NOT"
+            " EXISTS (SELECT 1 FROM outbox p WHERE p.status='pending' AND p.platform=o.platform"
             " AND p.chat_id=o.chat_id AND p.id<o.id AND p.not_before>?)"
             " ORDER BY id LIMIT ?",
-            (stamp, stamp, limit),
+            [params[0], *params[2:], params[1], limit],
         )
         return [_delivery(r) for r in rows]
+
+    @_serialised
+    async def pending_platforms(self) -> set[str]:
+        """Return the platforms that have messages waiting."""
+        rows = await self._all("SELECT DISTINCT platform FROM outbox WHERE status='pending'")
+        return {r[0] for r in rows}
 
     @_serialised
     async def next_due(self) -> datetime | None:

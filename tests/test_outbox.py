@@ -179,3 +179,31 @@ async def test_per_chat_interval_spaces_sends_across_runs(store: Store) -> None:
     await queue(store, ("e4", "a"), ("e2", "b"))
     assert await dispatcher.run_once() == 2
     assert slept[2:] == [0.75]  # a waits out the rest of its second; b is long free
+
+
+async def test_rows_for_a_stopped_platform_never_block_the_others(setup) -> None:
+    store, platform, _, dispatcher = setup
+    await store.enqueue(
+        [
+            Delivery(event_key=f"e{i}", platform="slack", chat_id="C1", message=Message(text="x"))
+            for i in range(600)
+        ],
+        at(0),
+    )
+    await queue(store, ("late", "a"))
+    assert await dispatcher.run_once(limit=500) == 1
+    assert platform.received == [("a", "late")]
+    assert (await store.outbox_counts())["pending"] == 600
+
+
+async def test_a_chat_waiting_for_its_window_does_not_hold_the_run(store: Store) -> None:
+    now = [0.0]
+    pacer = Pacer(0.0, burst=1, window=60.0, grouped=lambda c: True, monotonic=lambda: now[0])
+    platform = ScriptedPlatform(pacer=pacer)
+    dispatcher = Dispatcher(store, {"fake": platform}, clock=Clock(at(0)))
+    await queue(store, ("e1", "busy"), ("e2", "busy"), ("e1", "quiet"))
+    assert await dispatcher.run_once() == 2  # e2 to "busy" must wait 60 s: left for later
+    assert sorted(platform.received) == [("busy", "e1"), ("quiet", "e1")]
+    now[0] = 61.0
+    assert await dispatcher.run_once() == 1
+    assert platform.received[-1] == ("busy", "e2")

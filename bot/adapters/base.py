@@ -72,6 +72,17 @@ class Pacer:
         self._next: dict[str, float] = {}
         self._recent: dict[str, deque[float]] = {}
 
+    def delay(self, chat_id: str) -> float:
+        """Return how long the chat's next slot is from now, without booking it."""
+        now = self.monotonic()
+        slot = max(now, self._next.get(chat_id, now))
+        recent = self._recent.get(chat_id)
+        if self.burst and recent and self.grouped(chat_id):
+            live = [t for t in recent if t > slot - self.window]
+            if len(live) >= self.burst:
+                slot = max(slot, live[-self.burst] + self.window)
+        return slot - now
+
     def reserve(self, chat_id: str) -> float:
         """Book the chat's next free slot and return how long to wait for it."""
         now = self.monotonic()

@@ -124,6 +124,7 @@ class TelegramAdapter:
             .base_file_url(s.base_url.replace("/bot", "/file/bot", 1))
             .request(HTTPXRequest(connection_pool_size=32, httpx_kwargs=kwargs))
             .get_updates_request(HTTPXRequest(read_timeout=s.poll_timeout + 5, httpx_kwargs=kwargs))
+            .concurrent_updates(True)  # a reply waiting for its chat's pace holds no one else
             .rate_limiter(
                 AIORateLimiter(
                     overall_max_rate=30,
@@ -202,7 +203,7 @@ class TelegramAdapter:
                 await self.pacer.wait(chat_id)  # the caller paced the first part
             await self._call(
                 self.app.bot.send_message(
-                    chat_id=int(chat_id),
+                    chat_id=_chat_ref(chat_id),
                     text=chunk,
                     parse_mode=ParseMode.HTML,
                     disable_web_page_preview=True,
@@ -262,6 +263,11 @@ class TelegramAdapter:
             log.warning("telegram: getChatMember failed in %s: %s", chat_id, exc)
             return False
         return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+def _chat_ref(chat_id: str) -> int | str:
+    """Return a numeric id as an int, and a public channel's "@name" as it is."""
+    return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
 
 
 def _command_name(text: str) -> str:

@@ -27,6 +27,7 @@ CATALOG: dict[str, str] = {
     "anomaly.voters_vs_registered": "Les votants ({voters}) dépassent les inscrits ({registered})",
     "anomaly.ballots_vs_voters": "Exprimés + blancs + nuls ({ballots}) ≠ votants ({voters})",
     "anomaly.published_share": "{candidate} : part publiée {published}, part calculée {computed}",
+    "anomaly.partial_votes": "Voix publiées pour {with} candidat(s) seulement, pas pour {without}",
     "anomaly.share_sum": "Les parts publiées totalisent {sum}",
     "anomaly.republication": (
         "Totaux en hausse ({before} → {after}) avec des parts inchangées : republication suspecte"

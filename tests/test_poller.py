@@ -1,0 +1,88 @@
+"""The poller: unchanged bodies skipped, failures backed off, a failed version retried."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import pytest
+
+from bot.config import DEFAULT_CONFIG, load
+from bot.pipeline import Pipeline
+from bot.poller import Poller
+from bot.sources.errors import FetchError
+from bot.store import Store
+from tests.builders import at, feed_bytes
+
+
+@dataclass
+class ScriptedSource:
+    """A feed that returns what it is told, once each, then "not modified"."""
+
+    bodies: list[bytes | Exception] = field(default_factory=list)
+    origin: str = "scripted"
+
+    async def fetch(self) -> bytes | None:
+        if not self.bodies:
+            return None
+        item = self.bodies.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+
+def make(store: Store, source: ScriptedSource) -> Poller:
+    pipeline = Pipeline(store, load(DEFAULT_CONFIG), lambda: at(0), deliver=False)
+    return Poller(source_id="s", fmt="canonical-json", source=source, pipeline=pipeline,
+                  interval=10, clock=lambda: at(0), rng=random.Random(1))  # fmt: skip
+
+
+async def test_a_version_whose_processing_failed_is_processed_again(store: Store) -> None:
+    body = feed_bytes(10, {"a": 60, "b": 40}, counted=50)
+    broken = await Store.open(":memory:")
+    await broken.close()  # every query on it fails
+    poller = make(broken, ScriptedSource([body]))
+    assert await poller.poll() is None  # failed, kept
+    poller.pipeline.store = store
+    outcome = await poller.poll()  # the source has nothing new: the kept body is used
+    assert outcome is not None
+    assert outcome.status == "accepted"
+    assert await store.latest_version("s") == at(10)
+
+
+async def test_same_body_twice_is_skipped(store: Store) -> None:
+    body = feed_bytes(10, {"a": 60, "b": 40}, counted=50)
+    poller = make(store, ScriptedSource([body, body]))
+    first = await poller.poll()
+    assert first is not None
+    assert first.status == "accepted"
+    assert await poller.poll() is None
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    poller = Poller(source_id="s", fmt="canonical-json", source=ScriptedSource(),
+                    pipeline=None, interval=10, clock=lambda: at(0),  # type: ignore[arg-type]
+                    rng=random.Random(1))  # fmt: skip
+    waits = [poller.backoff(n) for n in range(1, 10)]
+    assert 5 <= waits[0] <= 10
+    assert 40 <= waits[3] <= 80
+    assert max(waits) <= 300
+
+
+async def test_failures_back_off_then_recover(store: Store, caplog: pytest.LogCaptureFixture):
+    now = [at(0)]
+    source = ScriptedSource([FetchError("boom"), FetchError("boom")])
+    poller = make(store, source)
+    poller.clock = lambda: now[0]
+    assert await poller.poll() is None
+    assert poller.status.failures == 1
+    assert await poller.poll() is None  # within the backoff: not even fetched
+    assert len(source.bodies) == 1
+    now[0] = at(1)
+    await poller.poll()
+    assert poller.status.failures == 2
+    now[0] = at(5)
+    await poller.poll()
+    assert poller.status.failures == 0
+    assert caplog.text.count("is failing") == 1
+    assert caplog.text.count("recovered after 2") == 1
