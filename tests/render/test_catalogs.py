@@ -124,6 +124,20 @@ def _anomaly_races() -> Iterator[tuple[Race | None, Race]]:
     )  # published_share:a
     yield None, race(shares={"a": 50.0, "b": 40.0})  # share_sum
     yield (
+        None,
+        with_computed_shares(
+            Race(
+                id="national",
+                name="Primaire",
+                units=Units(counted=10, total=100),
+                candidates=(
+                    Candidate(id="a", name="A", votes=60),
+                    Candidate(id="b", name="B", published_share=40.0),
+                ),
+            )
+        ),
+    )  # partial_votes
+    yield (
         race({"a": 600, "b": 400}, counted=100),
         race({"a": 1200, "b": 800}, counted=200),
     )  # republication
