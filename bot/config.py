@@ -191,7 +191,11 @@ def _build(r: _Reader, path: Path) -> Config:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise r.fail("timezone", timezone, "unknown time zone") from exc
     sources = _sources(r, path)
-    db = Path(os.environ.get("SOIREE_DB") or r.pick(d, "", "db", str, "soiree.db"))
+    # $SOIREE_DB is relative to where you are; the config's `db` to the config file.
+    env_db = os.environ.get("SOIREE_DB")
+    db = Path(r.pick(d, "", "db", str, "soiree.db"))
+    if env_db:
+        db = Path(env_db) if env_db == ":memory:" else Path(env_db).resolve()
     return Config(
         path=path,
         locale=locale,
@@ -287,7 +291,7 @@ def _source(r: _Reader, path: Path, t: dict[str, Any], p: str) -> SourceConfig:
     if url is not None and not url.startswith(("http://", "https://")):
         raise r.fail(f"{p}url", url, "expected an http:// or https:// URL")
     file = r.pick(t, p, "path", str)
-    replay = [path.parent / f for f in r.pick(t, p, "replay", list, [])]
+    replay = [path.parent / f for f in r.strings(t, p, "replay", [])]
     for i, f in enumerate(replay):
         if not f.is_file():
             raise r.fail(f"{p}replay[{i}]", str(f), "file not found")

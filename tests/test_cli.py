@@ -178,3 +178,21 @@ async def test_sigkill_then_restart_loses_nothing(
         assert text.count("25% of polling") in (1, 2)
     else:  # 25 % was either announced before the kill or folded into the 75 % message
         assert text.count("25% of polling") <= 2
+
+
+def test_fetch_prints_the_table_and_the_anomalies() -> None:
+    result = bot("fetch", str(DEMO[5]))
+    assert result.returncode == 0, result.stderr
+    assert "national  [national]" in result.stdout
+    assert "units 4422/7370 (60.0 %)" in result.stdout
+    assert "ANOMALY share_sum: sum=100.1" in result.stdout
+
+
+def test_fetch_names_the_bad_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"election": "x", "updated_at": "2017-01-29T20:00:00+01:00",
+                               "races": [{"id": "n", "name": "N", "units": {"counted": -1},
+                                          "candidates": []}]}))  # fmt: skip
+    result = bot("fetch", str(bad))
+    assert result.returncode == 1
+    assert f"{bad}: races[0].units.counted = -1: must not be negative" in result.stderr

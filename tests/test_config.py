@@ -270,3 +270,26 @@ def test_check_config_rejects_a_bad_file_naming_the_key(tmp_path: Path) -> None:
     assert "rules.reporting_steps" in result.stderr
     assert str(path) in result.stderr
     assert "OK" not in result.stdout
+
+
+def test_urls_expand_into_one_source_per_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[[sources]]
+id = "pr"
+urls = ["https://example.test/FE.json", "https://example.test/075.json"]
+interval = 30
+""",
+    )
+    config = load(path)
+    assert [(s.id, s.url, s.interval) for s in config.sources] == [
+        ("pr:0", "https://example.test/FE.json", 30.0),
+        ("pr:1", "https://example.test/075.json", 30.0),
+    ]
+
+
+def test_replay_entries_must_be_file_names(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[sources]]\nid = "s"\nreplay = [1]\n')
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.replay\[0\] = 1"):
+        load(path)
