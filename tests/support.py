@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from bot.app import App, Options
+from bot.config import load
+from tests.builders import feed_doc
 
 
 async def wait_for(predicate: Callable[[], object], patience: float = 10.0, what: str = "") -> None:
@@ -50,3 +56,28 @@ timeout = 2
         encoding="utf-8",
     )
     return path
+
+
+class Night:
+    """A running app whose feed is a file the test rewrites; platforms come from `env`."""
+
+    def __init__(
+        self, tmp_path: Path, env: dict[str, str], extra: str = "", scale: float = 10
+    ) -> None:
+        self.feed = tmp_path / "feed.json"
+        self.config = load(write_config(tmp_path, "file:feed.json", extra=extra))
+        self.out = io.StringIO()
+        self.app = App(
+            self.config, Options(out=self.out, interactive=False, env=env, rate_scale=scale)
+        )
+
+    def publish(self, minutes: int, votes: dict[str, int], **kw: object) -> None:
+        """Write a new version of the feed."""
+        self.feed.write_text(json.dumps(feed_doc(minutes, votes, **kw)), encoding="utf-8")  # type: ignore[arg-type]
+
+    async def __aenter__(self) -> Night:
+        await self.app.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.app.stop()

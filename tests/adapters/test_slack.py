@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from collections.abc import AsyncIterator
@@ -13,11 +12,9 @@ import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.app import App, Options
-from bot.config import load
-from tests.builders import feed_doc
+from tests import support
 from tests.fakes.slack import FakeSlack
-from tests.support import wait_for, write_config
+from tests.support import wait_for
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 CHANNELS = ["C01", "C02", "C03", "C04"]
@@ -37,12 +34,10 @@ def channels(*ids: str, locale: str = "fr") -> str:
     )
 
 
-class Night:
-    """A running app (Slack in HTTP mode unless `socket`) whose feed is a file."""
+class Night(support.Night):
+    """The app with Slack (HTTP mode unless `socket`) pointed at the fake."""
 
     def __init__(self, tmp_path: Path, slack: FakeSlack, extra: str = "", socket: bool = False):
-        self.feed = tmp_path / "feed.json"
-        self.config = load(write_config(tmp_path, "file:feed.json", extra=extra))
         env = {
             "SLACK_BOT_TOKEN": slack.bot_token,
             "SLACK_API_BASE_URL": slack.api_url,
@@ -50,24 +45,11 @@ class Night:
             "PORT": "0",
         }
         env |= {"SLACK_APP_TOKEN": slack.app_token} if socket else {"SLACK_SIGNING_SECRET": SECRET}
-        self.out = io.StringIO()
-        self.app = App(
-            self.config, Options(out=self.out, interactive=False, env=env, rate_scale=10)
-        )
-
-    def publish(self, minutes: int, votes: dict[str, int], **kw) -> None:
-        self.feed.write_text(json.dumps(feed_doc(minutes, votes, **kw)), encoding="utf-8")
+        super().__init__(tmp_path, env, extra)
 
     @property
     def events_url(self) -> str:
         return f"http://127.0.0.1:{self.app.adapters['slack'].port}/slack/events"  # type: ignore[attr-defined]
-
-    async def __aenter__(self) -> Night:
-        await self.app.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.app.stop()
 
 
 def slash(slack: FakeSlack, command: str, text: str = "", channel: str = "C09") -> dict[str, str]:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import itertools
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.app import App, Options
-from bot.config import load
-from tests.builders import feed_doc
+from tests import support
 from tests.fakes.telegram import FakeTelegram
-from tests.support import wait_for, write_config
+from tests.support import wait_for
 
 GROUPS = [-1001, -1002, -1003, -1004, -1005, -1006]
 
@@ -33,32 +29,16 @@ def chats(*ids: int, locale: str = "fr") -> str:
     )
 
 
-class Night:
-    """A running app whose feed is a file the test rewrites."""
+class Night(support.Night):
+    """The app with Telegram pointed at the fake."""
 
     def __init__(self, tmp_path: Path, tg: FakeTelegram, extra: str = "", scale: float = 10):
-        self.feed = tmp_path / "feed.json"
-        self.config = load(write_config(tmp_path, "file:feed.json", extra=extra))
         env = {
             "TELEGRAM_BOT_TOKEN": tg.token,
             "TELEGRAM_API_BASE_URL": tg.base_url,
             "TELEGRAM_POLL_TIMEOUT": "1",
         }
-        self.out = io.StringIO()
-        self.app = App(
-            self.config, Options(out=self.out, interactive=False, env=env, rate_scale=scale)
-        )
-
-    def publish(self, minutes: int, votes: dict[str, int], **kw) -> None:
-        doc = feed_doc(minutes, votes, **kw)
-        self.feed.write_text(json.dumps(doc), encoding="utf-8")
-
-    async def __aenter__(self) -> Night:
-        await self.app.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.app.stop()
+        super().__init__(tmp_path, env, extra, scale)
 
 
 async def test_command_in_a_group_is_answered_in_that_group(tmp_path: Path, tg: FakeTelegram):
