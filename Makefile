@@ -25,14 +25,17 @@ run: $(VENV)/.run-deps  ## run the bot (demo night on the console without tokens
 test: lint typecheck pytest  ## install what the tests need, then lint, type-check and test
 
 lint: $(VENV)/.dev-deps
-	$(BIN)/ruff check bot tests
-	$(BIN)/ruff format --check bot tests
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
 
 typecheck: $(VENV)/.dev-deps
 	$(BIN)/mypy
 
 pytest: $(VENV)/.dev-deps
 	$(BIN)/python -m pytest $(ARGS)
+
+bench: $(VENV)/.dev-deps  ## parse a synthetic 35,000-commune Ministry feed and print figures
+	$(BIN)/python -m bench.parse_fr_interior
 
 demo-reset:  ## forget the demo night so `make run` plays it again
 	rm -f var/demo.db var/demo.db-wal var/demo.db-shm

@@ -48,9 +48,9 @@ def diff(prev: Snapshot | None, curr: Snapshot, rules: Rules, now: datetime) -> 
     """
     del now  # the events are facts about the data; the time they were seen is the store's
     events: list[Event] = []
+    previous = {r.id: r for r in prev.races} if prev else {}  # one lookup per race, not a scan
     for race in curr.races:
-        before = prev.race(race.id) if prev else None
-        events.extend(diff_race(before, race, rules, curr.updated_at))
+        events.extend(diff_race(previous.get(race.id), race, rules, curr.updated_at))
     return events
 
 

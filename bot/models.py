@@ -12,6 +12,7 @@ class Units:
 
     counted: int
     total: int | None = None
+    kind: str = "stations"  # what is counted: "stations", "communes", or "percent" (of 10,000)
 
     @property
     def pct(self) -> float | None:

@@ -118,16 +118,19 @@ class Renderer:
     def footer(self, race: Race, at: datetime) -> str:
         """Return the data time and the stations counted, plus the source if known."""
         u = race.units
-        if u.total:
+        suffix = "" if u.kind == "stations" else f"_{u.kind}"
+        if u.kind == "percent" or u.total:
             text = self.t(
-                "line.footer",
+                f"line.footer{suffix}",
                 time=self.time(at),
                 counted=self.num(u.counted),
-                total=self.num(u.total),
+                total=self.num(u.total or 0),
                 pct=self.pct(u.pct or 0.0, 1),
             )
         else:
-            text = self.t("line.footer_no_total", time=self.time(at), counted=self.num(u.counted))
+            text = self.t(
+                f"line.footer_no_total{suffix}", time=self.time(at), counted=self.num(u.counted)
+            )
         if self.style.source:
             text += " · " + self.t("line.source", source=self.style.source)
         return self.italic(text)

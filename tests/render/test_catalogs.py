@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import string
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -274,6 +275,12 @@ def test_every_event_renders_in_both_locales(
     renderer.results(_race(), AT, flagged=True)
     renderer.turnout(race(shares={"a": 100.0}), AT, None)
     renderer.footer(race({"a": 1}, total=None), AT)
+    for units in (
+        Units(counted=3, total=6, kind="communes"),
+        Units(counted=3, total=None, kind="communes"),
+        Units(counted=6250, total=10000, kind="percent"),
+    ):
+        renderer.footer(dataclasses.replace(_race(), units=units), AT)
     renderer.turnout(_race(), AT, previous_round=None)
     renderer.turnout(race({"a": 1}, voters=5, registered=None), AT, previous_round=None)
     event_keys = {

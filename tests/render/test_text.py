@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.events import FirstResultsReported, LeaderChanged
-from bot.models import Race
+from bot.models import Race, Units
 from bot.render.message import Message, split_text
 from bot.render.text import Renderer, Style
-from tests.builders import race
+from tests.builders import at, race
 from tests.render.test_catalogs import all_events
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -279,3 +279,23 @@ def test_split_text_never_exceeds_the_limit_nor_loses_characters(text: str, limi
 def test_message_round_trips_through_json() -> None:
     message = renderer("fr", "html").results(hostile_race(), WINTER)
     assert Message.from_json(message.to_json()) == message
+
+
+@pytest.mark.parametrize(
+    ("units", "fr_text", "en_text"),
+    [
+        (Units(counted=3, total=6, kind="communes"), "3 communes sur 6 (50,0\xa0%)",
+         "3 of 6 communes in (50.0%)"),
+        (Units(counted=6250, total=10000, kind="percent"), "62,5\xa0% des bureaux saisis",
+         "62.5% of polling stations entered"),
+        (Units(counted=4422, total=7370), "4\u202f422 bureaux sur 7\u202f370",
+         "4,422 of 7,370 stations"),
+    ],
+)  # fmt: skip
+def test_footer_says_what_is_counted(units: Units, fr_text: str, en_text: str) -> None:
+    import dataclasses
+
+    r = dataclasses.replace(race({"a": 60, "b": 40}), units=units)
+    for locale, expected in (("fr", fr_text), ("en", en_text)):
+        renderer = Renderer(Style(locale=locale, tz=ZoneInfo("Europe/Paris")))
+        assert expected in renderer.footer(r, at(0))
