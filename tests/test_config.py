@@ -293,3 +293,9 @@ def test_replay_entries_must_be_file_names(tmp_path: Path) -> None:
     path = write(tmp_path, '[[sources]]\nid = "s"\nreplay = [1]\n')
     with pytest.raises(ConfigError, match=r"sources\[0\]\.replay\[0\] = 1"):
         load(path)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "config" / "examples").glob("*.toml")))
+def test_example_configs_load(path: Path) -> None:
+    config = load(path)
+    assert config.sources
