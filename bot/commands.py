@@ -187,7 +187,8 @@ class Commands:
                 Subscription(platform=req.platform, chat_id=req.chat_id, race=race, locale=locale)
             )
         r2 = Renderer(Style(locale=locale, tz=r.style.tz, markup=r.style.markup))
-        return Message(text=r2.t("reply.subscribed", race=", ".join(targets), locale=locale))
+        shown = ", ".join(t.replace(AREA_PREFIX, "zone ", 1) for t in targets)
+        return Message(text=r2.t("reply.subscribed", race=shown, locale=locale))
 
     async def _targets(self, args: list[str], r: Renderer) -> list[str] | Message:
         if not args:
