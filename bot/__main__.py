@@ -21,6 +21,7 @@ from bot.app import Options, run, utcnow
 from bot.config import DEFAULT_CONFIG, Config, ConfigError, load
 from bot.events import Event
 from bot.feedcheck import describe, parse_options, read
+from bot.lock import AlreadyRunning
 from bot.pipeline import Pipeline
 from bot.rules import Rules
 from bot.sources.errors import FeedError, FetchError
@@ -69,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
+    except AlreadyRunning as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
 
 
 def _config_path(arg: Path | None) -> Path:

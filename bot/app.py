@@ -18,6 +18,7 @@ from bot.adapters.base import Adapter
 from bot.adapters.console import CHAT_ID, ConsoleAdapter
 from bot.commands import Commands
 from bot.config import Config, SourceConfig
+from bot.lock import InstanceLock
 from bot.logs import redact, secrets_from
 from bot.outbox import Dispatcher
 from bot.pipeline import Pipeline
@@ -66,6 +67,7 @@ class App:
         self._own_client = self.options.http_client is None
         self.http = self.options.http_client or httpx.AsyncClient(follow_redirects=True)
         self.store: Store
+        self._lock: InstanceLock | None = None
         self.commands: Commands
         self.console: ConsoleAdapter
         self.pipeline: Pipeline
@@ -76,6 +78,8 @@ class App:
         db = self.config.db if str(self.config.db) == ":memory:" else self.config.db.resolve()
         if str(db) != ":memory:":
             db.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = InstanceLock(db)
+            self._lock.acquire()
         self.store = await Store.open(str(db))
         await self._seed_subscriptions()
         self.commands = Commands(self.store, self.config)
@@ -109,6 +113,8 @@ class App:
         if self._own_client:
             await self.http.aclose()
         await self.store.close()
+        if self._lock is not None:
+            self._lock.release()
 
     async def _seed_subscriptions(self) -> None:
         for chat in self.config.chats:
