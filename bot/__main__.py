@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--config", type=Path, help="config file (default: $SOIREE_CONFIG or demo)")
     r.add_argument("--speed", type=float, default=1.0, help="divide every poll interval by this")
     r.add_argument("--db", help="SQLite file (overrides the config's db)")
+    r.add_argument(
+        "--staging",
+        action="store_true",
+        help="rehearsal: every announcement goes to the admin chats only",
+    )
     c = sub.add_parser("check-config", help="validate a config file")
     c.add_argument("file", type=Path)
     rp = sub.add_parser("replay", help="rehearse a night from feed files, in order")
@@ -92,7 +97,7 @@ def _run(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         loop.add_signal_handler(signal.SIGUSR1, _dump_tasks)
-        await run(config, Options(speed=args.speed), stop)
+        await run(config, Options(speed=args.speed, staging=args.staging), stop)
 
     asyncio.run(main_loop())
     return 0

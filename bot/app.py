@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.adapters import platform_adapters
 from bot.adapters.base import Adapter
 from bot.adapters.console import CHAT_ID, ConsoleAdapter
+from bot.admin import Admin, SourceView
 from bot.commands import Commands
 from bot.config import Config, SourceConfig
 from bot.lock import InstanceLock
@@ -44,6 +45,7 @@ class Options:
 
     speed: float = 1.0
     paused: bool = False
+    staging: bool = False
     out: TextIO | None = None
     interactive: bool | None = None
     clock: Clock = utcnow
@@ -82,15 +84,23 @@ class App:
             self._lock.acquire()
         self.store = await Store.open(str(db))
         await self._seed_subscriptions()
-        self.commands = Commands(self.store, self.config)
+        self.commands = Commands(self.store, self.config, Admin(self.store, self))
         self.console = ConsoleAdapter(
             self.commands, out=self.options.out, interactive=self.options.interactive
         )
         self.adapters["console"] = self.console
         self.adapters.update(self._platform_adapters())
-        self.pipeline = Pipeline(self.store, self.config, self.clock, on_enqueued=self.wake)
+        staging = self.options.staging or self.config.staging
+        self.pipeline = Pipeline(
+            self.store, self.config, self.clock, on_enqueued=self.wake, staging=staging
+        )
         self.dispatcher = Dispatcher(self.store, self.adapters, clock=self.clock)
-        self.dispatcher.paused = self.options.paused
+        stored_pause = await self.store.setting("paused") == "1"
+        self.dispatcher.paused = self.options.paused or stored_pause
+        if self.dispatcher.paused:
+            log.warning("announcements are paused (/resume from an admin chat)")
+        if staging:
+            log.warning("staging mode: every announcement goes to the admin chats only")
         for adapter in list(self.adapters.values()):
             await self._start_adapter(adapter)
         self._schedule()
@@ -229,6 +239,38 @@ class App:
         if sc.path:
             return FileSource(sc.path, sc.max_bytes)
         return ReplaySource(sc.replay, sc.max_bytes)
+
+    # --- what admins see and change (bot.admin.Controls) -------------------------------
+
+    @property
+    def paused(self) -> bool:
+        """Return True while announcements are suspended."""
+        return self.dispatcher.paused
+
+    async def set_paused(self, paused: bool) -> None:
+        """Suspend or resume announcements; the choice survives a restart."""
+        self.dispatcher.paused = paused
+        await self.store.set_setting("paused", "1" if paused else "0")
+        log.warning("announcements %s by an admin", "paused" if paused else "resumed")
+        if not paused:
+            self.wake()
+
+    def sources(self) -> list[SourceView]:
+        """Return the state of every source."""
+        return [
+            SourceView(id=p.source_id, last_fetch=p.status.last_fetch,
+                       last_change=p.status.last_change, failures=p.status.failures,
+                       last_error=p.status.last_error)
+            for p in self.pollers
+        ]  # fmt: skip
+
+    def platforms(self) -> list[str]:
+        """Return the adapters running."""
+        return sorted(self.adapters)
+
+    def now(self) -> datetime:
+        """Return the current time from the app's clock."""
+        return self.clock()
 
     def wake(self) -> None:
         """Run the dispatch job now rather than at its next tick."""

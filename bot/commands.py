@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.admin import ADMIN_COMMANDS, Admin
 from bot.config import Config
 from bot.lookup import MAX_CHOICES, RaceRef, fold, lookup
 from bot.models import Race
@@ -14,6 +15,13 @@ from bot.render.text import LOCALES, Renderer, Style
 from bot.store import Store, StoredRace, Subscription
 
 ALIASES: dict[str, str] = {
+    "pause": "pause",
+    "resume": "resume",
+    "reprendre": "resume",
+    "status": "status",
+    "etat": "status",
+    "announce": "announce",
+    "annonce": "announce",
     "start": "help",
     "help": "help",
     "aide": "help",
@@ -76,8 +84,8 @@ def parse_command(text: str) -> tuple[str, list[str]] | None:
 class Commands:
     """Answers commands from the store; never waits on a feed."""
 
-    def __init__(self, store: Store, config: Config) -> None:
-        self.store, self.config = store, config
+    def __init__(self, store: Store, config: Config, admin: Admin | None = None) -> None:
+        self.store, self.config, self.admin = store, config, admin
 
     async def handle(self, req: Request) -> Message | None:
         """Return the reply to a command, or None when the text is not a command."""
@@ -94,6 +102,10 @@ class Commands:
             "subscribe": self._subscribe,
             "unsubscribe": self._unsubscribe,
         }.get(name)
+        if name in ADMIN_COMMANDS and self.admin is not None:
+            if not await self.store.is_admin_chat(req.platform, req.chat_id):
+                return Message(text=r.t("reply.admin_only"))
+            return await self.admin.handle(name, args, req.text, r)
         if handler is None:
             return Message(text=r.t("reply.unknown_command", command="/" + name))
         return await handler(req, args, r)

@@ -65,6 +65,7 @@ class Config:
     db: Path
     main_races: tuple[str, ...] = ()
     dispatch_interval: float = 1.0
+    staging: bool = False
     rules: Rules
     sources: tuple[SourceConfig, ...]
     chats: tuple[ChatConfig, ...] = ()
@@ -203,6 +204,7 @@ def _build(r: _Reader, path: Path) -> Config:
         db=db if db.is_absolute() or str(db) == ":memory:" else path.parent / db,
         main_races=r.strings(d, "", "main_races", []),
         dispatch_interval=r.number(d, "", "dispatch_interval", 1.0, strict=True),
+        staging=r.pick(d, "", "staging", bool, False),
         rules=_rules(r),
         sources=sources,
         chats=_chats(r, locale),

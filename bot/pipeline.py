@@ -45,8 +45,9 @@ class Pipeline:
         on_enqueued: Callable[[], None] | None = None,
         *,
         deliver: bool = True,
+        staging: bool = False,
     ) -> None:
-        self.deliver = deliver
+        self.deliver, self.staging = deliver, staging
         self.store, self.config, self.clock = store, config, clock
         self.on_enqueued = on_enqueued
         self._stale_logged: set[tuple[str, datetime]] = set()
@@ -117,7 +118,7 @@ class Pipeline:
         out: list[Delivery] = []
         for event in events:
             cache: dict[tuple[str, str], list[Message]] = {}
-            for sub in _audience(event, subs):
+            for sub in _audience(event, subs, staging=self.staging):
                 style = (sub.platform, sub.locale)
                 if style not in cache:
                     message = self.render(event, sub.locale, markup_for(sub.platform), label)
@@ -146,12 +147,13 @@ def _parts(message: Message, limit: int | None) -> list[Message]:
     return [Message(text=chunk) for chunk in split_text(message.text, limit) if chunk.strip()]
 
 
-def _audience(event: Event, subs: list[Subscription]) -> list[Subscription]:
-    """Return one subscription per chat that should receive the event."""
+def _audience(event: Event, subs: list[Subscription], *, staging: bool) -> list[Subscription]:
+    """Return one subscription per chat that should receive the event (in staging mode, the
+    admin chats only: a rehearsal reaches nobody else)."""
     chosen: dict[tuple[str, str], Subscription] = {}
     # The most specific subscription of a chat sets its language: the race, an area, all.
     for sub in sorted(subs, key=lambda s: (s.race == "*", s.race != event.race.id)):
-        wanted = sub.admin if event.audience == "admin" else covers(sub.race, event.race)
+        wanted = sub.admin if event.audience == "admin" or staging else covers(sub.race, event.race)
         if wanted:
             chosen.setdefault((sub.platform, sub.chat_id), sub)
     return list(chosen.values())

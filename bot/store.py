@@ -55,6 +55,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_due ON outbox(status, not_before);
     CREATE INDEX outbox_chat ON outbox(platform, chat_id, status);
     """,
+    """
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 )
 
 
@@ -179,6 +182,31 @@ class Store:
         """Return the newest stored version of a race."""
         row = await self._one("SELECT * FROM races WHERE id=?", (race_id,))
         return _stored_race(row) if row else None
+
+    @_serialised
+    async def setting(self, key: str) -> str | None:
+        """Return a stored setting (e.g. whether announcements are paused)."""
+        row = await self._one("SELECT value FROM settings WHERE key=?", (key,))
+        return str(row[0]) if row else None
+
+    @_serialised
+    async def set_setting(self, key: str, value: str) -> None:
+        """Store a setting."""
+        await self._db.execute(
+            "INSERT INTO settings(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET"
+            " value=excluded.value",
+            (key, value),
+        )
+        await self._db.commit()
+
+    @_serialised
+    async def is_admin_chat(self, platform: str, chat_id: str) -> bool:
+        """Return True when the chat is one of the admin chats."""
+        row = await self._one(
+            "SELECT 1 FROM subscriptions WHERE platform=? AND chat_id=? AND admin=1 AND active=1",
+            (platform, chat_id),
+        )
+        return row is not None
 
     @_serialised
     async def race_index(self) -> list[RaceRef]:

@@ -1,0 +1,104 @@
+"""Admin controls from an admin chat: pause, resume, status, announce; staging mode."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from bot.app import App, Options
+from bot.commands import Request
+from bot.config import load
+from tests.builders import at, feed_doc
+from tests.support import wait_for, write_config
+
+SLACK_CHAT = '\n[[chats]]\nplatform = "slack"\nid = "C1"\n'
+
+
+def make(tmp_path: Path, **options: object) -> tuple[App, io.StringIO, Path]:
+    out = io.StringIO()
+    config = load(write_config(tmp_path, "file:feed.json", extra=SLACK_CHAT))
+    app = App(config, Options(out=out, interactive=False, env={}, **options))  # type: ignore[arg-type]
+    return app, out, tmp_path / "feed.json"
+
+
+async def say(app: App, text: str, platform: str = "console", chat: str = "console") -> str:
+    reply = await app.commands.handle(Request(platform=platform, chat_id=chat, text=text))
+    assert reply is not None
+    return reply.text
+
+
+def publish(feed: Path, minutes: int, votes: dict[str, int], **kw: object) -> None:
+    feed.write_text(json.dumps(feed_doc(minutes, votes, **kw)), encoding="utf-8")  # type: ignore[arg-type]
+
+
+async def test_admin_commands_are_refused_outside_admin_chats(tmp_path: Path) -> None:
+    app, _, _ = make(tmp_path)
+    await app.start()
+    try:
+        for command in ("/pause", "/status", "/announce hello"):
+            assert await say(app, command, "slack", "C1") == "This command is for admin chats only."
+        assert not app.paused
+        assert (await app.store.outbox_counts()) == {}
+    finally:
+        await app.stop()
+
+
+async def test_pause_holds_announcements_across_a_restart_and_resume_sends_them(tmp_path):
+    app, out, feed = make(tmp_path)
+    await app.start()
+    try:
+        assert (await say(app, "/pause")).startswith("⏸")
+        publish(feed, 10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: app.pollers[0].status.last_change, what="the version read")
+
+        async def queued() -> bool:
+            return (await app.store.outbox_counts()).get("pending", 0) >= 1
+
+        await wait_for(queued, what="the alert queued")
+        status = await say(app, "/status")
+        assert "Soirée paused" in status
+        assert "Source feed: last fetch" in status
+        assert "First results" not in out.getvalue()
+        assert "Primaire" in await say(app, "/results")  # commands still answer
+        slack = await app.store.due(at(0).replace(year=2100), platforms=("slack",))
+        assert [d.event_key for d in slack] == ["national:first_results"]  # not staging
+    finally:
+        await app.stop()
+    app, out, _ = make(tmp_path)
+    await app.start()
+    try:
+        assert app.paused  # kept in the store
+        assert (await say(app, "/resume")).startswith("▶ Announcements resumed (")
+        await wait_for(lambda: "First results" in out.getvalue(), what="the held alert")
+    finally:
+        await app.stop()
+
+
+async def test_announce_reaches_every_subscribed_chat_escaped(tmp_path: Path) -> None:
+    app, out, _ = make(tmp_path)
+    await app.start()
+    try:
+        reply = await say(app, "/announce Résultats <b>officiels</b> & co à 22 h")
+        assert reply == "Announcement queued for 2 chat(s)."
+        await wait_for(lambda: "📣" in out.getvalue(), what="the console copy")
+        rows = await app.store.due(at(0).replace(year=2100), platforms=("slack",))
+        assert await say(app, "/announce") == "Usage: /announce <text>"
+    finally:
+        await app.stop()
+    assert "📣 Résultats <b>officiels</b> & co à 22 h" in out.getvalue()
+    assert len(rows) == 1
+    assert rows[0].message.text == "📣 Résultats &lt;b&gt;officiels&lt;/b&gt; &amp; co à 22 h"
+    assert rows[0].message.blocks is not None
+
+
+async def test_staging_sends_everything_to_admin_chats_only(tmp_path: Path) -> None:
+    app, out, feed = make(tmp_path, staging=True)
+    publish(feed, 10, {"hamon": 60, "valls": 40}, counted=50)
+    await app.start()
+    try:
+        await wait_for(lambda: "First results" in out.getvalue(), what="the console copy")
+        to_slack = await app.store.due(at(0).replace(year=2100), platforms=("slack",))
+    finally:
+        await app.stop()
+    assert to_slack == []
