@@ -7,7 +7,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 import httpx
@@ -24,10 +24,13 @@ from bot.logs import redact, secrets_from
 from bot.outbox import Dispatcher
 from bot.pipeline import Pipeline
 from bot.poller import Poller
+from bot.render import markup_for
+from bot.render.text import Renderer, Style
 from bot.sources.base import Source
 from bot.sources.files import FileSource, ReplaySource
 from bot.sources.http import HttpSource
-from bot.store import Store, Subscription
+from bot.staleness import StaleWatch
+from bot.store import Delivery, Store, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,7 @@ class App:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.adapters: dict[str, Adapter] = {}
         self.pollers: list[Poller] = []
+        self.watches: dict[str, StaleWatch] = {}
         self._running: set[asyncio.Task[Any]] = set()
         self._own_client = self.options.http_client is None
         self.http = self.options.http_client or httpx.AsyncClient(follow_redirects=True)
@@ -197,11 +201,62 @@ class App:
             )
             self.pollers.append(poller)
             self._add_job(self._guard(poller.poll), f"poll:{sc.id}", sc.interval / speed)
+        self._watch_staleness(speed)
         self._add_job(
             self._guard(self.dispatcher.run_once),
             "dispatch",
             self.config.dispatch_interval / max(speed, 1.0),
         )
+
+    def _watch_staleness(self, speed: float) -> None:
+        """Schedule the check that tells admins when a source goes silent, and comes back."""
+        start = self.clock()
+        watched = [sc for sc in self.config.sources if sc.kind != "replay"]  # a replay just ends
+        if not watched:
+            return
+        for sc in watched:
+            self.watches[sc.id] = StaleWatch(
+                stale_after=timedelta(seconds=sc.stale_after / speed), since=start,
+                window_start=self.config.window_start, window_end=self.config.window_end,
+            )  # fmt: skip
+        every = min(5.0, min(sc.stale_after for sc in watched) / 4) / speed
+        self._add_job(self._guard(self.check_staleness), "staleness", every)
+
+    async def check_staleness(self) -> None:
+        """Send one notice to the admin chats when a source goes stale, one when it recovers."""
+        now = self.clock()
+        for poller in self.pollers:
+            watch = self.watches.get(poller.source_id)
+            if watch is None:
+                continue
+            since = watch.since
+            change = watch.update(now, poller.status.last_change)
+            if change is None:
+                continue
+            log.warning("source %s %s", poller.source_id, "is stale" if change else "recovered")
+            await self._notify_admins(poller, change, since, now)
+
+    async def _notify_admins(
+        self, poller: Poller, stale: bool, since: datetime, now: datetime
+    ) -> None:
+        chats = {(s.platform, s.chat_id): s for s in await self.store.subscriptions() if s.admin}
+        key = f"{'stale' if stale else 'recovered'}:{poller.source_id}:{now.isoformat()}"
+        deliveries = []
+        for (platform, chat_id), sub in sorted(chats.items()):
+            r = Renderer(Style(locale=sub.locale, tz=self.config.tz, markup=markup_for(platform)))
+            if stale:
+                message = r.notice(
+                    "notice.stale", source=poller.source_id, since=r.time(since),
+                    minutes=int((now - since).total_seconds() // 60),
+                    reason=poller.status.last_error or r.t("notice.unchanged"),
+                )  # fmt: skip
+            else:
+                message = r.notice("notice.recovered", source=poller.source_id, time=r.time(now))
+            deliveries.append(
+                Delivery(event_key=key, platform=platform, chat_id=chat_id, message=message)
+            )
+        await self.store.enqueue(deliveries, now)
+        self.wake()
 
     def _add_job(self, func: Callable[[], Awaitable[Any]], job_id: str, seconds: float) -> None:
         self.scheduler.add_job(

@@ -7,6 +7,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +37,7 @@ class SourceConfig:
     interval: float = 60.0
     timeout: float = 10.0
     max_bytes: int = 20_000_000
+    stale_after: float = 900.0
     options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -66,6 +68,8 @@ class Config:
     main_races: tuple[str, ...] = ()
     dispatch_interval: float = 1.0
     staging: bool = False
+    window_start: datetime | None = None
+    window_end: datetime | None = None
     rules: Rules
     sources: tuple[SourceConfig, ...]
     chats: tuple[ChatConfig, ...] = ()
@@ -205,10 +209,19 @@ def _build(r: _Reader, path: Path) -> Config:
         main_races=r.strings(d, "", "main_races", []),
         dispatch_interval=r.number(d, "", "dispatch_interval", 1.0, strict=True),
         staging=r.pick(d, "", "staging", bool, False),
+        window_start=_moment(r, d, "window_start"),
+        window_end=_moment(r, d, "window_end"),
         rules=_rules(r),
         sources=sources,
         chats=_chats(r, locale),
     )
+
+
+def _moment(r: _Reader, table: dict[str, Any], key: str) -> datetime | None:
+    value: datetime | None = r.pick(table, "", key, datetime)
+    if value is not None and value.tzinfo is None:
+        raise r.fail(key, value.isoformat(), "needs a UTC offset (e.g. +01:00)")
+    return value
 
 
 def _rules(r: _Reader) -> Rules:
@@ -307,6 +320,7 @@ def _source(r: _Reader, path: Path, t: dict[str, Any], p: str) -> SourceConfig:
         interval=r.number(t, p, "interval", 60.0, strict=True),
         timeout=r.number(t, p, "timeout", 10.0, strict=True),
         max_bytes=int(r.number(t, p, "max_bytes", 20_000_000, low=1)),
+        stale_after=r.number(t, p, "stale_after", 900.0, strict=True),
         options=_options(r, t, p, fmt),
     )
 

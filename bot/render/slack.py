@@ -63,6 +63,8 @@ def blocks(headline: str, body: list[str], footer: str) -> tuple[dict[str, Any],
         out += _sections("\n".join(prose))
     if len(out) > MAX_BLOCKS - 1:
         out = [*out[: MAX_BLOCKS - 2], _section("…")]
+    if not footer:
+        return tuple(out)
     context = {"type": "context", "elements": [{"type": "mrkdwn", "text": footer[:MAX_SECTION]}]}
     return (*out, context)
 

@@ -178,6 +178,13 @@ class Renderer:
 
     # --- public entry points -------------------------------------------------------------
 
+    def notice(self, key: str, **values: object) -> Message:
+        """Render a one-line notice for admins (a source gone stale, back again)."""
+        text = self.t(key, **values)
+        if self.style.markup == "slack":
+            return Message(text=text, blocks=slack.blocks(text, [], ""))
+        return Message(text=text)
+
     def event(self, event: Event, previous_round: int | None = None) -> Message:
         """Render an event as a message."""
         headline, body = _EVENT_RENDERERS[type(event)](self, event, previous_round)

@@ -281,6 +281,10 @@ def test_every_event_renders_in_both_locales(
         Units(counted=6250, total=10000, kind="percent"),
     ):
         renderer.footer(dataclasses.replace(_race(), units=units), AT)
+    renderer.notice(
+        "notice.stale", source="s", since="20:00", minutes=12, reason=renderer.t("notice.unchanged")
+    )
+    renderer.notice("notice.recovered", source="s", time="20:12")
     renderer.turnout(_race(), AT, previous_round=None)
     renderer.turnout(race({"a": 1}, voters=5, registered=None), AT, previous_round=None)
     event_keys = {
