@@ -49,6 +49,7 @@ class Options:
     speed: float = 1.0
     paused: bool = False
     staging: bool = False
+    digest_max: int | None = None  # overrides the config's digest_max
     out: TextIO | None = None
     interactive: bool | None = None
     clock: Clock = utcnow
@@ -98,7 +99,10 @@ class App:
         self.pipeline = Pipeline(
             self.store, self.config, self.clock, on_enqueued=self.wake, staging=staging
         )
-        self.dispatcher = Dispatcher(self.store, self.adapters, clock=self.clock)
+        self.dispatcher = Dispatcher(
+            self.store, self.adapters, clock=self.clock,
+            digest_max=self.options.digest_max or self.config.digest_max,
+        )  # fmt: skip
         stored_pause = await self.store.setting("paused") == "1"
         self.dispatcher.paused = self.options.paused or stored_pause
         if self.dispatcher.paused:

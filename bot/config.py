@@ -68,6 +68,7 @@ class Config:
     main_races: tuple[str, ...] = ()
     dispatch_interval: float = 1.0
     staging: bool = False
+    digest_max: int = 10
     window_start: datetime | None = None
     window_end: datetime | None = None
     rules: Rules
@@ -209,6 +210,7 @@ def _build(r: _Reader, path: Path) -> Config:
         main_races=r.strings(d, "", "main_races", []),
         dispatch_interval=r.number(d, "", "dispatch_interval", 1.0, strict=True),
         staging=r.pick(d, "", "staging", bool, False),
+        digest_max=int(r.number(d, "", "digest_max", 10, low=1, high=50)),
         window_start=_moment(r, d, "window_start"),
         window_end=_moment(r, d, "window_end"),
         rules=_rules(r),

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.adapters.base import Adapter, RateLimited, Rejected, TargetGone, TargetMoved
+from bot.render.message import digests, merge
 from bot.store import Delivery, Store
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,9 @@ class Dispatcher:
         *,
         clock: Callable[[], datetime],
         rng: random.Random | None = None,
+        digest_max: int = 10,
     ) -> None:
+        self.digest_max = digest_max
         self.store, self.adapters, self.clock = store, adapters, clock
         self.rng = rng or random.Random()
         self.paused = False
@@ -79,51 +82,53 @@ class Dispatcher:
 
     async def _chat(self, adapter: Adapter, rows: list[Delivery]) -> int:
         sent = 0
-        for row in rows:
-            if adapter.pacer.delay(row.chat_id) > MAX_PACING_WAIT:
+        for size in digests([r.message for r in rows], self.digest_max):
+            batch, rows = rows[:size], rows[size:]
+            chat = batch[0].chat_id
+            if adapter.pacer.delay(chat) > MAX_PACING_WAIT:
                 break  # the chat is busy for a while: let this run end, a later one goes on
-            await adapter.pacer.wait(row.chat_id)
-            if not await self._deliver(adapter, row):
-                break  # keep the chat's order: later messages wait for this one
-            sent += 1
+            await adapter.pacer.wait(chat)
+            if not await self._deliver(adapter, batch):
+                break  # keep the chat's order: later messages wait for these
+            sent += len(batch)
         return sent
 
-    async def _deliver(self, adapter: Adapter, row: Delivery) -> bool:
-        now = self.clock()
+    async def _deliver(self, adapter: Adapter, batch: list[Delivery]) -> bool:
+        """Send one message (a digest when several were due at once); settle every row."""
+        now, first = self.clock(), batch[0]
+        ids = [row.id for row in batch]
         try:
-            await adapter.send(row.chat_id, row.message)
+            await adapter.send(first.chat_id, merge([row.message for row in batch]))
         except RateLimited as exc:
             # Count the wait from the refusal, not from when the attempt began.
             when = self.clock() + timedelta(seconds=exc.retry_after)
-            await self.store.retry_later(row.id, when, str(exc), count=False)
-            log.info("%s %s: %s", row.platform, row.chat_id, exc)
+            await self.store.retry_later(ids, when, str(exc), count=False)
+            log.info("%s %s: %s", first.platform, first.chat_id, exc)
             return False
         except TargetGone as exc:
-            await self.store.disable_chat(row.platform, row.chat_id, str(exc))
-            log.warning("%s %s is gone (%s); subscription disabled", row.platform, row.chat_id, exc)
+            await self.store.disable_chat(first.platform, first.chat_id, str(exc))
+            log.warning("%s %s is gone (%s); subscription disabled", first.platform,
+                        first.chat_id, exc)  # fmt: skip
             return False
         except Rejected as exc:
-            await self.store.mark_failed(row.id, str(exc))
-            log.error(
-                "%s %s refused %s for good: %s", row.platform, row.chat_id, row.event_key, exc
-            )
+            await self.store.mark_failed(ids, str(exc))
+            log.error("%s %s refused %s for good: %s", first.platform, first.chat_id,
+                      [row.event_key for row in batch], exc)  # fmt: skip
             return True  # the next messages of this chat may still go
         except TargetMoved as exc:
-            await self.store.move_chat(row.platform, row.chat_id, exc.new_id)
-            log.info(
-                "%s %s moved to %s; queued messages follow", row.platform, row.chat_id, exc.new_id
-            )
+            await self.store.move_chat(first.platform, first.chat_id, exc.new_id)
+            log.info("%s %s moved to %s; queued messages follow", first.platform,
+                     first.chat_id, exc.new_id)  # fmt: skip
             return False
         except Exception as exc:
-            wait = self.backoff(row.attempts + 1)
+            wait = self.backoff(max(row.attempts for row in batch) + 1)
             await self.store.retry_later(
-                row.id, now + timedelta(seconds=wait), f"{type(exc).__name__}: {exc}", count=True
+                ids, now + timedelta(seconds=wait), f"{type(exc).__name__}: {exc}", count=True
             )
-            log.warning(
-                "%s %s: delivery failed (%s); retry in %.1f s", row.platform, row.chat_id, exc, wait
-            )
+            log.warning("%s %s: delivery failed (%s); retry in %.1f s", first.platform,
+                        first.chat_id, exc, wait)  # fmt: skip
             return False
-        await self.store.mark_sent(row.id, self.clock())
+        await self.store.mark_sent(ids, self.clock())
         return True
 
     def backoff(self, attempts: int) -> float:

@@ -416,31 +416,31 @@ class Store:
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     @_serialised
-    async def mark_sent(self, delivery_id: int, now: datetime) -> None:
-        """Record that a delivery reached its chat."""
-        await self._db.execute(
+    async def mark_sent(self, ids: int | Sequence[int], now: datetime) -> None:
+        """Record that deliveries reached their chat."""
+        await self._db.executemany(
             "UPDATE outbox SET status='sent', sent_at=?, attempts=attempts+1 WHERE id=?",
-            (ts(now), delivery_id),
+            [(ts(now), i) for i in _ids(ids)],
         )
         await self._db.commit()
 
     @_serialised
-    async def mark_failed(self, delivery_id: int, error: str) -> None:
-        """Record that the platform refused a delivery for good."""
-        await self._db.execute(
+    async def mark_failed(self, ids: int | Sequence[int], error: str) -> None:
+        """Record that the platform refused deliveries for good."""
+        await self._db.executemany(
             "UPDATE outbox SET status='failed', last_error=?, attempts=attempts+1 WHERE id=?",
-            (error[:500], delivery_id),
+            [(error[:500], i) for i in _ids(ids)],
         )
         await self._db.commit()
 
     @_serialised
     async def retry_later(
-        self, delivery_id: int, when: datetime, error: str, *, count: bool
+        self, ids: int | Sequence[int], when: datetime, error: str, *, count: bool
     ) -> None:
-        """Put a delivery back in the queue until `when`."""
-        await self._db.execute(
+        """Put deliveries back in the queue until `when`."""
+        await self._db.executemany(
             "UPDATE outbox SET not_before=?, last_error=?, attempts=attempts+? WHERE id=?",
-            (ts(when), error[:500], int(count), delivery_id),
+            [(ts(when), error[:500], int(count), i) for i in _ids(ids)],
         )
         await self._db.commit()
 
@@ -463,6 +463,10 @@ class Store:
 def ts(moment: datetime) -> str:
     """Return a sortable text form of an aware datetime: UTC, always with microseconds."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _ids(ids: int | Sequence[int]) -> list[int]:
+    return [ids] if isinstance(ids, int) else list(ids)
 
 
 def _retracts(event: Event) -> str | None:

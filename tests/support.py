@@ -62,13 +62,21 @@ class Night:
     """A running app whose feed is a file the test rewrites; platforms come from `env`."""
 
     def __init__(
-        self, tmp_path: Path, env: dict[str, str], extra: str = "", scale: float = 10
+        self,
+        tmp_path: Path,
+        env: dict[str, str],
+        extra: str = "",
+        scale: float = 10,
+        digest_max: int | None = None,
     ) -> None:
         self.feed = tmp_path / "feed.json"
         self.config = load(write_config(tmp_path, "file:feed.json", extra=extra))
         self.out = io.StringIO()
         self.app = App(
-            self.config, Options(out=self.out, interactive=False, env=env, rate_scale=scale)
+            self.config,
+            Options(
+                out=self.out, interactive=False, env=env, rate_scale=scale, digest_max=digest_max
+            ),
         )
 
     def publish(self, minutes: int, votes: dict[str, int], **kw: object) -> None:

@@ -52,7 +52,7 @@ class Clock:
 async def setup(store: Store):
     platform = ScriptedPlatform()
     clock = Clock(at(0))
-    dispatcher = Dispatcher(store, {"fake": platform}, clock=clock)
+    dispatcher = Dispatcher(store, {"fake": platform}, clock=clock, digest_max=1)
     return store, platform, clock, dispatcher
 
 
@@ -171,7 +171,7 @@ async def test_per_chat_interval_spaces_sends_across_runs(store: Store) -> None:
 
     pacer = Pacer(1.0, monotonic=lambda: now[0], sleep=sleep)
     platform = ScriptedPlatform(limits=Limits(per_chat_interval=1.0), pacer=pacer)
-    dispatcher = Dispatcher(store, {"fake": platform}, clock=Clock(at(0)))
+    dispatcher = Dispatcher(store, {"fake": platform}, clock=Clock(at(0)), digest_max=1)
     await queue(store, ("e1", "a"), ("e2", "a"), ("e3", "a"), ("e1", "b"))
     assert await dispatcher.run_once() == 4
     assert slept == [1.0, 1.0]
@@ -200,10 +200,40 @@ async def test_a_chat_waiting_for_its_window_does_not_hold_the_run(store: Store)
     now = [0.0]
     pacer = Pacer(0.0, burst=1, window=60.0, grouped=lambda c: True, monotonic=lambda: now[0])
     platform = ScriptedPlatform(pacer=pacer)
-    dispatcher = Dispatcher(store, {"fake": platform}, clock=Clock(at(0)))
+    dispatcher = Dispatcher(store, {"fake": platform}, clock=Clock(at(0)), digest_max=1)
     await queue(store, ("e1", "busy"), ("e2", "busy"), ("e1", "quiet"))
     assert await dispatcher.run_once() == 2  # e2 to "busy" must wait 60 s: left for later
     assert sorted(platform.received) == [("busy", "e1"), ("quiet", "e1")]
     now[0] = 61.0
     assert await dispatcher.run_once() == 1
     assert platform.received[-1] == ("busy", "e2")
+
+
+async def test_messages_due_together_go_as_one_digest(store: Store) -> None:
+    platform = ScriptedPlatform()
+    dispatcher = Dispatcher(store, {"fake": platform}, clock=Clock(at(0)), digest_max=3)
+    await queue(store, *((f"e{i}", "a") for i in range(1, 6)), ("e1", "b"))
+    assert await dispatcher.run_once() == 6
+    assert sorted(platform.received) == [("a", "e1\n\ne2\n\ne3"), ("a", "e4\n\ne5"), ("b", "e1")]
+    assert next(text for chat, text in platform.received if chat == "a") == "e1\n\ne2\n\ne3"
+    assert await store.outbox_counts() == {"sent": 6}
+
+
+async def test_a_refused_digest_is_retried_whole(store: Store) -> None:
+    platform = ScriptedPlatform(failures={"a": [RateLimited(2)]})
+    clock = Clock(at(0))
+    dispatcher = Dispatcher(store, {"fake": platform}, clock=clock, digest_max=10)
+    await queue(store, ("e1", "a"), ("e2", "a"))
+    assert await dispatcher.run_once() == 0
+    assert await store.outbox_counts() == {"pending": 2}
+    clock.advance(2)
+    assert await dispatcher.run_once() == 2
+    assert platform.received == [("a", "e1\n\ne2")]
+
+
+def test_digests_respect_the_block_limit() -> None:
+    from bot.render.message import digests
+
+    wide = Message(text="x", blocks=tuple({"type": "section"} for _ in range(20)))
+    assert digests([wide, wide, wide], most=10) == [2, 1]  # 20 + divider + 20 = 41; +21 > 50
+    assert digests([Message(text="x")] * 25, most=10) == [10, 10, 5]

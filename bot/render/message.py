@@ -50,3 +50,38 @@ def split_text(text: str, limit: int) -> list[str]:
     if current is not None:
         chunks.append(current)
     return chunks
+
+
+MAX_BLOCKS = 50
+
+
+def merge(messages: list[Message]) -> Message:
+    """Join several messages into one digest: texts one after the other, blocks with dividers."""
+    if len(messages) == 1:
+        return messages[0]
+    text = "\n\n".join(m.text for m in messages)
+    if not all(m.blocks for m in messages):
+        return Message(text=text)
+    blocks: list[dict[str, Any]] = []
+    for m in messages:
+        if blocks:
+            blocks.append({"type": "divider"})
+        blocks.extend(m.blocks or ())
+    return Message(text=text, blocks=tuple(blocks))
+
+
+def digests(messages: list[Message], most: int) -> list[int]:
+    """Return how many of the leading messages go in each digest, in order: at most `most`
+    each, and never more Block Kit blocks than one message may hold."""
+    sizes: list[int] = []
+    count = blocks = 0
+    for m in messages:
+        width = len(m.blocks or ())
+        if count and (count >= most or blocks + 1 + width > MAX_BLOCKS):
+            sizes.append(count)
+            count = blocks = 0
+        blocks += width + (1 if count else 0)
+        count += 1
+    if count:
+        sizes.append(count)
+    return sizes

@@ -145,7 +145,8 @@ async def test_alerts_reach_every_channel_in_block_kit_within_limits(tmp_path, s
         night_ready = lambda: all(len(slack.posted(c)) == 1 for c in CHANNELS)  # noqa: E731
         await wait_for(night_ready, what="first results everywhere")
         night.publish(20, {"hamon": 590, "valls": 410}, counted=520, voters=1200)
-        await wait_for(lambda: all(len(slack.posted(c)) == 3 for c in CHANNELS), what="more")
+        # 50 % and the voters milestone are due together: one digest, with a divider.
+        await wait_for(lambda: all(len(slack.posted(c)) == 2 for c in CHANNELS), what="more")
     assert [c for c in slack.calls if c.status == 429] == []
     for channel in CHANNELS:
         posts = slack.posted(channel)
@@ -158,6 +159,9 @@ async def test_alerts_reach_every_channel_in_block_kit_within_limits(tmp_path, s
             assert "bureaux" in blocks[-1]["elements"][0]["text"]
             assert "Test authority" in blocks[-1]["elements"][0]["text"]
             assert p.params["text"]
+        digest = posts[1].params["blocks"]
+        assert {"type": "divider"} in digest
+        assert len(digest) <= 50
 
 
 async def test_429_is_retried_after_retry_after_and_arrives_once(tmp_path, slack):

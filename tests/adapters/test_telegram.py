@@ -32,13 +32,20 @@ def chats(*ids: int, locale: str = "fr") -> str:
 class Night(support.Night):
     """The app with Telegram pointed at the fake."""
 
-    def __init__(self, tmp_path: Path, tg: FakeTelegram, extra: str = "", scale: float = 10):
+    def __init__(
+        self,
+        tmp_path: Path,
+        tg: FakeTelegram,
+        extra: str = "",
+        scale: float = 10,
+        digest_max: int | None = None,
+    ):
         env = {
             "TELEGRAM_BOT_TOKEN": tg.token,
             "TELEGRAM_API_BASE_URL": tg.base_url,
             "TELEGRAM_POLL_TIMEOUT": "1",
         }
-        super().__init__(tmp_path, env, extra, scale)
+        super().__init__(tmp_path, env, extra, scale, digest_max)
 
 
 async def test_command_in_a_group_is_answered_in_that_group(tmp_path: Path, tg: FakeTelegram):
@@ -70,7 +77,7 @@ async def test_english_speaker_gets_english_without_subscription(tmp_path, tg):
 
 
 async def test_alerts_fan_out_within_limits(tmp_path: Path, tg: FakeTelegram):
-    async with Night(tmp_path, tg, extra=chats(*GROUPS)) as night:
+    async with Night(tmp_path, tg, extra=chats(*GROUPS), digest_max=1) as night:
         night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
         await wait_for(lambda: all(len(tg.sent(g)) == 1 for g in GROUPS), what="first")
         night.publish(20, {"hamon": 590, "valls": 410}, counted=520, voters=1200)
@@ -87,6 +94,23 @@ async def test_alerts_fan_out_within_limits(tmp_path: Path, tg: FakeTelegram):
             "<b>50\xa0% des bureaux dépouillés — Primaire</b>",
             "<b>Plus de 1\u202f000 votants — Primaire</b>",
         ]
+
+
+async def test_alerts_due_together_arrive_as_one_digest(tmp_path: Path, tg: FakeTelegram):
+    async with Night(tmp_path, tg, extra=chats(-1001)) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: len(tg.sent(-1001)) == 1, what="first")
+        night.publish(20, {"hamon": 590, "valls": 410}, counted=520, voters=1200)
+        await wait_for(lambda: len(tg.sent(-1001)) == 2, what="the digest")
+        rows = await night.app.store.sent("telegram")
+    digest = tg.sent(-1001)[1].params["text"]
+    assert digest.startswith("<b>50\xa0% des bureaux dépouillés — Primaire</b>")
+    assert "\n\n<b>Plus de 1\u202f000 votants — Primaire</b>" in digest
+    assert [key for key, _, _ in rows] == [
+        "national:first_results",
+        "national:reporting:50",
+        "national:turnout:voters:1000",
+    ]  # each alert is recorded as sent: none is resent after a restart
 
 
 async def test_429_is_retried_after_retry_after_and_arrives_once(tmp_path, tg):
@@ -207,7 +231,7 @@ async def test_group_limit_of_twenty_a_minute_holds(tmp_path, tg):
     from bot.store import Delivery
     from tests.builders import at
 
-    async with Night(tmp_path, tg) as night:
+    async with Night(tmp_path, tg, digest_max=1) as night:
         await night.app.store.enqueue(
             [
                 Delivery(

@@ -48,7 +48,13 @@ async def start(config: Path, tg: FakeTelegram, log: Path) -> asyncio.subprocess
 
 
 def tally(tg: FakeTelegram) -> Counter[tuple[int, str]]:
-    return Counter((c.params["chat_id"], c.params["text"].split("\n")[0]) for c in tg.sent())
+    """Count each alert headline (a bold line) per group; a digest holds several."""
+    return Counter(
+        (c.params["chat_id"], line)
+        for c in tg.sent()
+        for line in c.params["text"].split("\n")
+        if line.startswith("<b>")
+    )
 
 
 async def test_kill_mid_fan_out_loses_nothing(tmp_path: Path, tg: FakeTelegram) -> None:
