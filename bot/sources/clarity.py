@@ -56,6 +56,7 @@ from typing import Any
 from lxml import etree
 
 from bot.models import Candidate, Race, Snapshot, Turnout, Units, with_computed_shares
+from bot.sources import xmlsafe
 from bot.sources.errors import FeedError
 from bot.sources.slug import slug
 
@@ -141,16 +142,7 @@ def _too_big(origin: str, size: int) -> FeedError:
 
 def _children(xml: bytes, origin: str) -> Iterator[Element]:
     """Yield each child of ElectionResult once it is complete, then drop it."""
-    context = etree.iterparse(
-        io.BytesIO(xml),
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    context = xmlsafe.iterparse(xml, events=("start", "end"))
     depth = 0
     try:
         for event, elem in context:

@@ -74,7 +74,6 @@ against the code as published, `056AR01`, the code prefixed with the départemen
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -86,6 +85,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from bot.models import Candidate, Race, Snapshot, Turnout, Units, with_computed_shares
+from bot.sources import xmlsafe
 from bot.sources.errors import FeedError
 
 FORMAT = "fr-interior-xml"
@@ -239,17 +239,7 @@ def _stream(data: bytes, state: _State) -> Element:
     """Read every Commune as it ends, then drop it; return the (small) rest of the tree."""
     if _DOCTYPE.match(data[:_PROLOG].removeprefix(b"\xef\xbb\xbf")):
         raise _doctype_refused(state.origin, "<!DOCTYPE ...>")
-    context = etree.iterparse(
-        io.BytesIO(data),
-        events=("end",),
-        tag=("Commune",),
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    context = xmlsafe.iterparse(data, events=("end",), tag=("Commune",))
     checked = False
     try:
         for _, elem in context:
@@ -260,7 +250,7 @@ def _stream(data: bytes, state: _State) -> Element:
             _drop(elem)
     except etree.LxmlError as exc:
         raise _syntax_error(data, state.origin, exc) from exc
-    root = context.root
+    root: Element | None = context.root
     if root is None:
         raise FeedError(state.origin, "(document)", None, "no XML element found")
     _check_document(root.getroottree(), state.origin)
