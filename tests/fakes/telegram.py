@@ -26,6 +26,7 @@ BARE_AMP = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
 JSON_FIELDS = {"reply_markup", "entities", "commands", "scope", "link_preview_options"}
 BOT_USERNAME = "SoireeBot"
 PER_CHAT_BURST = 2.0
+OVERALL_PER_SECOND = 30.0
 
 
 class _Entities(HTMLParser):
@@ -103,7 +104,7 @@ class FakeTelegram:
     _new_update: asyncio.Condition = field(default_factory=asyncio.Condition)
     _per_chat: dict[int, tuple[float, float]] = field(default_factory=dict)
     _per_group: dict[int, deque[float]] = field(default_factory=lambda: defaultdict(deque))
-    _overall: deque[float] = field(default_factory=deque)
+    _budget: tuple[float, float] = (30.0, 0.0)
     _texts: dict[tuple[int, int], str] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
 
@@ -357,14 +358,15 @@ class FakeTelegram:
             group.popleft()
         if chat_id < 0 and len(group) >= 20:
             return _too_many(max(1, round(window - (now - group[0]))))
-        overall = self._overall
-        while overall and now - overall[0] >= 1.0 / self.scale:
-            overall.popleft()
-        if len(overall) >= 30:
+        # Overall: thirty a second as a token bucket (a full second's worth may come at once).
+        budget, since = self._budget
+        budget = min(OVERALL_PER_SECOND, budget + (now - since) * OVERALL_PER_SECOND * self.scale)
+        if budget < 1:
+            self._budget = (budget, now)
             return _too_many(1)
+        self._budget = (budget - 1, now)
         self._per_chat[chat_id] = (tokens - 1, now)
         group.append(now)
-        overall.append(now)
         return None
 
     def _message(self, chat_id: int, **content: Any) -> dict[str, Any]:
