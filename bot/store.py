@@ -267,8 +267,14 @@ class Store:
                 "INSERT OR REPLACE INTO baselines(source, data) VALUES (?,?)",
                 (cycle.source, snapshot_to_json(cycle.baseline)),
             )
+            # A flagged version does not replace the figures served: the last good ones stay,
+            # marked as having a newer version held back (unless there is nothing older).
             await db.executemany(
-                "INSERT OR REPLACE INTO races VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO races VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
+                " source=excluded.source, name=excluded.name, level=excluded.level,"
+                " code=excluded.code, updated_at=CASE WHEN excluded.flagged THEN"
+                " races.updated_at ELSE excluded.updated_at END, flagged=excluded.flagged,"
+                " data=CASE WHEN excluded.flagged THEN races.data ELSE excluded.data END",
                 [_race_row(cycle, r) for r in cycle.snapshot.races],
             )
             await self._record(cycle.events, now)

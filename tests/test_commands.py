@@ -162,9 +162,9 @@ async def test_flagged_race_shows_the_warning(store: Store, config: Config) -> N
     await commit(store, NATIONAL, AIN, flagged=frozenset({"national"}))
     commands = Commands(store, config)
     flagged = await ask(commands, "/results")
-    assert "⚠ Chiffres incohérents signalés par Soirée : à confirmer" in flagged
+    assert "⚠ Les derniers chiffres publiés ne tiennent pas : Soirée les met de côté" in flagged
     assert "⚠" not in await ask(commands, "/results dep-01")
-    assert "⚠ Chiffres incohérents" in await ask(commands, "/turnout")
+    assert "⚠ Les derniers chiffres publiés ne tiennent pas" in await ask(commands, "/turnout")
 
 
 async def test_telegram_replies_are_html_escaped(store: Store, config: Config) -> None:

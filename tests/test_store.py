@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 from datetime import timedelta
 from pathlib import Path
@@ -164,3 +165,22 @@ async def test_concurrent_cycle_and_outbox_writes_do_not_interleave(store: Store
     await asyncio.gather(outbox_traffic(), *(store.commit_cycle(c) for c in cycles))
     assert await store.outbox_counts() == {"sent": 20}
     assert await store.latest_version("src") == at(19)
+
+
+async def test_a_flagged_version_does_not_replace_the_figures_served(store: Store) -> None:
+    good = cycle(10, {"a": 60, "b": 40}, counted=50)
+    await store.commit_cycle(good)
+    bad = dataclasses.replace(
+        cycle(20, {"a": 90, "b": 10}, counted=60), flagged_races=frozenset({"national"})
+    )
+    await store.commit_cycle(bad)
+    served = await store.latest_race("national")
+    assert served is not None
+    assert served.flagged
+    assert served.race == good.snapshot.races[0]
+    assert served.updated_at == at(10)
+    await store.commit_cycle(cycle(30, {"a": 70, "b": 30}, counted=70))
+    served = await store.latest_race("national")
+    assert served is not None
+    assert not served.flagged
+    assert served.updated_at == at(30)

@@ -41,7 +41,7 @@ CATALOG: dict[str, str] = {
     "line.voters": "Voters: {voters}",
     "line.participation": "Turnout: {pct} ({voters} voters of {registered} registered)",
     "line.previous_round": "Previous round: {voters} voters ({delta})",
-    "line.flagged": "⚠ Soirée flagged inconsistent figures: to be confirmed",
+    "line.flagged": "⚠ The feed's newest figures did not add up: Soirée holds them back",
     "line.source": "Source: {source}",
     "reply.help": (
         "Soirée, election-night results.\n"

@@ -42,7 +42,7 @@ CATALOG: dict[str, str] = {
     "line.voters": "Votants : {voters}",
     "line.participation": "Participation : {pct} ({voters} votants sur {registered} inscrits)",
     "line.previous_round": "Tour précédent : {voters} votants ({delta})",
-    "line.flagged": "⚠ Chiffres incohérents signalés par Soirée : à confirmer",
+    "line.flagged": "⚠ Les derniers chiffres publiés ne tiennent pas : Soirée les met de côté",
     "line.source": "Source : {source}",
     "reply.help": (
         "Soirée, les résultats de la soirée électorale.\n"

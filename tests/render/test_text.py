@@ -126,7 +126,7 @@ def test_turnout_compares_with_previous_round() -> None:
 
 def test_flagged_results_carry_the_warning() -> None:
     text = renderer("fr").results(primary(), WINTER, flagged=True).text
-    assert "⚠ Chiffres incohérents signalés par Soirée : à confirmer" in text
+    assert "⚠ Les derniers chiffres publiés ne tiennent pas : Soirée les met de côté" in text
     assert "⚠" not in renderer("fr").results(primary(), WINTER).text
 
 

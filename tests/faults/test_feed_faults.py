@@ -1,0 +1,135 @@
+"""Feed faults against the real process (`python -m bot run`), a real feed server and the
+fake Telegram: each fault leaves the last good figures serving, sends no false alert,
+tells the admin chat where due, and the bot goes on polling."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.builders import feed_bytes, feed_doc
+from tests.fakes.telegram import FakeTelegram
+from tests.feedserver import FeedServer
+from tests.support import wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+GROUP, ADMIN = -3001, -3999
+GOOD = feed_bytes(10, {"hamon": 600, "valls": 400}, counted=50)
+NEXT = feed_bytes(30, {"hamon": 3050, "valls": 1950}, counted=300)
+
+
+def anomalous(kind: str) -> bytes:
+    if kind == "sums":
+        doc = feed_doc(20, {"hamon": 1200, "valls": 800}, counted=200)
+        doc["races"][0]["turnout"]["valid"] = 2100
+    else:  # the 2017 republication: totals +28 % with every share frozen
+        doc = feed_doc(20, {"hamon": 768, "valls": 512}, counted=64)
+    return json.dumps(doc).encode()
+
+
+FAULTS = {
+    "timeout": None,
+    "http 500": None,
+    "404 html page": None,
+    "truncated body": GOOD[: len(GOOD) // 2] + b" ",
+    "body over the cap": GOOD[:-1] + b" " * 6000 + b"}",
+    "wrong encoding": GOOD.replace(b'"Primaire"', '"Primaire é"'.encode("utf-16")),
+    "negative counts": GOOD.replace(b'"votes": 600', b'"votes": -600').replace(b"19:40", b"19:45"),
+    "sums that do not add up": anomalous("sums"),
+    "2017 republication": anomalous("republication"),
+}
+ANOMALIES = {"sums that do not add up": "differs", "2017 republication": "republication"}
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def config(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "soiree.toml"
+    path.write_text(
+        f"""
+locale = "en"
+db = "soiree.db"
+main_races = ["national"]
+dispatch_interval = 0.05
+
+[[sources]]
+id = "feed"
+url = "{url}"
+interval = 0.05
+timeout = 0.5
+max_bytes = 4000
+
+[[chats]]
+platform = "telegram"
+id = {GROUP}
+
+[[chats]]
+platform = "telegram"
+id = {ADMIN}
+admin = true
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def texts(tg: FakeTelegram, chat: int) -> list[str]:
+    return [c.params["text"] for c in tg.sent(chat)]
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+async def test_feed_fault(tmp_path: Path, feed: FeedServer, tg: FakeTelegram, fault: str):
+    feed.publish(GOOD)
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
+           "TELEGRAM_POLL_TIMEOUT": "1", "NO_PROXY": "127.0.0.1"}  # fmt: skip
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config(tmp_path, feed.url)),
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        await wait_for(lambda: texts(tg, GROUP), patience=20, what="the first alert")
+        if fault == "timeout":
+            feed.delay = 1.0
+        elif fault == "http 500":
+            feed.script.extend([(500, b"oops")] * 20)
+        elif fault == "404 html page":
+            feed.script.extend([(404, b"<html><body>introuvable</body></html>")] * 20)
+        else:
+            feed.publish(FAULTS[fault] or GOOD)
+        hits = len(feed.hits)
+        await wait_for(lambda: len(feed.hits) >= hits + 3, patience=20, what="more polls")
+        if fault in ANOMALIES:
+            await wait_for(lambda: texts(tg, ADMIN)[1:], patience=20, what="the anomaly")
+        tg.push_command("/results", chat_id=GROUP)
+        await wait_for(lambda: len(texts(tg, GROUP)) >= 2, patience=20, what="the reply")
+        reply = texts(tg, GROUP)[1]
+        feed.delay, feed.script = 0.0, []
+        feed.publish(NEXT)
+        await wait_for(
+            lambda: any("25%" in t for t in texts(tg, GROUP)), patience=30, what="polling on"
+        )
+    finally:
+        proc.terminate()
+        await proc.wait()
+    group = texts(tg, GROUP)
+    assert group[0].startswith("<b>First results — Primaire</b>")
+    assert "Hamon: 60.00% (600 votes)" in reply  # the last good figures keep serving
+    assert "50 of 1,000 stations" in reply
+    assert not any("Inconsistent" in t for t in group)  # anomalies are not news
+    assert all(("25%" in t) or t in (group[0], reply) for t in group)  # no false alert
+    if fault in ANOMALIES:
+        assert ANOMALIES[fault] in texts(tg, ADMIN)[1]
