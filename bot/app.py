@@ -102,6 +102,7 @@ class App:
         self.dispatcher = Dispatcher(
             self.store, self.adapters, clock=self.clock,
             digest_max=self.options.digest_max or self.config.digest_max,
+            time_scale=1.0 / self.options.rate_scale,  # fakes' time runs faster in tests
         )  # fmt: skip
         stored_pause = await self.store.setting("paused") == "1"
         self.dispatcher.paused = self.options.paused or stored_pause

@@ -32,8 +32,9 @@ class Dispatcher:
         clock: Callable[[], datetime],
         rng: random.Random | None = None,
         digest_max: int = 10,
+        time_scale: float = 1.0,
     ) -> None:
-        self.digest_max = digest_max
+        self.digest_max, self.time_scale = digest_max, time_scale
         self.store, self.adapters, self.clock = store, adapters, clock
         self.rng = rng or random.Random()
         self.paused = False
@@ -133,4 +134,5 @@ class Dispatcher:
 
     def backoff(self, attempts: int) -> float:
         """Return the wait before retry number `attempts`, exponential with jitter."""
-        return min(MAX_BACKOFF, BASE_BACKOFF * 2.0 ** (attempts - 1)) * self.rng.uniform(0.5, 1.0)
+        base = min(MAX_BACKOFF, BASE_BACKOFF * 2.0 ** (attempts - 1))
+        return base * self.time_scale * self.rng.uniform(0.5, 1.0)

@@ -222,3 +222,14 @@ async def test_socket_mode_answers_a_slash_command_envelope(tmp_path, slack):
     assert "Hamon  58.70%  587" in slack.responses[0][1]["blocks"][1]["text"]["text"]
     opened = [c for c in slack.calls if c.method == "apps.connections.open"]
     assert len(opened) >= 1
+
+
+async def test_a_5xx_storm_loses_nothing_and_doubles_nothing(tmp_path, slack):
+    for _ in range(4):
+        slack.fail_next("chat.postMessage", error="internal_error", status=503, channel="C05")
+    async with Night(tmp_path, slack, extra=channels("C05")) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: slack.posted("C05"), patience=20, what="after the storm")
+    attempts = [c for c in slack.calls if c.method == "chat.postMessage"]
+    assert [c.status for c in attempts] == [503] * 4 + [200]
+    assert len(slack.posted("C05")) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -252,3 +253,20 @@ async def test_group_limit_of_twenty_a_minute_holds(tmp_path, tg):
     assert all(sum(1 for t in times if start <= t < start + window) <= 20 for start in times)
     assert times[20] - times[0] >= window * 0.95  # the 21st had to wait for the window
     assert [c.params["text"] for c in tg.sent(-1008)] == [f"message {i}" for i in range(25)]
+
+
+async def test_a_5xx_storm_and_timeouts_lose_nothing_and_double_nothing(tmp_path, tg):
+    """Five 502s in a row for one group, then the Bot API is back: one delivery, in order."""
+    tg.fail_next("sendMessage", 502, "Bad Gateway", chat_id=-1010, times=5)
+    async with Night(tmp_path, tg, extra=chats(-1010, -1011)) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: tg.sent(-1011), what="the healthy group")
+        night.publish(20, {"hamon": 290, "valls": 210}, counted=300)
+        await wait_for(lambda: len(tg.sent(-1010)) == 1, patience=20, what="after the storm")
+        await wait_for(lambda: len(tg.sent(-1011)) == 2, what="the healthy group's second")
+    attempts = [c for c in tg.calls if c.method == "sendmessage" and c.params["chat_id"] == -1010]
+    assert [c.status for c in attempts] == [502] * 5 + [200]
+    gaps = [b.t - a.t for a, b in itertools.pairwise(attempts)]
+    assert gaps[-1] > 4 * gaps[0]  # backing off exponentially, not hammering
+    digest = tg.sent(-1010)[0].params["text"]
+    assert digest.index("Premiers résultats") < digest.index("25\xa0%")  # both, in order
