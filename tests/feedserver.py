@@ -56,13 +56,13 @@ class FeedServer:
         headers = {"ETag": self.etag} if self.etags else {}
         return web.Response(body=self.body, headers=headers, content_type="application/json")
 
-    async def start(self) -> None:
-        """Listen on an ephemeral port of 127.0.0.1."""
+    async def start(self, port: int = 0) -> None:
+        """Listen on 127.0.0.1 (an ephemeral port unless given)."""
         app = web.Application()
         app.router.add_get("/feed.json", self.handle)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True)
         await site.start()
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}/feed.json"

@@ -56,7 +56,7 @@ async def tg() -> AsyncIterator[FakeTelegram]:
     await fake.stop()
 
 
-def config(tmp_path: Path, url: str) -> Path:
+def config(tmp_path: Path, url: str, stale_after: float = 900) -> Path:
     path = tmp_path / "soiree.toml"
     path.write_text(
         f"""
@@ -71,6 +71,7 @@ url = "{url}"
 interval = 0.05
 timeout = 0.5
 max_bytes = 4000
+stale_after = {stale_after}
 
 [[chats]]
 platform = "telegram"
@@ -133,3 +134,36 @@ async def test_feed_fault(tmp_path: Path, feed: FeedServer, tg: FakeTelegram, fa
     assert all(("25%" in t) or t in (group[0], reply) for t in group)  # no false alert
     if fault in ANOMALIES:
         assert ANOMALIES[fault] in texts(tg, ADMIN)[1]
+
+
+async def test_connection_refused_tells_the_admins_then_recovers(
+    tmp_path: Path, feed: FeedServer, tg: FakeTelegram
+) -> None:
+    feed.publish(GOOD)
+    port = int(feed.url.split(":")[2].split("/")[0])
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
+           "TELEGRAM_POLL_TIMEOUT": "1", "NO_PROXY": "127.0.0.1"}  # fmt: skip
+    path = config(tmp_path, feed.url, stale_after=1.0)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(path),
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        await wait_for(lambda: texts(tg, GROUP), patience=20, what="the first alert")
+        await feed.stop()  # connection refused from now on
+        await wait_for(lambda: any("silent since" in t for t in texts(tg, ADMIN)), patience=20)
+        tg.push_command("/results", chat_id=GROUP)
+        await wait_for(lambda: len(texts(tg, GROUP)) >= 2, patience=20, what="the reply")
+        feed.publish(NEXT)
+        await feed.start(port)
+        await wait_for(lambda: any("25%" in t for t in texts(tg, GROUP)), patience=30)
+        await wait_for(lambda: any("updating again" in t for t in texts(tg, ADMIN)), patience=30)
+    finally:
+        proc.terminate()
+        await proc.wait()
+    admin = texts(tg, ADMIN)
+    back = next(i for i, t in enumerate(admin) if "updating again" in t)
+    assert sum("silent since" in t for t in admin[:back]) == 1  # one notice, however long
+    assert "ConnectError" in next(t for t in admin if "silent since" in t)
+    assert "Hamon: 60.00% (600 votes)" in texts(tg, GROUP)[1]
