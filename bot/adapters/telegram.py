@@ -81,6 +81,7 @@ class TelegramSettings:
     token: str
     base_url: str = DEFAULT_BASE_URL
     poll_timeout: float = 10.0
+    timeout: float = 10.0  # seconds to wait for an answer to a send
     rate_scale: float = 1.0
     trust_env: bool = True
 
@@ -91,6 +92,7 @@ def settings_from_env(env: Mapping[str, str], rate_scale: float = 1.0) -> Telegr
         token=env["TELEGRAM_BOT_TOKEN"],
         base_url=env.get("TELEGRAM_API_BASE_URL") or DEFAULT_BASE_URL,
         poll_timeout=float(env.get("TELEGRAM_POLL_TIMEOUT") or 10),
+        timeout=float(env.get("TELEGRAM_TIMEOUT") or 10),
         rate_scale=rate_scale,
     )
 
@@ -124,7 +126,14 @@ class TelegramAdapter:
             .token(s.token)
             .base_url(s.base_url)
             .base_file_url(s.base_url.replace("/bot", "/file/bot", 1))
-            .request(HTTPXRequest(connection_pool_size=32, httpx_kwargs=kwargs))
+            .request(
+                HTTPXRequest(
+                    connection_pool_size=32,
+                    read_timeout=s.timeout,
+                    write_timeout=s.timeout,
+                    httpx_kwargs=kwargs,
+                )
+            )
             .get_updates_request(HTTPXRequest(read_timeout=s.poll_timeout + 5, httpx_kwargs=kwargs))
             .concurrent_updates(True)  # a reply waiting for its chat's pace holds no one else
             .rate_limiter(

@@ -86,6 +86,7 @@ class Scripted:
     body: dict[str, Any]
     chat_id: int | None = None
     times: int = 1
+    stall: float = 0.0
 
 
 @dataclass
@@ -146,6 +147,12 @@ class FakeTelegram:
         if parameters:
             body["parameters"] = parameters
         self.scripted.append(Scripted(method, status, body, chat_id, times))
+
+    def stall_next(self, method: str, seconds: float, *, chat_id: int | None = None) -> None:
+        """Hold the next call of `method` for `seconds`, then fail it undelivered (a timeout
+        on the client's side, before Telegram processed the message)."""
+        body = {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+        self.scripted.append(Scripted(method, 502, body, chat_id, 1, seconds))
 
     def push_command(
         self,
@@ -208,6 +215,8 @@ class FakeTelegram:
         call = Call(method, params, time.monotonic())
         self.calls.append(call)
         scripted = self._scripted(method, params)
+        if scripted is not None and scripted.stall:
+            await asyncio.sleep(scripted.stall)  # the client times out and gives up first
         if scripted is not None:
             call.status = scripted.status
             return web.json_response(scripted.body, status=scripted.status)
