@@ -26,7 +26,7 @@ class Call:
     method: str
     params: dict[str, Any]
     t: float
-    status: int = 200
+    status: int = 0  # set when answered; 0 while the call is still being handled
     error: str | None = None
 
 
