@@ -167,3 +167,46 @@ async def test_connection_refused_tells_the_admins_then_recovers(
     assert sum("silent since" in t for t in admin[:back]) == 1  # one notice, however long
     assert "ConnectError" in next(t for t in admin if "silent since" in t)
     assert "Hamon: 60.00% (600 votes)" in texts(tg, GROUP)[1]
+
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<Election><Departement><LibDpt>&lol3;</LibDpt></Departement></Election>"""
+
+
+async def test_an_xml_bomb_in_a_ministry_feed_changes_nothing(
+    tmp_path: Path, feed: FeedServer, tg: FakeTelegram
+) -> None:
+    good = (ROOT / "tests" / "fixtures" / "fr_interior" / "075com_T2.xml").read_bytes()
+    feed.publish(good)
+    path = config(tmp_path, feed.url)
+    text = path.read_text(encoding="utf-8").replace("max_bytes = 4000", "max_bytes = 200000")
+    text = text.replace(
+        'id = "feed"', 'id = "feed"\nformat = "fr-interior-xml"\noptions = {round = 2}'
+    )
+    text = text.replace('main_races = ["national"]', 'main_races = ["D075"]')
+    path.write_text(text, encoding="utf-8")
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
+           "TELEGRAM_POLL_TIMEOUT": "1", "NO_PROXY": "127.0.0.1"}  # fmt: skip
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(path),
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        await wait_for(lambda: texts(tg, GROUP), patience=20, what="the first alerts")
+        before = len(texts(tg, GROUP))
+        feed.publish(BOMB)
+        hits = len(feed.hits)
+        await wait_for(lambda: len(feed.hits) >= hits + 3, patience=20, what="more polls")
+        tg.push_command("/results 75", chat_id=GROUP)
+        await wait_for(lambda: len(texts(tg, GROUP)) > before, patience=20, what="the reply")
+    finally:
+        proc.terminate()
+        await proc.wait()
+    reply = texts(tg, GROUP)[-1]
+    assert len(texts(tg, GROUP)) == before + 1  # the reply, and no alert from the bomb
+    assert reply.startswith("<b>Paris</b>")
+    assert "lollol" not in "".join(texts(tg, GROUP))
+    assert proc.returncode == -15 or proc.returncode == 0  # it was still running
