@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -35,6 +36,7 @@ from bot.store import Delivery, Store, Subscription
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+ADAPTER_START_TIMEOUT = 15.0
 
 
 def utcnow() -> datetime:
@@ -94,7 +96,7 @@ class App:
             self.commands, out=self.options.out, interactive=self.options.interactive
         )
         self.adapters["console"] = self.console
-        self.adapters.update(self._platform_adapters())
+        platforms = self._platform_adapters()  # they join self.adapters once started
         staging = self.options.staging or self.config.staging
         self.pipeline = Pipeline(
             self.store, self.config, self.clock, on_enqueued=self.wake, staging=staging
@@ -110,10 +112,10 @@ class App:
             log.warning("announcements are paused (/resume from an admin chat)")
         if staging:
             log.warning("staging mode: every announcement goes to the admin chats only")
-        for adapter in list(self.adapters.values()):
-            await self._start_adapter(adapter)
+        await self.console.start()
         self._schedule()
-        self.scheduler.start()
+        self.scheduler.start()  # polls and the console run while the platforms connect
+        await asyncio.gather(*(self._start_adapter(a) for a in platforms.values()))
         log.info(
             "Soirée started: %d source(s), store %s, adapters: %s",
             len(self.pollers),
@@ -165,9 +167,12 @@ class App:
     async def _start_adapter(self, adapter: Adapter) -> bool:
         """Start an adapter; one that fails is retried every minute, its messages queued."""
         try:
-            await adapter.start()
+            # A platform that never answers must not hold the night: give up, retry later.
+            await asyncio.wait_for(adapter.start(), ADAPTER_START_TIMEOUT)
         except Exception as exc:
             self.adapters.pop(adapter.platform, None)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(adapter.stop(), ADAPTER_START_TIMEOUT)
             job_id = f"start:{adapter.platform}"
             if self.scheduler.get_job(job_id) is None:
                 log.error(

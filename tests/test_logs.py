@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from bot.logs import RedactingFilter, redact, secrets_from
 
 TOKEN = "123456:AAE-secretSECRETsecret_abc"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_redact_known_secret_and_url_forms() -> None:
@@ -42,3 +49,32 @@ def test_filter_redacts_arguments_and_tracebacks(caplog: pytest.LogCaptureFixtur
         caplog.handler.removeFilter(handler_filter)
     assert TOKEN not in caplog.text
     assert "boom at /bot[redacted]/getMe" in caplog.text
+
+
+async def test_the_running_bot_never_logs_its_tokens(tmp_path: Path) -> None:
+    """A real `bot run` whose Telegram and Slack calls fail: the logs name no token."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    secrets = {"TELEGRAM_BOT_TOKEN": TOKEN, "SLACK_BOT_TOKEN": "xoxb-9-SECRETSLACK",
+               "SLACK_APP_TOKEN": "xapp-9-SECRETAPP"}  # fmt: skip
+    env = {**os.environ, **secrets, "SOIREE_DB": str(tmp_path / "d.db"),
+           "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{closed}/bot",
+           "SLACK_API_BASE_URL": f"http://127.0.0.1:{closed}/api/", "NO_PROXY": "127.0.0.1",
+           "SOIREE_LOG_LEVEL": "DEBUG"}  # fmt: skip
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--speed", "50", cwd=ROOT, env=env,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    try:
+        # The demo's first alert: the app runs, whatever became of the two platforms.
+        assert await asyncio.wait_for(proc.stdout.readline(), 60)
+    finally:
+        proc.terminate()
+        _, err_bytes = await asyncio.wait_for(proc.communicate(), 60)
+    err = err_bytes.decode()
+    assert "adapter did not start" in err
+    for secret in secrets.values():
+        assert secret not in err
+    assert "SECRET" not in err
