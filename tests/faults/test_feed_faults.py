@@ -87,6 +87,17 @@ admin = true
     return path
 
 
+async def start_bot(config_path: Path, tg: FakeTelegram) -> asyncio.subprocess.Process:
+    """Start `python -m bot run` with Telegram pointed at the fake."""
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
+           "TELEGRAM_POLL_TIMEOUT": "1", "NO_PROXY": "127.0.0.1"}  # fmt: skip
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config_path),
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 def texts(tg: FakeTelegram, chat: int) -> list[str]:
     return [c.params["text"] for c in tg.sent(chat)]
 
@@ -94,13 +105,7 @@ def texts(tg: FakeTelegram, chat: int) -> list[str]:
 @pytest.mark.parametrize("fault", list(FAULTS))
 async def test_feed_fault(tmp_path: Path, feed: FeedServer, tg: FakeTelegram, fault: str):
     feed.publish(GOOD)
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
-           "TELEGRAM_POLL_TIMEOUT": "1", "NO_PROXY": "127.0.0.1"}  # fmt: skip
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config(tmp_path, feed.url)),
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    proc = await start_bot(config(tmp_path, feed.url), tg)
     try:
         await wait_for(lambda: texts(tg, GROUP), patience=20, what="the first alert")
         if fault == "timeout":
@@ -141,14 +146,8 @@ async def test_connection_refused_tells_the_admins_then_recovers(
 ) -> None:
     feed.publish(GOOD)
     port = int(feed.url.split(":")[2].split("/")[0])
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
-           "TELEGRAM_POLL_TIMEOUT": "1", "NO_PROXY": "127.0.0.1"}  # fmt: skip
     path = config(tmp_path, feed.url, stale_after=1.0)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(path),
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    proc = await start_bot(path, tg)
     try:
         await wait_for(lambda: texts(tg, GROUP), patience=20, what="the first alert")
         await feed.stop()  # connection refused from now on
@@ -187,13 +186,7 @@ async def test_an_xml_bomb_in_a_ministry_feed_changes_nothing(
     )
     text = text.replace('main_races = ["national"]', 'main_races = ["D075"]')
     path.write_text(text, encoding="utf-8")
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
-           "TELEGRAM_POLL_TIMEOUT": "1", "NO_PROXY": "127.0.0.1"}  # fmt: skip
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(path),
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    proc = await start_bot(path, tg)
     try:
         await wait_for(lambda: texts(tg, GROUP), patience=20, what="the first alerts")
         before = len(texts(tg, GROUP))
