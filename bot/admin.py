@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from bot.render import markup_for
 from bot.render.message import Message
-from bot.render.slack import escape
-from bot.render.text import Renderer
+from bot.render.text import Renderer, Style
 from bot.store import Delivery, Store
 
 ADMIN_COMMANDS = ("pause", "resume", "status", "announce")
@@ -115,12 +113,5 @@ class Admin:
 
 def announcement(text: str, platform: str) -> Message:
     """Render an admin's free text for a platform, escaped like anything from outside."""
-    markup = markup_for(platform)
-    if markup == "html":
-        return Message(text=f"📣 {html.escape(text, quote=False)}")
-    if markup == "slack":
-        safe = f"📣 {escape(text)}"
-        return Message(
-            text=safe, blocks=({"type": "section", "text": {"type": "mrkdwn", "text": safe}},)
-        )
-    return Message(text=f"📣 {text}")
+    style = Style(tz=UTC, markup=markup_for(platform))
+    return Renderer(style).notice("notice.announcement", text=text)

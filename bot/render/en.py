@@ -73,6 +73,7 @@ CATALOG: dict[str, str] = {
     "reply.never": "never",
     "reply.announce_usage": "Usage: /announce <text>",
     "reply.announce_queued": "Announcement queued for {count} chat(s).",
+    "notice.announcement": "📣 {text}",
     "notice.stale": "⚠ Source {source} silent since {since} ({minutes} min): {reason}",
     "notice.recovered": "✓ Source {source} is updating again (data as of {time}).",
     "notice.unchanged": "no new version",

@@ -74,6 +74,7 @@ CATALOG: dict[str, str] = {
     "reply.never": "jamais",
     "reply.announce_usage": "Usage : /announce <texte>",
     "reply.announce_queued": "Annonce mise en file pour {count} salon(s).",
+    "notice.announcement": "📣 {text}",
     "notice.stale": "⚠ Source {source} muette depuis {since} ({minutes} min) : {reason}",
     "notice.recovered": "✓ Source {source} de nouveau à jour (données de {time}).",
     "notice.unchanged": "aucune nouvelle version",

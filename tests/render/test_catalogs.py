@@ -285,6 +285,7 @@ def test_every_event_renders_in_both_locales(
         "notice.stale", source="s", since="20:00", minutes=12, reason=renderer.t("notice.unchanged")
     )
     renderer.notice("notice.recovered", source="s", time="20:12")
+    renderer.notice("notice.announcement", text="Rendez-vous à 22 h")
     renderer.turnout(_race(), AT, previous_round=None)
     renderer.turnout(race({"a": 1}, voters=5, registered=None), AT, previous_round=None)
     event_keys = {
