@@ -18,8 +18,10 @@ from bot.adapters import platform_adapters
 from bot.adapters.base import Adapter
 from bot.adapters.console import CHAT_ID, ConsoleAdapter
 from bot.admin import Admin, SourceView
+from bot.charts import Charts
 from bot.commands import Commands
 from bot.config import Config, SourceConfig
+from bot.live import Scoreboards
 from bot.lock import InstanceLock
 from bot.logs import redact, secrets_from
 from bot.outbox import Dispatcher
@@ -81,6 +83,9 @@ class App:
         self.console: ConsoleAdapter
         self.pipeline: Pipeline
         self.dispatcher: Dispatcher
+        self.charts: Charts
+        self.live: Scoreboards
+        self._warming: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Open the store, start adapters, schedule the poll and dispatch jobs."""
@@ -91,16 +96,28 @@ class App:
             self._lock.acquire()
         self.store = await Store.open(str(db))
         await self._seed_subscriptions()
-        self.commands = Commands(self.store, self.config, Admin(self.store, self))
+        speed = self.options.speed
+        self.charts = Charts(self.config)
+        self.live = Scoreboards(
+            self.store, self.config, self.adapters, clock=self.clock,
+            interval=self.config.live_interval / max(speed, 1.0),
+        )  # fmt: skip
+        self.commands = Commands(
+            self.store, self.config, Admin(self.store, self), charts=self.charts, live=self.live
+        )
         self.console = ConsoleAdapter(
-            self.commands, out=self.options.out, interactive=self.options.interactive
+            self.commands,
+            out=self.options.out,
+            interactive=self.options.interactive,
+            charts_dir=None if str(db) == ":memory:" else db.parent / "charts",
         )
         self.adapters["console"] = self.console
         platforms = self._platform_adapters()  # they join self.adapters once started
         staging = self.options.staging or self.config.staging
         self.pipeline = Pipeline(
-            self.store, self.config, self.clock, on_enqueued=self.wake, staging=staging
-        )
+            self.store, self.config, self.clock, on_enqueued=self.wake, staging=staging,
+            charts=self.charts, on_accepted=self.wake_live,
+        )  # fmt: skip
         self.dispatcher = Dispatcher(
             self.store, self.adapters, clock=self.clock,
             digest_max=self.options.digest_max or self.config.digest_max,
@@ -113,6 +130,7 @@ class App:
         if staging:
             log.warning("staging mode: every announcement goes to the admin chats only")
         await self.console.start()
+        self._warming = asyncio.create_task(self.charts.warm(), name="charts-warm")
         self._schedule()
         self.scheduler.start()  # polls and the console run while the platforms connect
         await asyncio.gather(*(self._start_adapter(a) for a in platforms.values()))
@@ -131,6 +149,9 @@ class App:
             await asyncio.gather(*self._running, return_exceptions=True)
         for adapter in self.adapters.values():
             await adapter.stop()
+        if self._warming is not None:
+            await self._warming
+        self.charts.close()
         if self._own_client:
             await self.http.aclose()
         await self.store.close()
@@ -217,6 +238,9 @@ class App:
             "dispatch",
             self.config.dispatch_interval / max(speed, 1.0),
         )
+        # Scoreboards are checked often; each chat's own throttle decides when one is edited.
+        every = min(1.0, self.config.live_interval / 5) / max(speed, 1.0)
+        self._add_job(self._guard(self.live.run_once), "live", every)
 
     def _watch_staleness(self, speed: float) -> None:
         """Schedule the check that tells admins when a source goes silent, and comes back."""
@@ -339,7 +363,14 @@ class App:
 
     def wake(self) -> None:
         """Run the dispatch job now rather than at its next tick."""
-        job = self.scheduler.get_job("dispatch")
+        self._run_now("dispatch")
+
+    def wake_live(self) -> None:
+        """Check the live scoreboards now: new figures are in."""
+        self._run_now("live")
+
+    def _run_now(self, job_id: str) -> None:
+        job = self.scheduler.get_job(job_id)
         if job is not None:
             job.modify(next_run_time=utcnow())
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.admin import ADMIN_COMMANDS, Admin
-from bot.config import Config
+from bot.charts import Charts, setting_key
+from bot.config import CHART_KINDS, Config
 from bot.lookup import MAX_CHOICES, RaceRef, fold, lookup
 from bot.models import Race
 from bot.render import markup_for
@@ -36,7 +38,15 @@ ALIASES: dict[str, str] = {
     "abonner": "subscribe",
     "unsubscribe": "unsubscribe",
     "desabonner": "unsubscribe",
+    "live": "live",
+    "direct": "live",
+    "charts": "charts",
+    "graphiques": "charts",
 }
+CHART_WORDS = {
+    "results": "results", "resultats": "results", "reporting": "reporting_threshold",
+    "depouillement": "reporting_threshold", "final": "final", "definitif": "final",
+}  # fmt: skip
 AREA_WORDS = {"area", "zone"}
 AREA_PREFIX = "area:"
 
@@ -55,7 +65,21 @@ def covers(subscription_race: str, race: Race) -> bool:
     return False
 
 
-COMMANDS: tuple[str, ...] = ("results", "turnout", "races", "subscribe", "unsubscribe", "help")
+COMMANDS: tuple[str, ...] = (
+    "results", "turnout", "races", "subscribe", "unsubscribe", "live", "charts", "help",
+)  # fmt: skip
+
+
+class LiveControl(Protocol):
+    """Starts and stops a chat's live scoreboard (bot.live.Scoreboards)."""
+
+    async def enable(self, platform: str, chat_id: str, race: str, locale: str) -> None:
+        """Start a chat's scoreboard of a race."""
+        ...
+
+    async def disable(self, platform: str, chat_id: str) -> bool:
+        """Stop a chat's scoreboard; False when there was none."""
+        ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -84,8 +108,17 @@ def parse_command(text: str) -> tuple[str, list[str]] | None:
 class Commands:
     """Answers commands from the store; never waits on a feed."""
 
-    def __init__(self, store: Store, config: Config, admin: Admin | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        admin: Admin | None = None,
+        *,
+        charts: Charts | None = None,
+        live: LiveControl | None = None,
+    ) -> None:
         self.store, self.config, self.admin = store, config, admin
+        self.charts, self.live = charts, live
 
     async def handle(self, req: Request) -> Message | None:
         """Return the reply to a command, or None when the text is not a command."""
@@ -101,6 +134,8 @@ class Commands:
             "races": self._races,
             "subscribe": self._subscribe,
             "unsubscribe": self._unsubscribe,
+            "live": self._live,
+            "charts": self._charts,
         }.get(name)
         if name in ADMIN_COMMANDS and self.admin is not None:
             if not await self.store.is_admin_chat(req.platform, req.chat_id):
@@ -159,7 +194,52 @@ class Commands:
             return found
         if not found.race.has_results:
             return Message(text=r.t("reply.no_data", race=found.race.name))
-        return self._for_race(r, found).results(found.race, found.updated_at, found.flagged)
+        reply = self._for_race(r, found).results(found.race, found.updated_at, found.flagged)
+        if self.charts is not None and "results" in await self._chart_kinds(req):
+            label = self.config.source_label(found.source)
+            image = await self.charts.image(found.race, found.updated_at, r.style.locale, label)
+            reply = reply.with_image(image)
+        return reply
+
+    async def _chart_kinds(self, req: Request) -> tuple[str, ...]:
+        assert self.charts is not None
+        stored = await self.store.settings(setting_key(req.platform, req.chat_id))
+        return self.charts.kinds(req.platform, req.chat_id, stored)
+
+    async def _charts(self, req: Request, args: list[str], r: Renderer) -> Message:
+        if self.charts is None:
+            return Message(text=r.t("reply.unknown_command", command="/charts"))
+        words = [fold(a) for a in args]
+        if words:
+            if not req.can_manage:
+                return Message(text=r.t("reply.not_admin"))
+            if words == ["on"]:
+                kinds: tuple[str, ...] = CHART_KINDS
+            elif words == ["off"]:
+                kinds = ()
+            elif all(w in CHART_WORDS for w in words):
+                kinds = tuple(k for k in CHART_KINDS if k in {CHART_WORDS[w] for w in words})
+            else:
+                return Message(text=r.t("reply.charts_usage"))
+            await self.store.set_setting(setting_key(req.platform, req.chat_id), ",".join(kinds))
+        shown = ", ".join(await self._chart_kinds(req)) or r.t("reply.charts_none")
+        return Message(text=r.t("reply.charts_state", kinds=shown))
+
+    async def _live(self, req: Request, args: list[str], r: Renderer) -> Message:
+        if self.live is None:
+            return Message(text=r.t("reply.unknown_command", command="/live"))
+        if not args or fold(args[0]) not in {"on", "off"}:
+            return Message(text=r.t("reply.live_usage"))
+        if not req.can_manage:
+            return Message(text=r.t("reply.live_not_admin"))
+        if fold(args[0]) == "off":
+            stopped = await self.live.disable(req.platform, req.chat_id)
+            return Message(text=r.t("reply.live_off" if stopped else "reply.live_none"))
+        found = await self._race_or_reply(args[1:], r)
+        if isinstance(found, Message):
+            return found
+        await self.live.enable(req.platform, req.chat_id, found.race.id, r.style.locale)
+        return Message(text=r.t("reply.live_on", race=found.race.name))
 
     async def _turnout(self, req: Request, args: list[str], r: Renderer) -> Message:
         found = await self._race_or_reply(args, r)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,9 @@ from bot.sources.parsers import PARSERS
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
 PLATFORMS = ("console", "telegram", "slack")
+# What may carry a results chart: /results replies, and these announcements.
+CHART_KINDS = ("results", "reporting_threshold", "final")
+CHART_THEMES = ("light", "dark")
 
 
 class ConfigError(Exception):
@@ -55,6 +59,16 @@ class ChatConfig:
     races: tuple[str, ...] = ("*",)
     locale: str | None = None
     admin: bool = False
+    charts: tuple[str, ...] | None = None  # None: the [charts] default
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ChartsConfig:
+    """Results charts: what carries one by default, their theme and candidate colours."""
+
+    send_with: tuple[str, ...] = CHART_KINDS
+    theme: str = "light"
+    colours: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -71,6 +85,8 @@ class Config:
     digest_max: int = 10
     window_start: datetime | None = None
     window_end: datetime | None = None
+    live_interval: float = 10.0  # seconds between two edits of a chat's live scoreboard
+    charts: ChartsConfig = field(default_factory=ChartsConfig)
     rules: Rules
     sources: tuple[SourceConfig, ...]
     chats: tuple[ChatConfig, ...] = ()
@@ -213,6 +229,8 @@ def _build(r: _Reader, path: Path) -> Config:
         digest_max=int(r.number(d, "", "digest_max", 10, low=1, high=50)),
         window_start=_moment(r, d, "window_start"),
         window_end=_moment(r, d, "window_end"),
+        live_interval=r.number(d, "", "live_interval", 10.0, strict=True),
+        charts=_charts(r),
         rules=_rules(r),
         sources=sources,
         chats=_chats(r, locale),
@@ -355,6 +373,32 @@ def _chats(r: _Reader, default_locale: str) -> tuple[ChatConfig, ...]:
                 locale=locale,
                 races=r.strings(t, p, "races", ["*"]),
                 admin=r.pick(t, p, "admin", bool, False),
+                charts=_chart_kinds(r, t, p, "charts") if "charts" in t else None,
             )
         )
     return tuple(out)
+
+
+def _charts(r: _Reader) -> ChartsConfig:
+    t = r.pick(r.data, "", "charts", dict, {})
+    p = "charts."
+    theme = r.pick(t, p, "theme", str, "light")
+    if theme not in CHART_THEMES:
+        raise r.fail(f"{p}theme", theme, f"expected one of {', '.join(CHART_THEMES)}")
+    colours = r.pick(t, p, "colours", dict, {})
+    for candidate, colour in colours.items():
+        if not isinstance(colour, str) or not re.fullmatch(r"#[0-9A-Fa-f]{6}", colour):
+            raise r.fail(f"{p}colours.{candidate}", colour, 'expected a colour like "#E4003B"')
+    return ChartsConfig(
+        send_with=_chart_kinds(r, t, p, "send_with") if "send_with" in t else CHART_KINDS,
+        theme=theme,
+        colours=tuple(sorted(colours.items())),
+    )
+
+
+def _chart_kinds(r: _Reader, t: dict[str, Any], p: str, key: str) -> tuple[str, ...]:
+    kinds = r.strings(t, p, key, [])
+    for i, kind in enumerate(kinds):
+        if kind not in CHART_KINDS:
+            raise r.fail(f"{p}{key}[{i}]", kind, f"expected any of {', '.join(CHART_KINDS)}")
+    return kinds

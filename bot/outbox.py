@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.adapters.base import Adapter, RateLimited, Rejected, TargetGone, TargetMoved
-from bot.render.message import digests, merge
+from bot.render.message import Image, Message, digests, merge
 from bot.store import Delivery, Store
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ MAX_BACKOFF = 300.0
 # A run waits at most this long for one chat's next slot, so that a group at its
 # twenty-a-minute limit never holds up the other chats' alerts.
 MAX_PACING_WAIT = 2.0
+IMAGE_CACHE = 8  # charts kept in memory while they go out to every chat
 
 
 class Dispatcher:
@@ -39,6 +41,7 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.paused = False
         self._missing_logged: set[str] = set()
+        self._images: OrderedDict[str, bytes] = OrderedDict()
 
     async def run_once(self, limit: int = 500) -> int:
         """Deliver what is due now; return how many messages were sent."""
@@ -98,8 +101,9 @@ class Dispatcher:
         """Send one message (a digest when several were due at once); settle every row."""
         now, first = self.clock(), batch[0]
         ids = [row.id for row in batch]
+        message = await self._with_image_data(merge([row.message for row in batch]))
         try:
-            await adapter.send(first.chat_id, merge([row.message for row in batch]))
+            await adapter.send(first.chat_id, message)
         except RateLimited as exc:
             # Count the wait from the refusal, not from when the attempt began.
             when = self.clock() + timedelta(seconds=exc.retry_after)
@@ -131,6 +135,22 @@ class Dispatcher:
             return False
         await self.store.mark_sent(ids, self.clock())
         return True
+
+    async def _with_image_data(self, message: Message) -> Message:
+        """Load a message's image from the store (once for all the chats it goes to)."""
+        image = message.image
+        if image is None or image.data is not None:
+            return message
+        data = self._images.get(image.key)
+        if data is None:
+            data = await self.store.image(image.key)
+            if data is None:
+                log.error("image %s is missing from the store; sending the text alone", image.key)
+                return message.with_image(None)
+            self._images[image.key] = data
+            while len(self._images) > IMAGE_CACHE:
+                self._images.popitem(last=False)
+        return message.with_image(Image(key=image.key, alt=image.alt, data=data))
 
     def backoff(self, attempts: int) -> float:
         """Return the wait before retry number `attempts`, exponential with jitter."""

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.charts import SETTING_PREFIX, Charts, chart_kind
 from bot.commands import covers
 from bot.config import Config
 from bot.diff import advance, diff
@@ -46,8 +47,11 @@ class Pipeline:
         *,
         deliver: bool = True,
         staging: bool = False,
+        charts: Charts | None = None,
+        on_accepted: Callable[[], None] | None = None,
     ) -> None:
-        self.deliver, self.staging = deliver, staging
+        self.on_accepted = on_accepted
+        self.deliver, self.staging, self.charts = deliver, staging, charts
         self.store, self.config, self.clock = store, config, clock
         self.on_enqueued = on_enqueued
         self._stale_logged: set[tuple[str, datetime]] = set()
@@ -93,6 +97,7 @@ class Pipeline:
             if isinstance(e, AnomalyDetected):
                 log.warning("%s: anomaly %s in race %s: %s", origin, e.check, e.race.id, e.detail)
         deliveries = await self._deliveries(source_id, events)
+        images = {d.message.image.key: d.message.image for d in deliveries if d.message.image}
         await self.store.commit_cycle(
             Cycle(
                 source=source_id,
@@ -104,10 +109,13 @@ class Pipeline:
                 events=events,
                 deliveries=deliveries,
                 flagged_races=flagged,
+                images=tuple(images.values()),
             )
         )
         if deliveries and self.on_enqueued:
             self.on_enqueued()
+        if self.on_accepted:
+            self.on_accepted()
         return Outcome(status="accepted", origin=origin, events=tuple(events), snapshot=snap)
 
     async def _deliveries(self, source_id: str, events: list[Event]) -> list[Delivery]:
@@ -115,13 +123,21 @@ class Pipeline:
             return []
         subs = await self.store.subscriptions()
         label = self.config.source_label(source_id)
+        chosen = await self.store.settings(SETTING_PREFIX) if self.charts else {}
         out: list[Delivery] = []
         for event in events:
-            cache: dict[tuple[str, str], list[Message]] = {}
+            cache: dict[tuple[str, str, bool], list[Message]] = {}
+            kind = chart_kind(event)
             for sub in _audience(event, subs, staging=self.staging):
-                style = (sub.platform, sub.locale)
+                wants = self.charts is not None and kind in self.charts.kinds(
+                    sub.platform, sub.chat_id, chosen
+                )
+                style = (sub.platform, sub.locale, wants)
                 if style not in cache:
                     message = self.render(event, sub.locale, markup_for(sub.platform), label)
+                    if wants and self.charts is not None:
+                        image = await self.charts.image(event.race, event.at, sub.locale, label)
+                        message = message.with_image(image)
                     cache[style] = _parts(message, PLATFORM_TEXT_LIMIT.get(sub.platform))
                 out.extend(
                     Delivery(
@@ -141,10 +157,12 @@ class Pipeline:
 
 
 def _parts(message: Message, limit: int | None) -> list[Message]:
-    """Split a long message into parts the platform accepts, each its own outbox row."""
+    """Split a long message into parts the platform accepts, each its own outbox row (the
+    first one carries the image)."""
     if limit is None or len(message.text) <= limit:
         return [message]
-    return [Message(text=chunk) for chunk in split_text(message.text, limit) if chunk.strip()]
+    chunks = [chunk for chunk in split_text(message.text, limit) if chunk.strip()]
+    return [Message(text=c, image=message.image if i == 0 else None) for i, c in enumerate(chunks)]
 
 
 def _audience(event: Event, subs: list[Subscription], *, staging: bool) -> list[Subscription]:

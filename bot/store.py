@@ -17,7 +17,7 @@ from bot.codec import race_from_dict, race_to_dict, snapshot_from_json, snapshot
 from bot.events import Event, admit
 from bot.lookup import RaceRef
 from bot.models import Race, Snapshot
-from bot.render.message import Message
+from bot.render.message import Image, Message
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    """
+    CREATE TABLE images (key TEXT PRIMARY KEY, data BLOB NOT NULL, created_at TEXT NOT NULL);
+    CREATE TABLE live_boards (
+        platform TEXT NOT NULL, chat_id TEXT NOT NULL, race TEXT NOT NULL,
+        locale TEXT NOT NULL, message_id TEXT, shown TEXT, next_edit TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    """,
 )
 
 
@@ -86,6 +94,19 @@ class Delivery:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class LiveBoard:
+    """A chat's live scoreboard: the message edited in place, and what it last showed."""
+
+    platform: str
+    chat_id: str
+    race: str
+    locale: str
+    message_id: str | None = None  # None until posted (or after it was deleted)
+    shown: str | None = None  # fingerprint of the text last posted or edited in
+    next_edit: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class StoredRace:
     """The latest version of a race, with its data time and whether it was flagged."""
 
@@ -108,6 +129,7 @@ class Cycle:
     events: Sequence[Event]
     deliveries: Sequence[Delivery]
     flagged_races: frozenset[str]
+    images: Sequence[Image] = ()
 
 
 def _serialised(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
@@ -200,6 +222,49 @@ class Store:
         await self._db.commit()
 
     @_serialised
+    async def settings(self, prefix: str) -> dict[str, str]:
+        """Return every stored setting whose key starts with `prefix`."""
+        rows = await self._all(
+            "SELECT key, value FROM settings WHERE substr(key, 1, ?)=?", (len(prefix), prefix)
+        )
+        return {r[0]: r[1] for r in rows}
+
+    @_serialised
+    async def image(self, key: str) -> bytes | None:
+        """Return the bytes of a stored image (a chart sent with announcements)."""
+        row = await self._one("SELECT data FROM images WHERE key=?", (key,))
+        return bytes(row[0]) if row else None
+
+    # --- live scoreboards ----------------------------------------------------------------
+
+    @_serialised
+    async def live_boards(self) -> list[LiveBoard]:
+        """Return every chat's live scoreboard."""
+        return [_board(r) for r in await self._all("SELECT * FROM live_boards ORDER BY rowid")]
+
+    @_serialised
+    async def save_live_board(self, board: LiveBoard) -> None:
+        """Create or update a chat's live scoreboard."""
+        await self._db.execute(
+            "INSERT OR REPLACE INTO live_boards VALUES (?,?,?,?,?,?,?)",
+            (board.platform, board.chat_id, board.race, board.locale, board.message_id,
+             board.shown, ts(board.next_edit)),
+        )  # fmt: skip
+        await self._db.commit()
+
+    @_serialised
+    async def drop_live_board(self, platform: str, chat_id: str) -> LiveBoard | None:
+        """Forget a chat's live scoreboard; return it, if there was one."""
+        row = await self._one(
+            "SELECT * FROM live_boards WHERE platform=? AND chat_id=?", (platform, chat_id)
+        )
+        await self._db.execute(
+            "DELETE FROM live_boards WHERE platform=? AND chat_id=?", (platform, chat_id)
+        )
+        await self._db.commit()
+        return _board(row) if row else None
+
+    @_serialised
     async def is_admin_chat(self, platform: str, chat_id: str) -> bool:
         """Return True when the chat is one of the admin chats."""
         row = await self._one(
@@ -278,6 +343,10 @@ class Store:
                 [_race_row(cycle, r) for r in cycle.snapshot.races],
             )
             await self._record(cycle.events, now)
+            await db.executemany(
+                "INSERT OR IGNORE INTO images VALUES (?,?,?)",
+                [(i.key, i.data, now) for i in cycle.images if i.data is not None],
+            )
             await self._enqueue(cycle.deliveries, now)
             await db.commit()
         except BaseException:
@@ -350,6 +419,9 @@ class Store:
             " AND status='pending'",
             (reason, platform, chat_id),
         )
+        await self._db.execute(
+            "DELETE FROM live_boards WHERE platform=? AND chat_id=?", (platform, chat_id)
+        )
         await self._db.commit()
 
     @_serialised
@@ -367,6 +439,11 @@ class Store:
         )
         await self._db.execute(
             "UPDATE outbox SET chat_id=? WHERE platform=? AND chat_id=? AND status='pending'",
+            (new_id, platform, old_id),
+        )
+        await self._db.execute(
+            "UPDATE OR REPLACE live_boards SET chat_id=?, message_id=NULL WHERE platform=? AND"
+            " chat_id=?",
             (new_id, platform, old_id),
         )
         await self._db.commit()
@@ -498,6 +575,18 @@ def _stored_race(row: aiosqlite.Row) -> StoredRace:
         updated_at=datetime.fromisoformat(row["updated_at"]),
         source=row["source"],
         flagged=bool(row["flagged"]),
+    )
+
+
+def _board(row: aiosqlite.Row) -> LiveBoard:
+    return LiveBoard(
+        platform=row["platform"],
+        chat_id=row["chat_id"],
+        race=row["race"],
+        locale=row["locale"],
+        message_id=row["message_id"],
+        shown=row["shown"],
+        next_edit=datetime.fromisoformat(row["next_edit"]),
     )
 
 

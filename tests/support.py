@@ -28,8 +28,19 @@ async def wait_for(predicate: Callable[[], object], patience: float = 10.0, what
         await asyncio.sleep(0.01)
 
 
-def write_config(tmp_path: Path, url: str, *, extra: str = "", locale: str = "en") -> Path:
-    """Write a config polling `url` (or a file, given as "file:NAME") quickly; return its path."""
+def write_config(
+    tmp_path: Path,
+    url: str,
+    *,
+    extra: str = "",
+    locale: str = "en",
+    charts: str = "send_with = []",
+    top: str = "",
+) -> Path:
+    """Write a config polling `url` (or a file, given as "file:NAME") quickly; return its path.
+
+    Alerts go without charts unless `charts` (the [charts] table's body) says otherwise: the
+    chart tests turn them on. `top` adds top-level keys (e.g. live_interval)."""
     where = f'path = "{url[5:]}"' if url.startswith("file:") else f'url = "{url}"'
     path = tmp_path / "soiree.toml"
     path.write_text(
@@ -38,6 +49,7 @@ locale = "{locale}"
 db = "soiree.db"
 main_races = ["national"]
 dispatch_interval = 0.05
+{top}
 
 [rules]
 turnout_voters = [1000]
@@ -52,6 +64,9 @@ label = "Test authority"
 interval = 0.05
 timeout = 2
 {extra}
+
+[charts]
+{charts}
 """,
         encoding="utf-8",
     )
@@ -68,9 +83,12 @@ class Night:
         extra: str = "",
         scale: float = 10,
         digest_max: int | None = None,
+        charts: str = "send_with = []",
+        top: str = "",
     ) -> None:
         self.feed = tmp_path / "feed.json"
-        self.config = load(write_config(tmp_path, "file:feed.json", extra=extra))
+        path = write_config(tmp_path, "file:feed.json", extra=extra, charts=charts, top=top)
+        self.config = load(path)
         self.out = io.StringIO()
         self.app = App(
             self.config,

@@ -45,6 +45,10 @@ class TransientError(DeliveryError):
     """A server error or a timeout: try again later."""
 
 
+class MessageGone(DeliveryError):
+    """The message to edit is no longer there (deleted by someone): post a new one."""
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Limits:
     """How fast a platform lets us send."""
@@ -151,4 +155,21 @@ class Adapter(Protocol):
 
     async def send(self, chat_id: str, message: Message) -> None:
         """Deliver a message, or raise a DeliveryError subclass."""
+        ...
+
+    async def post(self, chat_id: str, message: Message) -> str:
+        """Deliver a message that will be edited later; return its id."""
+        ...
+
+    async def edit(self, chat_id: str, message_id: str, message: Message) -> None:
+        """Replace a message's content (unchanged content is a success), or raise
+        MessageGone when it was deleted."""
+        ...
+
+    async def pin(self, chat_id: str, message_id: str) -> bool:
+        """Pin a message if the bot may; return whether it did."""
+        ...
+
+    async def unpin(self, chat_id: str, message_id: str) -> None:
+        """Unpin a message, quietly if it cannot."""
         ...

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.base import Limits, Pacer
@@ -31,8 +32,11 @@ class ConsoleAdapter:
         out: TextIO | None = None,
         stdin: TextIO | None = None,
         interactive: bool | None = None,
+        charts_dir: Path | None = None,
     ) -> None:
         self.commands = commands
+        self.charts_dir = charts_dir
+        self._posted = 0
         self.out = out or sys.stdout
         self.stdin = stdin or sys.stdin
         self.interactive = self.stdin.isatty() if interactive is None else interactive
@@ -52,8 +56,35 @@ class ConsoleAdapter:
                 await self._task
 
     async def send(self, chat_id: str, message: Message) -> None:
-        """Print an announcement."""
+        """Print an announcement; its chart, if any, is saved as a PNG and its path shown."""
+        self.print(self._with_image(message))
+
+    async def post(self, chat_id: str, message: Message) -> str:
+        """Print a live scoreboard; return its number, for the updates."""
+        self._posted += 1
         self.print(message.text)
+        return str(self._posted)
+
+    async def edit(self, chat_id: str, message_id: str, message: Message) -> None:
+        """Print a live scoreboard's new content (a terminal cannot rewrite a past block)."""
+        self.print(f"[{message_id} ↻] {message.text}")
+
+    async def pin(self, chat_id: str, message_id: str) -> bool:
+        """Nothing to pin on a terminal."""
+        return False
+
+    async def unpin(self, chat_id: str, message_id: str) -> None:
+        """Nothing to unpin on a terminal."""
+
+    def _with_image(self, message: Message) -> str:
+        image = message.image
+        if image is None or image.data is None or self.charts_dir is None:
+            return message.text
+        self.charts_dir.mkdir(parents=True, exist_ok=True)
+        path = self.charts_dir / f"{image.key[:16]}.png"
+        if not path.exists():
+            path.write_bytes(image.data)
+        return f"{message.text}\n🖼  {path}"
 
     def print(self, text: str) -> None:
         """Write a block of text and a separator."""
@@ -66,7 +97,7 @@ class ConsoleAdapter:
             Request(platform=self.platform, chat_id=CHAT_ID, text=line)
         )
         if reply is not None:
-            self.print(reply.text)
+            self.print(self._with_image(reply))
 
     async def _read_loop(self) -> None:
         loop = asyncio.get_running_loop()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,11 +12,14 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.adapters.base import (
+    DeliveryError,
     Limits,
+    MessageGone,
     Pacer,
     RateLimited,
     Rejected,
@@ -35,6 +38,7 @@ SLASH_COMMANDS = ("/results", "/turnout", "/soiree")
 PUBLIC_WORDS = {"public", "publier", "channel", "canal"}
 SHARE_ACTION = "soiree_share"
 GONE = {"channel_not_found", "is_archived", "not_in_channel", "account_inactive"}
+EDIT_GONE = {"message_not_found", "cant_update_message", "edit_window_closed"}
 REFUSED = {"invalid_blocks", "msg_too_long", "msg_blocks_too_long", "no_text", "invalid_arguments"}
 
 
@@ -128,38 +132,87 @@ class SlackAdapter:
             await self._runner.cleanup()
 
     async def send(self, chat_id: str, message: Message) -> None:
-        """Post a Block Kit message with its text fallback; map Slack errors to ours."""
-        try:
-            await self.client.chat_postMessage(
+        """Post a Block Kit message with its text fallback, or upload its chart with the text
+        as the comment (files upload v2); map Slack errors to ours."""
+        image = message.image
+        if image is not None and image.data is not None:
+            await _api(
+                self.client.files_upload_v2(
+                    channel=chat_id,
+                    file=image.data,
+                    filename="soiree-results.png",
+                    title=image.alt,
+                    alt_txt=image.alt,
+                    initial_comment=message.text,
+                )
+            )
+            return
+        await self.post(chat_id, message)
+
+    async def post(self, chat_id: str, message: Message) -> str:
+        """Post a message and return its ts, the id that chat.update takes."""
+        response = await _api(
+            self.client.chat_postMessage(
                 channel=chat_id,
                 text=message.text,
                 blocks=list(message.blocks) if message.blocks else None,
                 unfurl_links=False,
                 unfurl_media=False,
             )
-        except SlackApiError as exc:
-            raise _mapped(exc) from exc
-        except (ClientError, TimeoutError) as exc:
-            raise TransientError(f"{type(exc).__name__}: {exc}") from exc
+        )
+        return str(response.get("ts", ""))
+
+    async def edit(self, chat_id: str, message_id: str, message: Message) -> None:
+        """Update a message in place; a deleted one raises MessageGone."""
+        try:
+            await _api(
+                self.client.chat_update(
+                    channel=chat_id,
+                    ts=message_id,
+                    text=message.text,
+                    blocks=list(message.blocks) if message.blocks else None,
+                )
+            )
+        except (Rejected, TransientError) as exc:
+            if str(exc) in EDIT_GONE:
+                raise MessageGone(str(exc)) from exc
+            raise
+
+    async def pin(self, chat_id: str, message_id: str) -> bool:
+        """Pin a message (pins:write); return whether it is pinned."""
+        try:
+            await _api(self.client.pins_add(channel=chat_id, timestamp=message_id))
+        except DeliveryError as exc:
+            if str(exc) == "already_pinned":
+                return True
+            log.info("slack: cannot pin in %s: %s", chat_id, exc)
+            return False
+        return True
+
+    async def unpin(self, chat_id: str, message_id: str) -> None:
+        """Unpin a message; a failure is logged, not raised."""
+        try:
+            await _api(self.client.pins_remove(channel=chat_id, timestamp=message_id))
+        except DeliveryError as exc:
+            log.info("slack: cannot unpin in %s: %s", chat_id, exc)
 
     async def _on_command(
         self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()  # first, well within Slack's 3 s; the answer follows on response_url
         text, public = slash_to_request_text(command["command"], command.get("text", ""))
-        reply = await self.handle(
-            Request(platform=self.platform, chat_id=command["channel_id"], text=text)
-        )
+        channel = command["channel_id"]
+        reply = await self.handle(Request(platform=self.platform, chat_id=channel, text=text))
         if reply is None:
             return
+        if public:
+            await self._publish(channel, reply, respond)
+            return
         blocks = list(reply.blocks or ())
-        if not public and blocks and len(blocks) < MAX_BLOCKS:
+        if blocks and len(blocks) < MAX_BLOCKS:
             blocks.append(_share_button(text))
-        await respond(
-            response_type="in_channel" if public else "ephemeral",
-            text=reply.text,
-            blocks=blocks or None,
-        )
+        # An ephemeral answer cannot carry a file: the chart comes with "Post to channel".
+        await respond(response_type="ephemeral", text=reply.text, blocks=blocks or None)
 
     async def _on_share(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -171,13 +224,29 @@ class SlackAdapter:
             Request(platform=self.platform, chat_id=channel, text=action["value"])
         )
         if reply is not None:
-            await respond(
-                response_type="in_channel",
-                replace_original=False,
-                delete_original=True,
-                text=reply.text,
-                blocks=list(reply.blocks or ()) or None,
-            )
+            await self._publish(channel, reply, respond, shared=True)
+
+    async def _publish(
+        self, channel: str, reply: Message, respond: AsyncRespond, *, shared: bool = False
+    ) -> None:
+        """Post an answer in the channel: with its chart when there is one and the bot is a
+        member, else as an in-channel response. A shared answer replaces its ephemeral one."""
+        if reply.image is not None and reply.image.data is not None:
+            try:
+                await self.pacer.wait(channel)
+                await self.send(channel, reply)
+                if shared:
+                    await respond(delete_original=True)
+                return
+            except DeliveryError as exc:
+                log.info("slack: chart not posted in %s (%s); answering without it", channel, exc)
+        await respond(
+            response_type="in_channel",
+            replace_original=False,
+            delete_original=shared or None,
+            text=reply.text,
+            blocks=list(reply.blocks or ()) or None,
+        )
 
 
 def _share_button(text: str) -> dict[str, Any]:
@@ -188,6 +257,16 @@ def _share_button(text: str) -> dict[str, Any]:
             "text": {"type": "plain_text", "text": "Post to channel / Publier"},
         }],
     }  # fmt: skip
+
+
+async def _api(call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
+    """Await a Web API call, mapping Slack's errors to ours."""
+    try:
+        return await call
+    except SlackApiError as exc:
+        raise _mapped(exc) from exc
+    except (ClientError, TimeoutError, SlackRequestError) as exc:
+        raise TransientError(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _mapped(exc: SlackApiError) -> Exception:

@@ -14,6 +14,7 @@ from datetime import timedelta
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from telegram import BotCommand, Update
+from telegram import Message as TgMessage
 from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMode
 from telegram.error import (
     BadRequest,
@@ -34,7 +35,9 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.adapters.base import (
+    DeliveryError,
     Limits,
+    MessageGone,
     Pacer,
     RateLimited,
     Rejected,
@@ -51,7 +54,8 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 GROUP_BURST = 20  # messages per minute in a group
 OVERALL_BURST = 30  # messages per second in all (Telegram's broadcast limit)
 WINDOW_MARGIN = 1.02  # Telegram counts arrivals; leave room for network jitter
-MANAGED = frozenset({"subscribe", "unsubscribe"})
+MANAGED = frozenset({"subscribe", "unsubscribe", "live", "charts"})
+EDIT_GONE = ("message to edit not found", "message can't be edited", "message_id_invalid")
 GONE_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", "have no rights")
 
 COMMAND_TEXT: dict[str, dict[str, str]] = {
@@ -61,6 +65,8 @@ COMMAND_TEXT: dict[str, dict[str, str]] = {
         "races": "The races followed",
         "subscribe": "Get the alerts here: /subscribe [race] [fr|en]",
         "unsubscribe": "Stop the alerts: /unsubscribe [race]",
+        "live": "A pinned scoreboard kept up to date: /live on [race] | off",
+        "charts": "Charts with results and alerts: /charts on | off",
         "help": "What Soirée can do",
     },
     "fr": {
@@ -69,6 +75,8 @@ COMMAND_TEXT: dict[str, dict[str, str]] = {
         "races": "Les courses suivies",
         "subscribe": "Recevoir les alertes ici : /subscribe [course] [fr|en]",
         "unsubscribe": "Ne plus les recevoir : /unsubscribe [course]",
+        "live": "Un tableau épinglé tenu à jour : /live on [course] | off",
+        "charts": "Graphiques avec résultats et alertes : /charts on | off",
         "help": "Ce que Soirée sait faire",
     },
 }
@@ -207,8 +215,32 @@ class TelegramAdapter:
         log.warning("telegram: polling error: %s", exc)
 
     async def send(self, chat_id: str, message: Message) -> None:
-        """Send HTML text, split at Telegram's limit; map platform errors to ours."""
-        chunks = [c for c in split_text(message.text, MessageLimit.MAX_TEXT_LENGTH) if c.strip()]
+        """Send HTML text, split at Telegram's limit, or a photo with the text as its caption;
+        map platform errors to ours."""
+        if message.image is not None and message.image.data is not None:
+            await self._send_photo(chat_id, message.image.data, message.text)
+            return
+        await self._send_text(chat_id, message.text)
+
+    async def _send_photo(self, chat_id: str, photo: bytes, text: str) -> None:
+        """Send a photo captioned with as many whole lines as fit; the rest follows as text."""
+        chunks = split_text(text, MessageLimit.CAPTION_LENGTH)
+        await self._call(
+            self.app.bot.send_photo(
+                chat_id=_chat_ref(chat_id),
+                photo=photo,
+                filename="soiree-results.png",
+                caption=chunks[0] if chunks and chunks[0].strip() else None,
+                parse_mode=ParseMode.HTML,
+            )
+        )
+        rest = "\n".join(chunks[1:])
+        if rest.strip():
+            await self.pacer.wait(chat_id)
+            await self._send_text(chat_id, rest)
+
+    async def _send_text(self, chat_id: str, text: str) -> None:
+        chunks = [c for c in split_text(text, MessageLimit.MAX_TEXT_LENGTH) if c.strip()]
         for i, chunk in enumerate(chunks):
             if i:
                 await self.pacer.wait(chat_id)  # the caller paced the first part
@@ -221,9 +253,73 @@ class TelegramAdapter:
                 )
             )
 
-    async def _call(self, request: Awaitable[object]) -> None:
+    # --- the live scoreboard: one message, edited in place ------------------------------
+
+    async def post(self, chat_id: str, message: Message) -> str:
+        """Send a message and return its id, for later edits."""
+        sent = await self._call(
+            self.app.bot.send_message(
+                chat_id=_chat_ref(chat_id),
+                text=message.text[: MessageLimit.MAX_TEXT_LENGTH],
+                parse_mode=ParseMode.HTML,
+                disable_web_page_preview=True,
+                disable_notification=True,
+            )
+        )
+        assert isinstance(sent, TgMessage)
+        return str(sent.message_id)
+
+    async def edit(self, chat_id: str, message_id: str, message: Message) -> None:
+        """Replace a message's text; unchanged text is a success, a deleted message is
+        MessageGone."""
+        await self._call(self._edit(chat_id, message_id, message))
+
+    async def _edit(self, chat_id: str, message_id: str, message: Message) -> None:
         try:
-            await request
+            await self.app.bot.edit_message_text(
+                chat_id=_chat_ref(chat_id),
+                message_id=int(message_id),
+                text=message.text[: MessageLimit.MAX_TEXT_LENGTH],
+                parse_mode=ParseMode.HTML,
+                disable_web_page_preview=True,
+            )
+        except BadRequest as exc:
+            reason = exc.message.lower()
+            if "message is not modified" in reason:
+                return
+            if any(marker in reason for marker in EDIT_GONE):
+                raise MessageGone(exc.message) from exc
+            raise
+
+    async def pin(self, chat_id: str, message_id: str) -> bool:
+        """Pin a message quietly, where the bot may pin; return whether it is pinned."""
+        try:
+            await self._call(
+                self.app.bot.pin_chat_message(
+                    chat_id=_chat_ref(chat_id),
+                    message_id=int(message_id),
+                    disable_notification=True,
+                )
+            )
+        except (Rejected, TargetGone) as exc:  # no right to pin here: the message still lives
+            log.info("telegram: cannot pin in %s: %s", chat_id, exc)
+            return False
+        return True
+
+    async def unpin(self, chat_id: str, message_id: str) -> None:
+        """Unpin a message; a failure is logged, not raised."""
+        try:
+            await self._call(
+                self.app.bot.unpin_chat_message(
+                    chat_id=_chat_ref(chat_id), message_id=int(message_id)
+                )
+            )
+        except DeliveryError as exc:
+            log.info("telegram: cannot unpin in %s: %s", chat_id, exc)
+
+    async def _call(self, request: Awaitable[object]) -> object:
+        try:
+            return await request
         except RetryAfter as exc:
             raise RateLimited(_seconds(exc)) from exc
         except ChatMigrated as exc:

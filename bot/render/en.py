@@ -50,7 +50,9 @@ CATALOG: dict[str, str] = {
         "/races — the races followed\n"
         "/subscribe [race] [fr|en] — get the alerts\n"
         "/subscribe area [place] — a race and every race within it\n"
-        "/unsubscribe [race] — stop them"
+        "/unsubscribe [race] — stop them\n"
+        "/live on [race] — a pinned scoreboard, updated live (/live off)\n"
+        "/charts on|off — charts with /results and the alerts"
     ),
     "reply.unknown_race": "Unknown race: “{query}”. Races followed: {races}",
     "reply.no_data": "No results yet for {race}.",
@@ -77,4 +79,16 @@ CATALOG: dict[str, str] = {
     "notice.stale": "⚠ Source {source} silent since {since} ({minutes} min): {reason}",
     "notice.recovered": "✓ Source {source} is updating again (data as of {time}).",
     "notice.unchanged": "no new version",
+    "chart.others": "{count} others",
+    "chart.alt": "Results chart — {race}",
+    "headline.live": "🔴 Live — {race}",
+    "line.live_note": "This message updates with each new version (at most every {seconds} s).",
+    "reply.live_on": "Live scoreboard on for {race}: one pinned message, updated as the count moves. /live off to stop it.",
+    "reply.live_off": "Live scoreboard stopped.",
+    "reply.live_none": "No live scoreboard in this chat. /live on [race] starts one.",
+    "reply.live_usage": "Usage: /live on [race] or /live off",
+    "reply.live_not_admin": "Only the group's admins can start or stop the live scoreboard.",
+    "reply.charts_state": "Charts in this chat: {kinds}.",
+    "reply.charts_usage": "Usage: /charts on, /charts off, or /charts results reporting final (any of them)",
+    "reply.charts_none": "none",
 }

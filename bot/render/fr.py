@@ -51,7 +51,9 @@ CATALOG: dict[str, str] = {
         "/races — les courses suivies\n"
         "/subscribe [course] [fr|en] — recevoir les alertes\n"
         "/subscribe zone [lieu] — une course et toutes celles de son territoire\n"
-        "/unsubscribe [course] — ne plus les recevoir"
+        "/unsubscribe [course] — ne plus les recevoir\n"
+        "/live on [course] — un tableau épinglé, mis à jour en direct (/live off)\n"
+        "/charts on|off — les graphiques avec /results et les alertes"
     ),
     "reply.unknown_race": "Course inconnue : « {query} ». Courses suivies : {races}",
     "reply.no_data": "Pas encore de résultats pour {race}.",
@@ -78,4 +80,16 @@ CATALOG: dict[str, str] = {
     "notice.stale": "⚠ Source {source} muette depuis {since} ({minutes} min) : {reason}",
     "notice.recovered": "✓ Source {source} de nouveau à jour (données de {time}).",
     "notice.unchanged": "aucune nouvelle version",
+    "chart.others": "{count} autres",
+    "chart.alt": "Graphique des résultats — {race}",
+    "headline.live": "🔴 En direct — {race}",
+    "line.live_note": "Message mis à jour à chaque nouvelle version (au plus toutes les {seconds} s).",
+    "reply.live_on": "Tableau en direct activé pour {race} : un message épinglé, mis à jour au fil du dépouillement. /live off pour l’arrêter.",
+    "reply.live_off": "Tableau en direct arrêté.",
+    "reply.live_none": "Aucun tableau en direct dans ce salon. /live on [course] pour en lancer un.",
+    "reply.live_usage": "Usage : /live on [course] ou /live off",
+    "reply.live_not_admin": "Seuls les administrateurs du groupe peuvent lancer ou arrêter le tableau en direct.",
+    "reply.charts_state": "Graphiques dans ce salon : {kinds}.",
+    "reply.charts_usage": "Usage : /charts on, /charts off, ou /charts results reporting final (au choix)",
+    "reply.charts_none": "aucun",
 }

@@ -2,28 +2,57 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Image:
+    """A picture sent with a message (a results chart). The outbox keeps its `key`, the
+    store keeps the bytes once, however many chats it goes to."""
+
+    key: str
+    alt: str
+    data: bytes | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, data: bytes, alt: str) -> Image:
+        """Return an image keyed by its content."""
+        return cls(key=hashlib.sha256(data).hexdigest()[:32], alt=alt, data=data)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Message:
-    """Text in the platform's markup (plain, html or Slack mrkdwn) and optional Block Kit."""
+    """Text in the platform's markup (plain, html or Slack mrkdwn), optional Block Kit, and
+    an optional image (the text is then its caption)."""
 
     text: str
     blocks: tuple[dict[str, Any], ...] | None = None
+    image: Image | None = None
 
     def to_json(self) -> str:
-        """Serialise for the outbox."""
-        return json.dumps({"text": self.text, "blocks": self.blocks}, ensure_ascii=False)
+        """Serialise for the outbox (an image by its key: the bytes stay in the store)."""
+        d: dict[str, Any] = {"text": self.text, "blocks": self.blocks}
+        if self.image is not None:
+            d["image"] = {"key": self.image.key, "alt": self.image.alt}
+        return json.dumps(d, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, raw: str) -> Message:
         """Rebuild from `to_json` output."""
         d = json.loads(raw)
-        blocks = d.get("blocks")
-        return cls(text=d["text"], blocks=tuple(blocks) if blocks is not None else None)
+        blocks, image = d.get("blocks"), d.get("image")
+        return cls(
+            text=d["text"],
+            blocks=tuple(blocks) if blocks is not None else None,
+            image=Image(key=image["key"], alt=image["alt"]) if image else None,
+        )
+
+    def with_image(self, image: Image | None) -> Message:
+        """Return this message carrying `image`."""
+        return replace(self, image=image)
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -60,14 +89,16 @@ def merge(messages: list[Message]) -> Message:
     if len(messages) == 1:
         return messages[0]
     text = "\n\n".join(m.text for m in messages)
+    # The newest chart of the digest shows the latest figures.
+    image = next((m.image for m in reversed(messages) if m.image is not None), None)
     if not all(m.blocks for m in messages):
-        return Message(text=text)
+        return Message(text=text, image=image)
     blocks: list[dict[str, Any]] = []
     for m in messages:
         if blocks:
             blocks.append({"type": "divider"})
         blocks.extend(m.blocks or ())
-    return Message(text=text, blocks=tuple(blocks))
+    return Message(text=text, blocks=tuple(blocks), image=image)
 
 
 def digests(messages: list[Message], most: int) -> list[int]:

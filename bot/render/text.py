@@ -195,6 +195,14 @@ class Renderer:
         headline = self.esc(race.name)
         return self.compose(headline, self.standings(race), race, at, flagged)
 
+    def live(self, race: Race, at: datetime, seconds: int, flagged: bool = False) -> Message:
+        """Render a live scoreboard: standings and progress, for a message edited in place."""
+        body = (
+            self.standings(race) if race.has_results else [self.t("reply.no_data", race=race.name)]
+        )
+        body.append(self.italic(self.t("line.live_note", seconds=seconds)))
+        return self.compose(self.t("headline.live", race=race.name), body, race, at, flagged)
+
     def turnout(
         self, race: Race, at: datetime, previous_round: int | None, flagged: bool = False
     ) -> Message:

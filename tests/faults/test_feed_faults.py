@@ -65,6 +65,9 @@ db = "soiree.db"
 main_races = ["national"]
 dispatch_interval = 0.05
 
+[charts]
+send_with = []  # alerts as text: these tests are about delivery, tests/test_charts.py about charts
+
 [[sources]]
 id = "feed"
 url = "{url}"

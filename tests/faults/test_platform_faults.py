@@ -42,6 +42,9 @@ locale = "en"
 db = "soiree.db"
 dispatch_interval = 0.05
 
+[charts]
+send_with = []  # alerts as text: these tests are about delivery, tests/test_charts.py about charts
+
 [[sources]]
 id = "feed"
 path = "feed.json"

@@ -27,7 +27,7 @@ from bot.events import (
     TurnoutThresholdCrossed,
 )
 from bot.models import Candidate, Race, Turnout, Units, with_computed_shares
-from bot.render import en, fr, text
+from bot.render import chart, en, fr, text
 from bot.render.text import LOCALES, Renderer, Style
 from bot.rules import Rules
 from bot.sources.canonical import parse
@@ -288,6 +288,11 @@ def test_every_event_renders_in_both_locales(
     renderer.notice("notice.announcement", text="Rendez-vous à 22 h")
     renderer.turnout(_race(), AT, previous_round=None)
     renderer.turnout(race({"a": 1}, voters=5, registered=None), AT, previous_round=None)
+    renderer.live(_race(), AT, 10)
+    many = race({f"c{i}": 100 - i for i in range(chart.MAX_BARS + 2)})
+    chart_style = chart.ChartStyle(locale=locale, tz=PARIS)
+    assert chart.layout(many, AT, chart_style).bars[-1].label.startswith("3")
+    chart.alt_text(many, chart_style)
     event_keys = {
         k for k in text.CATALOGS[locale] if not k.startswith("reply.") or k == "reply.no_data"
     }

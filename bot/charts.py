@@ -1,0 +1,115 @@
+"""The chart service: draws results charts off the event loop and remembers recent ones."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from bot.config import CHART_KINDS, Config
+from bot.events import CaughtUp, Event, ReportingThresholdCrossed, ResultDeclaredFinal
+from bot.models import Race
+from bot.render.chart import ChartStyle, alt_text, render_png
+from bot.render.message import Image
+
+log = logging.getLogger(__name__)
+
+CACHE_SIZE = 64  # charts kept: a few races × two locales × the last versions
+SETTING_PREFIX = "charts/"
+
+
+def setting_key(platform: str, chat_id: str) -> str:
+    """Return the settings key of a chat's chart choice."""
+    return f"{SETTING_PREFIX}{platform}/{chat_id}"
+
+
+def parse_kinds(value: str) -> tuple[str, ...]:
+    """Read a stored chart choice ("results,final"; "" for none)."""
+    return tuple(k for k in value.split(",") if k in CHART_KINDS)
+
+
+class Charts:
+    """Draws one chart at a time in a worker thread; a drawing that fails costs the chart,
+    never the message."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart")
+        self._cache: OrderedDict[tuple[Race, datetime, ChartStyle], Image] = OrderedDict()
+        self.drawn = 0  # charts actually drawn (the rest came from the cache)
+
+    def style(self, locale: str, source: str | None) -> ChartStyle:
+        """Return the chart style for a locale, from the [charts] config."""
+        c = self.config.charts
+        return ChartStyle(
+            locale=locale, tz=self.config.tz, theme=c.theme, colours=c.colours, source=source
+        )
+
+    async def image(
+        self, race: Race, at: datetime, locale: str, source: str | None = None
+    ) -> Image | None:
+        """Return the chart of a race as it stood at `at`, or None (no figures; a failure)."""
+        if not race.has_results:
+            return None
+        key = (race, at, self.style(locale, source))
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        loop = asyncio.get_running_loop()
+        try:
+            data = await loop.run_in_executor(self._executor, render_png, *key)
+        except Exception:
+            log.exception("chart of %s could not be drawn; the message goes without it", race.id)
+            return None
+        self.drawn += 1
+        image = Image.of(data, alt_text(race, key[2]))
+        self._cache[key] = image
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return image
+
+    async def warm(self) -> None:
+        """Import matplotlib in the worker now, so that the first chart of the night is quick."""
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._executor, _import_matplotlib)
+        except Exception:
+            log.exception("matplotlib could not be loaded: messages will go without charts")
+
+    def close(self) -> None:
+        """Stop the worker thread."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def kinds(self, platform: str, chat_id: str, stored: Mapping[str, str]) -> tuple[str, ...]:
+        """Return what carries a chart in a chat: its /charts choice, else its [[chats]]
+        entry, else the [charts] default. `stored` holds the chats' /charts choices."""
+        choice = stored.get(setting_key(platform, chat_id))
+        if choice is not None:
+            return parse_kinds(choice)
+        chat = next(
+            (c for c in self.config.chats if (c.platform, c.id) == (platform, chat_id)), None
+        )
+        if chat is not None and chat.charts is not None:
+            return chat.charts
+        return self.config.charts.send_with
+
+
+def _import_matplotlib() -> None:
+    import matplotlib.figure  # noqa: F401
+
+    from bot.render import chart  # noqa: F401
+
+
+def chart_kind(event: Event) -> str | None:
+    """Return which chart choice an announcement falls under, if any."""
+    if isinstance(event, ReportingThresholdCrossed):
+        return "reporting_threshold"
+    if isinstance(event, ResultDeclaredFinal):
+        return "final"
+    if isinstance(event, CaughtUp) and any(k.endswith(":final") for k in event.covers):
+        return "final"
+    return None

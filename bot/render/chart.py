@@ -1,0 +1,199 @@
+"""Results charts: a race's shares as horizontal bars, a PNG drawn with matplotlib (Agg).
+
+Pure: the same race, time and style give the same bytes (no clock, no file, no display).
+matplotlib is imported on first use, so the bot starts without paying for it.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from bot.models import Race
+from bot.render.text import Renderer, Style
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+WIDTH_IN = 8.0  # inches at DPI: 1,080 px wide, sharp on a phone and small on the wire
+DPI = 135
+LEFT = 0.04  # side margins, as a fraction of the width
+MARGIN, TITLE_LINE, ROW = 0.3, 0.36, 0.62  # inches
+TITLE_CHARS = 50  # a title line at 17 pt bold over the width
+MAX_NAME = 40  # characters of a candidate's name before an ellipsis
+MAX_BARS = 12  # more candidates are summed up in one "others" bar
+# Okabe–Ito: told apart by colour-blind readers, on light and dark backgrounds alike.
+PALETTE = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
+    "#F0E442", "#8C8C8C", "#882255", "#44AA99", "#AA4499", "#DDCC77",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Theme:
+    """Colours of one theme. The PNG is opaque, so it reads the same in any chat theme."""
+
+    background: str
+    text: str
+    muted: str
+    track: str
+
+
+THEMES: dict[str, Theme] = {
+    "light": Theme(background="#FFFFFF", text="#1B1B1F", muted="#5F6368", track="#E3E5E8"),
+    "dark": Theme(background="#1E1F22", text="#F2F3F5", muted="#B5BAC1", track="#3A3C42"),
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ChartStyle:
+    """How a chart looks: locale and zone of its figures, theme, colours by candidate id."""
+
+    locale: str = "fr"
+    tz: tzinfo
+    theme: str = "light"
+    colours: tuple[tuple[str, str], ...] = ()
+    source: str | None = None
+    majority: float | None = 50.0  # the line drawn across the bars; None for none
+
+    def colour_map(self) -> Mapping[str, str]:
+        """Return the configured colour of each candidate id."""
+        return dict(self.colours)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Bar:
+    """One bar: a label, a share in percent, a colour."""
+
+    label: str
+    share: float
+    colour: str
+    votes: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Layout:
+    """What the chart shows, in plain text already formatted for the locale."""
+
+    title: str
+    progress: str
+    progress_pct: float | None
+    footer: str
+    bars: tuple[Bar, ...]
+    share_labels: tuple[str, ...]
+    majority: float | None
+    majority_label: str
+
+
+def layout(race: Race, at: datetime, style: ChartStyle) -> Layout:
+    """Decide what the chart of a race shows; pure, and testable without drawing."""
+    r = Renderer(Style(locale=style.locale, tz=style.tz, markup="plain"))
+    colours = style.colour_map()
+    ranked = [c for c in race.standings() if c.share is not None]
+    bars = [
+        Bar(
+            label=_short(c.name),
+            share=c.share or 0.0,
+            colour=colours.get(c.id) or PALETTE[i % len(PALETTE)],
+            votes=c.votes,
+        )
+        for i, c in enumerate(ranked)
+    ]
+    if len(bars) > MAX_BARS:
+        rest = bars[MAX_BARS - 1 :]
+        label = r.t("chart.others", count=r.num(len(rest)))
+        bars = [*bars[: MAX_BARS - 1], Bar(label=label, share=sum(b.share for b in rest),
+                                           colour=THEMES["light"].muted)]  # fmt: skip
+    return Layout(
+        title=race.name,
+        progress=r.footer(race, at),
+        progress_pct=race.units.pct,
+        footer=r.t("line.source", source=style.source) if style.source else "",
+        bars=tuple(bars),
+        share_labels=tuple(r.pct(b.share) for b in bars),
+        majority=style.majority,
+        majority_label=r.pct(style.majority, 0) if style.majority is not None else "",
+    )
+
+
+def alt_text(race: Race, style: ChartStyle) -> str:
+    """Return the chart's text alternative, for screen readers (Slack's alt_txt)."""
+    r = Renderer(Style(locale=style.locale, tz=style.tz, markup="plain"))
+    ranked = [c for c in race.standings() if c.share is not None]
+    shares = ", ".join(f"{c.name} {r.pct(c.share or 0.0)}" for c in ranked)
+    return f"{r.t('chart.alt', race=race.name)}: {shares}"[:1000]
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1].rstrip() + "…"
+
+
+def render_png(race: Race, at: datetime, style: ChartStyle) -> bytes:
+    """Draw the chart of a race as PNG bytes."""
+    return draw(layout(race, at, style), THEMES[style.theme])
+
+
+def draw(plan: Layout, theme: Theme) -> bytes:
+    """Draw a laid-out chart with matplotlib's object API (no pyplot, no global state)."""
+    from matplotlib.figure import Figure  # heavy: imported on the first chart only
+
+    title = textwrap.wrap(plan.title, TITLE_CHARS, max_lines=2, placeholder="…") or [""]
+    rows = max(len(plan.bars), 1)
+    # Heights in inches, top to bottom: margin, title, progress line and bar, bars, footer.
+    head = MARGIN + TITLE_LINE * len(title) + 0.62
+    height = head + ROW * rows + (0.55 if plan.footer else 0.3)
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, facecolor=theme.background)
+
+    def y(inches: float) -> float:  # a distance from the top, as a figure fraction
+        return 1 - inches / height
+
+    fig.text(LEFT, y(MARGIN), "\n".join(title), fontsize=17, fontweight="bold",
+             color=theme.text, va="top", linespacing=1.15)  # fmt: skip
+    top = MARGIN + TITLE_LINE * len(title)
+    fig.text(LEFT, y(top + 0.08), plan.progress, fontsize=10.5, color=theme.muted, va="top")
+    _progress(fig.add_axes((LEFT, y(top + 0.5), 1 - 2 * LEFT, 0.13 / height)), plan, theme)
+    _bars(fig.add_axes((LEFT, y(head + ROW * rows), 1 - 2 * LEFT, ROW * rows / height)), plan,
+          theme)  # fmt: skip
+    if plan.footer:
+        fig.text(LEFT, 0.18 / height, plan.footer, fontsize=9, color=theme.muted, va="bottom")
+    return _png(fig)
+
+
+def _progress(ax: Axes, plan: Layout, theme: Theme) -> None:
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    ax.barh(0.5, 100, height=1, color=theme.track, linewidth=0)
+    ax.barh(0.5, min(plan.progress_pct or 0.0, 100.0), height=1, color=theme.text, linewidth=0)
+
+
+def _bars(ax: Axes, plan: Layout, theme: Theme) -> None:
+    n = max(len(plan.bars), 1)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, n)
+    ax.axis("off")
+    for i, (bar, label) in enumerate(zip(plan.bars, plan.share_labels, strict=True)):
+        base = n - 1 - i  # each row: the name and share above, the bar below
+        ax.barh(base + 0.22, 100, height=0.3, color=theme.track, linewidth=0)
+        ax.barh(base + 0.22, bar.share, height=0.3, color=bar.colour, linewidth=0)
+        ax.text(0, base + 0.45, bar.label, fontsize=12, color=theme.text, va="bottom")
+        ax.text(100, base + 0.45, label, fontsize=12.5, fontweight="bold", color=theme.text,
+                va="bottom", ha="right")  # fmt: skip
+    if plan.majority is not None and plan.bars:
+        ax.vlines(plan.majority, 0.02, n - 0.5, color=theme.muted, linewidth=1.2,
+                  linestyles=(0, (4, 3)))  # fmt: skip
+        ax.text(plan.majority + 0.6, 0.02, plan.majority_label, fontsize=9, color=theme.muted,
+                ha="left", va="bottom")  # fmt: skip
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    # No software or date stamp: the same chart gives the same bytes.
+    metadata: dict[str, Any] = {"Software": None}
+    fig.savefig(buffer, format="png", dpi=DPI, facecolor=fig.get_facecolor(), metadata=metadata)
+    return buffer.getvalue()
