@@ -308,17 +308,21 @@ class App:
     def _guard(self, func: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
         """Wrap a job so that stop() can wait for it and a failure is logged, not lost."""
 
-        async def job() -> None:
-            task = asyncio.current_task()
-            if task is not None:
-                self._running.add(task)
+        async def work() -> None:
             try:
                 await func()
             except Exception:
                 log.exception("job %s failed", getattr(func, "__qualname__", func))
-            finally:
-                if task is not None:
-                    self._running.discard(task)
+
+        async def job() -> None:
+            # APScheduler cancels running jobs when it shuts down; a cycle cut between a send
+            # and its record would send again after a restart. The work runs as a task of
+            # its own, which stop() lets finish.
+            task = asyncio.ensure_future(work())
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(task)
 
         return job
 

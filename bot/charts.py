@@ -39,6 +39,7 @@ class Charts:
         self.config = config
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart")
         self._cache: OrderedDict[tuple[Race, datetime, ChartStyle], Image] = OrderedDict()
+        self._drawing: dict[tuple[Race, datetime, ChartStyle], asyncio.Future[Image | None]] = {}
         self.drawn = 0  # charts actually drawn (the rest came from the cache)
 
     def style(self, locale: str, source: str | None) -> ChartStyle:
@@ -59,6 +60,16 @@ class Charts:
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
+        # Chats asking at once for the same chart wait for one drawing.
+        drawing = self._drawing.get(key)
+        if drawing is None:
+            drawing = asyncio.ensure_future(self._draw(key))
+            self._drawing[key] = drawing
+            drawing.add_done_callback(lambda _: self._drawing.pop(key, None))
+        return await asyncio.shield(drawing)
+
+    async def _draw(self, key: tuple[Race, datetime, ChartStyle]) -> Image | None:
+        race, __, style = key
         loop = asyncio.get_running_loop()
         try:
             data = await loop.run_in_executor(self._executor, render_png, *key)
@@ -66,7 +77,7 @@ class Charts:
             log.exception("chart of %s could not be drawn; the message goes without it", race.id)
             return None
         self.drawn += 1
-        image = Image.of(data, alt_text(race, key[2]))
+        image = Image.of(data, alt_text(race, style))
         self._cache[key] = image
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)

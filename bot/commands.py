@@ -212,7 +212,7 @@ class Commands:
         words = [fold(a) for a in args]
         if words:
             if not req.can_manage:
-                return Message(text=r.t("reply.not_admin"))
+                return Message(text=r.t("reply.charts_not_admin"))
             if words == ["on"]:
                 kinds: tuple[str, ...] = CHART_KINDS
             elif words == ["off"]:

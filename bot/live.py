@@ -139,8 +139,8 @@ class Scoreboards:
         style = Style(
             locale=board.locale, tz=self.config.tz, markup=markup_for(board.platform), source=label
         )
-        seconds = round(self.interval.total_seconds())
         r = Renderer(style)
+        seconds = r.num(round(self.interval.total_seconds(), 1))
         if stored is None:
             return Message(text=r.t("reply.no_data", race=board.race))
         return r.live(stored.race, stored.updated_at, seconds, stored.flagged)

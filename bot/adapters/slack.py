@@ -28,7 +28,7 @@ from bot.adapters.base import (
 )
 from bot.commands import Handler, Request
 from bot.render.message import Message
-from bot.render.slack import MAX_BLOCKS
+from bot.render.slack import MAX_BLOCKS, mrkdwn
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ class SlackAdapter:
                     filename="soiree-results.png",
                     title=image.alt,
                     alt_txt=image.alt,
-                    initial_comment=message.text,
+                    initial_comment=mrkdwn(message.blocks) if message.blocks else message.text,
                 )
             )
             return

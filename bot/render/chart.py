@@ -126,7 +126,7 @@ def alt_text(race: Race, style: ChartStyle) -> str:
     r = Renderer(Style(locale=style.locale, tz=style.tz, markup="plain"))
     ranked = [c for c in race.standings() if c.share is not None]
     shares = ", ".join(f"{c.name} {r.pct(c.share or 0.0)}" for c in ranked)
-    return f"{r.t('chart.alt', race=race.name)}: {shares}"[:1000]
+    return r.t("chart.alt", race=race.name, shares=shares)[:1000]
 
 
 def _short(name: str) -> str:

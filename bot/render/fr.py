@@ -81,7 +81,7 @@ CATALOG: dict[str, str] = {
     "notice.recovered": "✓ Source {source} de nouveau à jour (données de {time}).",
     "notice.unchanged": "aucune nouvelle version",
     "chart.others": "{count} autres",
-    "chart.alt": "Graphique des résultats — {race}",
+    "chart.alt": "Graphique des résultats — {race} : {shares}",
     "headline.live": "🔴 En direct — {race}",
     "line.live_note": "Message mis à jour à chaque nouvelle version (au plus toutes les {seconds} s).",
     "reply.live_on": "Tableau en direct activé pour {race} : un message épinglé, mis à jour au fil du dépouillement. /live off pour l’arrêter.",
@@ -92,4 +92,5 @@ CATALOG: dict[str, str] = {
     "reply.charts_state": "Graphiques dans ce salon : {kinds}.",
     "reply.charts_usage": "Usage : /charts on, /charts off, ou /charts results reporting final (au choix)",
     "reply.charts_none": "aucun",
+    "reply.charts_not_admin": "Seuls les administrateurs du groupe peuvent choisir les graphiques.",
 }

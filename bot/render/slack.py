@@ -73,3 +73,17 @@ def fallback(headline: str, body: list[str], footer: str) -> str:
     """Return the plain `text` of a message: what notifications and screen readers show."""
     text = "\n".join([headline, *body, footer])
     return text if len(text) <= MAX_FALLBACK else text[: MAX_FALLBACK - 1] + "…"
+
+
+def mrkdwn(blocks: tuple[dict[str, Any], ...]) -> str:
+    """Return the text of section and context blocks as one mrkdwn text (a file's comment
+    cannot carry blocks); dividers become blank lines."""
+    parts: list[str] = []
+    for block in blocks:
+        if block.get("type") == "section":
+            parts.append(block["text"]["text"])
+        elif block.get("type") == "context":
+            parts.extend(e.get("text", "") for e in block.get("elements", ()))
+        elif block.get("type") == "divider":
+            parts.append("")
+    return "\n".join(parts)

@@ -195,7 +195,7 @@ class Renderer:
         headline = self.esc(race.name)
         return self.compose(headline, self.standings(race), race, at, flagged)
 
-    def live(self, race: Race, at: datetime, seconds: int, flagged: bool = False) -> Message:
+    def live(self, race: Race, at: datetime, seconds: str, flagged: bool = False) -> Message:
         """Render a live scoreboard: standings and progress, for a message edited in place."""
         body = (
             self.standings(race) if race.has_results else [self.t("reply.no_data", race=race.name)]

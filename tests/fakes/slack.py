@@ -31,6 +31,19 @@ class Call:
 
 
 @dataclass
+class Upload:
+    """A file shared through files upload v2: its bytes and where it was shared."""
+
+    file_id: str
+    filename: str
+    alt_txt: str | None
+    data: bytes = b""
+    channel: str | None = None
+    comment: str | None = None
+    title: str | None = None
+
+
+@dataclass
 class FakeSlack:
     """The fake server. Script failures with `fail_next`; read `calls`, `responses`, `acks`."""
 
@@ -47,6 +60,10 @@ class FakeSlack:
     _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    uploads: dict[str, Upload] = field(default_factory=dict)
+    messages: dict[tuple[str, str], str] = field(default_factory=dict)  # (channel, ts) → text
+    pins: set[tuple[str, str]] = field(default_factory=set)
+    _declared: dict[str, int] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -101,6 +118,29 @@ class FakeSlack:
             and c.error is None
             and (channel is None or c.params.get("channel") == channel)
         ]
+
+    def shared(self, channel: str | None = None) -> list[Upload]:
+        """Return the files shared into channels (completed uploads), optionally one channel's."""
+        return [
+            u for u in self.uploads.values()
+            if u.channel is not None and (channel is None or u.channel == channel)
+        ]  # fmt: skip
+
+    def answered(self, method: str, channel: str | None = None) -> list[Call]:
+        """Return the successful calls of a method, optionally to one channel."""
+        return [
+            c
+            for c in self.calls
+            if c.method == method
+            and c.status == 200
+            and c.error is None
+            and (channel is None or c.params.get("channel") == channel)
+        ]
+
+    def delete(self, channel: str, ts: str) -> None:
+        """Delete a message, as a member would by hand."""
+        self.messages.pop((channel, ts), None)
+        self.pins.discard((channel, ts))
 
     async def send_envelope(self, envelope: dict[str, Any]) -> None:
         """Push a Socket Mode envelope to every connected client."""
@@ -167,6 +207,7 @@ class FakeSlack:
         if not self._take(channel, call.t):
             return self._fail(call, "ratelimited", 429, {"Retry-After": "1"})
         ts = f"1485736800.{next(self._ts):06d}"
+        self.messages[(channel, ts)] = str(params.get("text") or "")
         return web.json_response(
             {
                 "ok": True,
@@ -184,14 +225,38 @@ class FakeSlack:
         problem = self._check_message(params, call)
         if problem is not None:
             return problem
-        if not params.get("ts"):
+        key = (str(params["channel"]), str(params.get("ts") or ""))
+        if key not in self.messages:
             return self._fail(call, "message_not_found")
-        return web.json_response({"ok": True, "channel": params["channel"], "ts": params["ts"]})
+        self.messages[key] = str(params.get("text") or "")
+        return web.json_response({"ok": True, "channel": key[0], "ts": key[1],
+                                  "text": params.get("text")})  # fmt: skip
+
+    async def _m_pins_add(self, params: dict[str, Any], call: Call) -> web.Response:
+        key = (str(params.get("channel") or ""), str(params.get("timestamp") or ""))
+        if key not in self.messages:
+            return self._fail(call, "message_not_found")
+        if key in self.pins:
+            return self._fail(call, "already_pinned")
+        self.pins.add(key)
+        return web.json_response({"ok": True})
+
+    async def _m_pins_remove(self, params: dict[str, Any], call: Call) -> web.Response:
+        key = (str(params.get("channel") or ""), str(params.get("timestamp") or ""))
+        if key not in self.pins:
+            return self._fail(call, "no_pin")
+        self.pins.discard(key)
+        return web.json_response({"ok": True})
 
     async def _m_files_getUploadURLExternal(
         self, params: dict[str, Any], call: Call
     ) -> web.Response:
+        filename, length = params.get("filename"), str(params.get("length") or "")
+        if not filename or not length.isdigit() or int(length) <= 0:
+            return self._fail(call, "invalid_arguments")
         fid = f"F{next(self._ts)}"
+        self.uploads[fid] = Upload(fid, str(filename), params.get("alt_txt"))
+        self._declared[fid] = int(length)
         return web.json_response(
             {"ok": True, "upload_url": f"{self.url}/upload/{fid}", "file_id": fid}
         )
@@ -200,11 +265,26 @@ class FakeSlack:
         self, params: dict[str, Any], call: Call
     ) -> web.Response:
         files = params.get("files") or []
-        return web.json_response({"ok": True, "files": files})
+        if not files or any(f.get("id") not in self.uploads for f in files):
+            return self._fail(call, "file_not_found")
+        if any(not self.uploads[f["id"]].data for f in files):
+            return self._fail(call, "file_upload_not_found")  # step 2 never happened
+        channel = params.get("channel_id")
+        if channel is not None and not self._take(str(channel), call.t):
+            return self._fail(call, "ratelimited", 429, {"Retry-After": "1"})
+        for f in files:
+            upload = self.uploads[f["id"]]
+            upload.channel, upload.title = channel, f.get("title")
+            upload.comment = params.get("initial_comment")
+        return web.json_response({"ok": True, "files": [{"id": f["id"]} for f in files]})
 
     async def _upload(self, request: web.Request) -> web.Response:
-        await request.read()
-        return web.Response(text="OK")
+        fid = request.match_info["fid"]
+        data = await request.read()  # slack-sdk posts the raw bytes
+        if fid not in self.uploads or len(data) != self._declared.get(fid):
+            return web.Response(status=400, text="length mismatch")
+        self.uploads[fid].data = data
+        return web.Response(text="OK - " + str(len(data)))
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -23,6 +23,9 @@ ALLOWED_TAGS = {
     "span", "tg-spoiler", "blockquote", "tg-emoji",
 }  # fmt: skip
 BARE_AMP = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # sendPhoto: 10 MB
+MAX_PHOTO_SIDES = 10_000  # width + height
+MAX_PHOTO_RATIO = 20
 JSON_FIELDS = {"reply_markup", "entities", "commands", "scope", "link_preview_options"}
 BOT_USERNAME = "SoireeBot"
 PER_CHAT_BURST = 2.0
@@ -107,6 +110,8 @@ class FakeTelegram:
     _per_group: dict[int, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _budget: tuple[float, float] = (30.0, 0.0)
     _texts: dict[tuple[int, int], str] = field(default_factory=dict)
+    _kinds: dict[tuple[int, int], str] = field(default_factory=dict)  # "text" or "photo"
+    pinned: dict[int, int] = field(default_factory=dict)  # chat id → pinned message id
     _runner: web.AppRunner | None = None
 
     # --- set-up -----------------------------------------------------------------------
@@ -200,6 +205,27 @@ class FakeTelegram:
             and c.status == 200
             and (chat_id is None or c.params.get("chat_id") == chat_id)
         ]
+
+    def answered(self, method: str, chat_id: int | None = None) -> list[Call]:
+        """Return the successful calls of a method (lower case), optionally to one chat."""
+        return [
+            c
+            for c in self.calls
+            if c.method == method
+            and c.status == 200
+            and (chat_id is None or c.params.get("chat_id") == chat_id)
+        ]
+
+    def text_of(self, chat_id: int, message_id: int) -> str | None:
+        """Return a message's current text as the chat sees it, None if it is gone."""
+        return self._texts.get((chat_id, message_id))
+
+    def delete_message(self, chat_id: int, message_id: int) -> None:
+        """Delete a message, as a group admin would by hand."""
+        self._texts.pop((chat_id, message_id), None)
+        self._kinds.pop((chat_id, message_id), None)
+        if self.pinned.get(chat_id) == message_id:
+            del self.pinned[chat_id]
 
     def refused(self, status: int) -> list[Call]:
         """Return the calls answered with this error status."""
@@ -297,18 +323,22 @@ class FakeTelegram:
             problem = self._check_text(caption, params, 1024, "message caption is too long")
             if problem:
                 return problem
+        photo = params.get("photo")
+        if not isinstance(photo, bytes):
+            return _error(400, "Bad Request: there is no photo in the request")
+        size = _image_size(photo)
+        if size is None:
+            return _error(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        width, height = size
+        too_big = len(photo) > MAX_PHOTO_BYTES or width + height > MAX_PHOTO_SIDES
+        if too_big or max(width, height) > MAX_PHOTO_RATIO * min(width, height):
+            return _error(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
         limited = self._rate_limit(chat_id, call.t)
         if limited:
             return limited
-        photo = [
-            {
-                "file_id": f"photo{self._message_id}",
-                "file_unique_id": "u",
-                "width": 800,
-                "height": 600,
-            }
-        ]
-        return _ok(self._message(chat_id, caption=caption, photo=photo))
+        sizes = [{"file_id": f"photo{self._message_id}", "file_unique_id": "u",
+                  "width": width, "height": height}]  # fmt: skip
+        return _ok(self._message(chat_id, caption=caption, photo=sizes))
 
     async def _m_editmessagetext(self, params: dict[str, Any], call: Call) -> web.Response:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
@@ -316,25 +346,43 @@ class FakeTelegram:
         problem = self._check_text(text, params, 4096, "message is too long")
         if problem:
             return problem
-        if (chat_id, message_id) not in self._texts:
+        kind = self._kinds.get((chat_id, message_id))
+        if kind is None:
             return _error(400, "Bad Request: message to edit not found")
+        if kind != "text":
+            return _error(400, "Bad Request: there is no text in the message to edit")
         if self._texts[(chat_id, message_id)] == text:
             return _error(
                 400,
                 "Bad Request: message is not modified: specified new message "
-                "content and reply markup are exactly the same",
+                "content and reply markup are exactly the same as a current content and "
+                "reply markup of the message",
             )
+        limited = self._rate_limit(chat_id, call.t)  # an edit counts against the limits
+        if limited:
+            return limited
         self._texts[(chat_id, message_id)] = text
         return _ok(
             {
                 "message_id": message_id,
                 "date": int(time.time()),
+                "edit_date": int(time.time()),
                 "chat": _chat(chat_id),
                 "text": text,
             }
         )
 
     async def _m_pinchatmessage(self, params: dict[str, Any], call: Call) -> web.Response:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        if (chat_id, message_id) not in self._kinds:
+            return _error(400, "Bad Request: message to pin not found")
+        self.pinned[chat_id] = message_id
+        return _ok(True)
+
+    async def _m_unpinchatmessage(self, params: dict[str, Any], call: Call) -> web.Response:
+        chat_id = int(params["chat_id"])
+        if self.pinned.get(chat_id) == params.get("message_id"):
+            del self.pinned[chat_id]
         return _ok(True)
 
     # --- rules of the real API ---------------------------------------------------------
@@ -380,8 +428,9 @@ class FakeTelegram:
 
     def _message(self, chat_id: int, **content: Any) -> dict[str, Any]:
         self._message_id += 1
-        if "text" in content:
-            self._texts[(chat_id, self._message_id)] = content["text"]
+        key = (chat_id, self._message_id)
+        self._kinds[key] = "photo" if "photo" in content else "text"
+        self._texts[key] = content.get("text") or content.get("caption") or ""
         return {
             "message_id": self._message_id,
             "date": int(time.time()),
@@ -401,7 +450,8 @@ async def _params(request: web.Request) -> dict[str, Any]:
     elif request.can_read_body:
         form = await request.post()
         params.update({k: v for k, v in form.items() if isinstance(v, str)})
-        params.update({k: "<file>" for k, v in form.items() if not isinstance(v, str)})
+        # An uploaded file (a photo) arrives as bytes, for the checks and the tests to read.
+        params.update({k: v.file.read() for k, v in form.items() if isinstance(v, web.FileField)})
     for key in ("chat_id", "user_id", "message_id", "offset", "limit", "timeout"):
         if isinstance(params.get(key), str) and re.fullmatch(r"-?\d+(\.\d+)?", params[key]):
             params[key] = json.loads(params[key])
@@ -409,6 +459,13 @@ async def _params(request: web.Request) -> dict[str, Any]:
         if isinstance(params[key], str):
             params[key] = json.loads(params[key])
     return params
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """Return a PNG's width and height from its header, or None if it is not a PNG."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def _ok(result: Any) -> web.Response:

@@ -288,7 +288,7 @@ def test_every_event_renders_in_both_locales(
     renderer.notice("notice.announcement", text="Rendez-vous à 22 h")
     renderer.turnout(_race(), AT, previous_round=None)
     renderer.turnout(race({"a": 1}, voters=5, registered=None), AT, previous_round=None)
-    renderer.live(_race(), AT, 10)
+    renderer.live(_race(), AT, "10")
     many = race({f"c{i}": 100 - i for i in range(chart.MAX_BARS + 2)})
     chart_style = chart.ChartStyle(locale=locale, tz=PARIS)
     assert chart.layout(many, AT, chart_style).bars[-1].label.startswith("3")

@@ -1,0 +1,178 @@
+"""Charts through the running app: /results and alerts as Telegram photos and Slack uploads,
+against the fakes with their real limits (caption 1,024, photo size, upload v2 steps)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests import support
+from tests.adapters.test_slack import SECRET, post, signed, slash
+from tests.fakes.slack import FakeSlack
+from tests.fakes.telegram import FakeTelegram
+from tests.support import wait_for
+
+PNG = b"\x89PNG\r\n\x1a\n"
+GROUP, CHANNEL, OWNER = -3001, "C301", 42
+
+
+@pytest.fixture
+async def fakes() -> AsyncIterator[tuple[FakeTelegram, FakeSlack]]:
+    tg, slack = FakeTelegram(scale=10), FakeSlack(scale=10)
+    await tg.start()
+    await slack.start()
+    tg.owners.add((GROUP, OWNER))
+    yield tg, slack
+    await tg.stop()
+    await slack.stop()
+
+
+class Night(support.Night):
+    """The app with Telegram and Slack (HTTP mode) at the fakes, charts on by default."""
+
+    def __init__(
+        self, tmp_path: Path, tg: FakeTelegram, slack: FakeSlack, *, charts: str = "", extra=""
+    ) -> None:
+        env = {
+            "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
+            "TELEGRAM_POLL_TIMEOUT": "1", "SLACK_BOT_TOKEN": slack.bot_token,
+            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_BASE_URL": slack.api_url,
+            "SLACK_HTTP_HOST": "127.0.0.1", "PORT": "0",
+        }  # fmt: skip
+        super().__init__(tmp_path, env, extra, charts=charts)
+
+    @property
+    def events_url(self) -> str:
+        return f"http://127.0.0.1:{self.app.adapters['slack'].port}/slack/events"  # type: ignore[attr-defined]
+
+
+def subscribed() -> str:
+    return (
+        f'\n[[chats]]\nplatform = "telegram"\nid = {GROUP}\nlocale = "fr"\n'
+        f'\n[[chats]]\nplatform = "slack"\nid = "{CHANNEL}"\nlocale = "en"\n'
+    )
+
+
+async def counted(night: Night, n: int) -> bool:
+    stored = await night.app.store.latest_race("national")
+    return stored is not None and stored.race.units.counted == n
+
+
+async def test_results_in_telegram_is_a_photo_with_an_html_caption(tmp_path: Path, fakes):
+    tg, slack = fakes
+    async with Night(tmp_path, tg, slack) as night:
+        night.publish(10, {"hamon": 587, "valls": 413}, counted=600)
+        await wait_for(lambda: counted(night, 600), what="the figures")
+        tg.push_command("/results", chat_id=GROUP, language="fr")
+        await wait_for(lambda: tg.answered("sendphoto", GROUP), what="the photo")
+    call = tg.answered("sendphoto", GROUP)[0]
+    assert call.params["photo"].startswith(PNG)
+    assert call.params["parse_mode"] == "HTML"
+    caption = call.params["caption"]
+    assert caption.startswith("<b>Primaire</b>\nHamon : 58,70\xa0% (587 voix)")
+    assert len(caption) <= 1024
+    assert not tg.sent(GROUP)  # the photo is the whole answer
+
+
+async def test_reporting_and_final_alerts_carry_the_chart_on_both_platforms(tmp_path, fakes):
+    tg, slack = fakes
+    async with Night(tmp_path, tg, slack, extra=subscribed()) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: tg.sent(GROUP) and slack.posted(CHANNEL), what="first results")
+        night.publish(20, {"hamon": 590, "valls": 410}, counted=300)
+        await wait_for(lambda: tg.answered("sendphoto", GROUP), what="the 25 % photo")
+        await wait_for(lambda: slack.shared(CHANNEL), what="the 25 % upload")
+        night.publish(30, {"hamon": 5865, "valls": 4135}, counted=1000, final=True)
+        await wait_for(lambda: len(tg.answered("sendphoto", GROUP)) == 2, what="final photo")
+        await wait_for(lambda: len(slack.shared(CHANNEL)) == 2, what="the final upload")
+        db = night.config.db
+    # First results are text; the 25 % step and the final result come with their chart.
+    assert tg.sent(GROUP)[0].params["text"].startswith("<b>Premiers résultats — Primaire</b>")
+    captions = [c.params["caption"].split("\n")[0] for c in tg.answered("sendphoto", GROUP)]
+    assert captions[0] == "<b>25\xa0% des bureaux dépouillés — Primaire</b>"
+    assert "Résultat définitif — Primaire" in tg.answered("sendphoto", GROUP)[1].params["caption"]
+    first, final = slack.shared(CHANNEL)
+    assert first.data.startswith(PNG)
+    assert final.data.startswith(PNG)
+    assert first.data != final.data  # each shows its own figures
+    assert (first.comment or "").startswith("*25% of polling stations counted — Primaire*")
+    assert first.alt_txt == "Results chart — Primaire: Hamon 59.00%, Valls 41.00%"
+    assert first.filename == "soiree-results.png"
+    # The outbox keeps the chart's key, the store its bytes once.
+    with sqlite3.connect(db) as con:
+        images = con.execute("SELECT count(*) FROM images").fetchone()[0]
+        biggest = con.execute("SELECT max(length(payload)) FROM outbox").fetchone()[0]
+    assert images == 4  # two versions × two locales
+    assert biggest < 4000
+
+
+async def test_charts_can_be_turned_off_per_chat_by_its_admins(tmp_path, fakes):
+    tg, slack = fakes
+    async with Night(tmp_path, tg, slack) as night:
+        night.publish(10, {"hamon": 587, "valls": 413}, counted=600)
+        await wait_for(lambda: counted(night, 600), what="the figures")
+        tg.push_command("/charts off", chat_id=GROUP, user_id=7, language="en")
+        await wait_for(lambda: tg.sent(GROUP), what="the refusal")
+        tg.push_command("/charts off", chat_id=GROUP, user_id=OWNER, language="en")
+        await wait_for(lambda: len(tg.sent(GROUP)) == 2, what="the confirmation")
+        tg.push_command("/results", chat_id=GROUP, language="en")
+        await wait_for(lambda: len(tg.sent(GROUP)) == 3, what="the results")
+        tg.push_command("/charts results", chat_id=GROUP, user_id=OWNER, language="en")
+        tg.push_command("/results", chat_id=GROUP, language="en")
+        await wait_for(lambda: tg.answered("sendphoto", GROUP), what="the chart again")
+    texts = [c.params["text"] for c in tg.sent(GROUP)]
+    assert texts[0] == "Only the group's administrators can choose the charts."
+    assert texts[1] == "Charts in this chat: none."
+    assert texts[2].startswith("<b>Primaire</b>")
+    assert texts[3] == "Charts in this chat: results."
+
+
+async def test_one_snapshot_is_drawn_once_however_many_ask(tmp_path, fakes):
+    tg, slack = fakes
+    async with Night(tmp_path, tg, slack) as night:
+        night.publish(10, {"hamon": 587, "valls": 413}, counted=600)
+        await wait_for(lambda: counted(night, 600), what="the figures")
+        for chat in (GROUP, -3002, -3003):
+            tg.push_command("/results", chat_id=chat, language="fr")
+        await wait_for(lambda: len(tg.answered("sendphoto")) == 3, what="three photos")
+        drawn = night.app.charts.drawn
+    photos = {c.params["photo"] for c in tg.answered("sendphoto")}
+    assert len(photos) == 1
+    assert drawn == 1
+
+
+async def test_a_caption_too_long_for_a_photo_goes_on_as_text(tmp_path, fakes):
+    tg, slack = fakes
+    votes = {f"candidat_{i:02d}_{'x' * 60}": 1000 + i for i in range(20)}
+    async with Night(tmp_path, tg, slack) as night:
+        night.publish(10, votes, counted=600)
+        await wait_for(lambda: counted(night, 600), what="the figures")
+        tg.push_command("/results", chat_id=GROUP, language="fr")
+        await wait_for(lambda: tg.sent(GROUP), what="the rest of the caption")
+    caption = tg.answered("sendphoto", GROUP)[0].params["caption"]
+    rest = tg.sent(GROUP)[0].params["text"]
+    assert len(caption) <= 1024 < len(caption) + len(rest)
+    both = caption + "\n" + rest
+    assert all(name.capitalize() in both for name in votes)
+    assert rest.startswith("Candidat_") or rest.startswith("<i>")  # whole lines, never cut
+
+
+async def test_slack_public_results_upload_the_chart_and_ephemeral_ones_do_not(tmp_path, fakes):
+    tg, slack = fakes
+    async with Night(tmp_path, tg, slack) as night:
+        night.publish(10, {"hamon": 587, "valls": 413}, counted=600)
+        await wait_for(lambda: counted(night, 600), what="the figures")
+        body, headers = signed(slash(slack, "/results", "", channel=CHANNEL))
+        assert (await post(night.events_url, body, headers)).status_code == 200
+        await wait_for(lambda: slack.responses, what="the ephemeral answer")
+        body, headers = signed(slash(slack, "/results", "public", channel=CHANNEL))
+        assert (await post(night.events_url, body, headers)).status_code == 200
+        await wait_for(lambda: slack.shared(CHANNEL), what="the upload")
+    assert slack.responses[0][1]["response_type"] == "ephemeral"
+    assert len(slack.responses) == 1  # the public answer is the upload itself
+    upload = slack.shared(CHANNEL)[0]
+    assert upload.data.startswith(PNG)
+    assert "Hamon  58.70%  587" in (upload.comment or "")
