@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test lint typecheck pytest bench clean demo-reset
+.PHONY: run test lint typecheck pytest bench clean demo-reset examples
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Soirée needs Python 3.11+")'
@@ -25,8 +25,8 @@ run: $(VENV)/.run-deps  ## run the bot (demo night on the console without tokens
 test: lint typecheck pytest  ## install what the tests need, then lint, type-check and test
 
 lint: $(VENV)/.dev-deps
-	$(BIN)/ruff check bot tests bench
-	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/ruff check bot tests bench docs
+	$(BIN)/ruff format --check bot tests bench docs
 
 typecheck: $(VENV)/.dev-deps
 	$(BIN)/mypy
@@ -37,8 +37,11 @@ pytest: $(VENV)/.dev-deps
 bench: $(VENV)/.dev-deps  ## parse a synthetic 35,000-commune Ministry feed and print figures
 	$(BIN)/python -m bench.parse_fr_interior
 
+examples: $(VENV)/.run-deps  ## render the README's example images from the demo night
+	$(BIN)/python docs/examples.py
+
 demo-reset:  ## forget the demo night so `make run` plays it again
-	rm -f var/demo.db var/demo.db-wal var/demo.db-shm
+	rm -rf var/demo.db var/demo.db-wal var/demo.db-shm var/charts
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

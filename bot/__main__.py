@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | check-config | replay`."""
+"""Command line: `python -m bot run | check-config | replay | fetch | chart`."""
 
 from __future__ import annotations
 
@@ -18,11 +18,13 @@ from typing import Any
 
 from bot import logs
 from bot.app import Options, run, utcnow
-from bot.config import DEFAULT_CONFIG, Config, ConfigError, load
+from bot.config import CHART_THEMES, DEFAULT_CONFIG, Config, ConfigError, load
 from bot.events import Event
 from bot.feedcheck import describe, parse_options, read
 from bot.lock import AlreadyRunning
 from bot.pipeline import Pipeline
+from bot.render.chart import ChartStyle, render_png
+from bot.render.text import LOCALES
 from bot.rules import Rules
 from bot.sources.errors import FeedError, FetchError
 from bot.sources.parsers import PARSERS, parse
@@ -55,6 +57,14 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--source-format", default="canonical-json", choices=sorted(PARSERS))
     f.add_argument("--config", type=Path, help="take parser options and rules from this config")
     f.add_argument("--option", action="append", default=[], help="parser option, key=value")
+    ch = sub.add_parser("chart", help="draw the results chart of a feed version into a PNG")
+    ch.add_argument("where", help="a URL or a file path")
+    ch.add_argument("--out", type=Path, required=True, help="the PNG to write")
+    ch.add_argument("--source-format", default="canonical-json", choices=sorted(PARSERS))
+    ch.add_argument("--config", type=Path, help="take options, colours and theme from this config")
+    ch.add_argument("--race", help="race id (default: the config's first main race, or the first)")
+    ch.add_argument("--locale", choices=LOCALES, help="default: the config's")
+    ch.add_argument("--theme", choices=CHART_THEMES, help="default: the config's")
     return p
 
 
@@ -71,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_replay(args))
         if args.command == "fetch":
             return asyncio.run(_fetch(args))
+        if args.command == "chart":
+            return asyncio.run(_chart(args))
         return _run(args)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
@@ -124,6 +136,31 @@ async def _fetch(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(describe(snap, config.rules))
+    return 0
+
+
+async def _chart(args: argparse.Namespace) -> int:
+    config = load(args.config) if args.config else _default_config(Path(":memory:"))
+    try:
+        options = _options_for(config, args.source_format)
+        data = await read(args.where)
+        snap = parse(args.source_format, data, args.where, {**options, "_fetched_at": utcnow()})
+    except (ValueError, FetchError, FeedError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    wanted = args.race or next((r for r in config.main_races if snap.race(r)), None)
+    race = snap.race(wanted) if wanted else (snap.races[0] if snap.races else None)
+    if race is None:
+        print(f"error: {args.where}: no race {wanted!r}", file=sys.stderr)
+        return 1
+    source = next((s.label for s in config.sources if s.format == args.source_format), None)
+    style = ChartStyle(
+        locale=args.locale or config.locale, tz=config.tz, source=source,
+        theme=args.theme or config.charts.theme, colours=config.charts.colours,
+    )  # fmt: skip
+    png = render_png(race, snap.updated_at, style)
+    args.out.write_bytes(png)
+    print(f"{args.out}: {race.name}, {len(png):,} bytes")
     return 0
 
 

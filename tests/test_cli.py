@@ -94,6 +94,18 @@ def test_replay_reports_rejected_file_and_goes_on(tmp_path: Path) -> None:
     assert lines[1]["kind"] == "first_results"
 
 
+def test_chart_draws_a_feed_version_into_a_png(tmp_path: Path) -> None:
+    out = tmp_path / "chart.png"
+    config = str(ROOT / "config" / "demo.toml")
+    result = bot("chart", str(DEMO[-1]), "--config", config, "--theme", "dark", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{out}: Primaire de la gauche 2017")
+    assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    missing = bot("chart", str(DEMO[-1]), "--race", "nowhere", "--out", str(out))
+    assert missing.returncode == 1
+    assert "no race 'nowhere'" in missing.stderr
+
+
 def test_replay_missing_file_fails(tmp_path: Path) -> None:
     result = bot("replay", str(tmp_path / "nope.json"), "--format", "jsonl")
     assert result.returncode == 1

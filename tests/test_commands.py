@@ -5,12 +5,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.charts import Charts
 from bot.commands import Commands, Request, fold, parse_command
 from bot.config import Config, load
+from bot.live import Scoreboards
 from bot.models import Race
 from bot.store import Cycle, Store, Subscription
 from tests.builders import race, snap
@@ -302,3 +305,54 @@ async def test_unknown_command(commands: Commands) -> None:
 @pytest.mark.parametrize("text", ["bonsoir", "", "   ", "results /results", "résultats ?"])
 async def test_non_command_text_returns_none(commands: Commands, text: str) -> None:
     assert await commands.handle(Request(platform="console", chat_id="chat-1", text=text)) is None
+
+
+# --- /live and /charts --------------------------------------------------------------------
+
+
+@pytest.fixture
+async def full(store: Store, config: Config) -> AsyncIterator[Commands]:
+    await commit(store, NATIONAL, AIN, IDF, EMPTY)
+    charts = Charts(config)
+    live = Scoreboards(store, config, {}, clock=lambda: datetime(2017, 1, 29, tzinfo=UTC),
+                       interval=10)  # fmt: skip
+    yield Commands(store, config, charts=charts, live=live)
+    charts.close()
+
+
+async def test_live_on_and_off_keep_the_board_in_the_store(full: Commands, store: Store):
+    assert await ask(full, "/live") == "Usage : /live on [course] ou /live off"
+    assert (await ask(full, "/live on")).startswith("Tableau en direct activé pour Primaire")
+    assert [(b.race, b.message_id) for b in await store.live_boards()] == [("national", None)]
+    assert (await ask(full, "/direct on ain")).startswith("Tableau en direct activé pour Ain")
+    assert [b.race for b in await store.live_boards()] == ["dep-01"]  # one board per chat
+    assert await ask(full, "/live off") == "Tableau en direct arrêté."
+    assert (await ask(full, "/live off")).startswith("Aucun tableau en direct")
+    assert await store.live_boards() == []
+    refused = await ask(full, "/live on", can_manage=False)
+    assert refused.startswith("Seuls les administrateurs du groupe peuvent lancer")
+
+
+async def test_charts_choice_per_chat(full: Commands) -> None:
+    default = "results, reporting_threshold, final"
+    assert await ask(full, "/charts") == f"Graphiques dans ce salon : {default}."
+    assert await ask(full, "/graphiques off") == "Graphiques dans ce salon : aucun."
+    assert await ask(full, "/charts résultats final") == (
+        "Graphiques dans ce salon : results, final."
+    )
+    assert (await ask(full, "/charts banane")).startswith("Usage : /charts on")
+    assert (await ask(full, "/charts on", can_manage=False)).startswith("Seuls les admin")
+
+
+async def test_results_carry_a_chart_unless_the_chat_said_no(full: Commands) -> None:
+    request = Request(platform="console", chat_id="chat-1", text="/results")
+    with_chart = await full.handle(request)
+    assert with_chart is not None
+    assert with_chart.image is not None
+    assert (with_chart.image.data or b"").startswith(b"\x89PNG")
+    assert with_chart.image.alt.startswith("Graphique des résultats — Primaire de la gauche")
+    await ask(full, "/charts off")
+    without = await full.handle(request)
+    assert without is not None
+    assert without.image is None
+    assert without.text == with_chart.text

@@ -222,6 +222,30 @@ BAD_CONFIGS = [
         id="duplicate-source-ids",
     ),
     pytest.param('locale = "fr\n' + SOURCE, "not valid TOML", "", id="bad-toml"),
+    pytest.param(
+        HEADER + "live_interval = 0\n" + SOURCE, "live_interval", "0", id="live-interval-zero"
+    ),
+    pytest.param(
+        HEADER + '[charts]\ntheme = "sepia"\n' + SOURCE, "charts.theme", "'sepia'", id="theme"
+    ),
+    pytest.param(
+        HEADER + '[charts]\nsend_with = ["results", "leader"]\n' + SOURCE,
+        "charts.send_with[1]",
+        "'leader'",
+        id="chart-kind",
+    ),
+    pytest.param(
+        HEADER + '[charts.colours]\nhamon = "pink"\n' + SOURCE,
+        "charts.colours.hamon",
+        "'pink'",
+        id="chart-colour",
+    ),
+    pytest.param(
+        HEADER + SOURCE + '[[chats]]\nplatform = "telegram"\nid = 1\ncharts = ["final", 3]\n',
+        "chats[0].charts[1]",
+        "3",
+        id="chat-chart-kinds",
+    ),
 ]
 
 
@@ -233,6 +257,22 @@ def test_bad_config_names_file_and_key(tmp_path: Path, text: str, key: str, valu
     message = str(info.value)
     assert message.startswith(f"{path}: {key}"), message
     assert value in message, message
+
+
+def test_chart_settings_load(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        HEADER + 'live_interval = 4\n[charts]\nsend_with = ["final"]\ntheme = "dark"\n'
+        '[charts.colours]\nvalls = "#1565C0"\nhamon = "#C2185B"\n' + SOURCE
+        + '[[chats]]\nplatform = "telegram"\nid = 1\ncharts = []\n'
+        '[[chats]]\nplatform = "telegram"\nid = 2\n',
+    )  # fmt: skip
+    config = load(path)
+    assert config.live_interval == 4
+    assert config.charts.send_with == ("final",)
+    assert config.charts.theme == "dark"
+    assert config.charts.colours == (("hamon", "#C2185B"), ("valls", "#1565C0"))
+    assert [c.charts for c in config.chats] == [(), None]  # none here; the default there
 
 
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
