@@ -18,6 +18,10 @@ from bot.render.message import Image
 log = logging.getLogger(__name__)
 
 CACHE_SIZE = 64  # charts kept: a few races × two locales × the last versions
+# Charts drawn for one feed version at most. A département file where hundreds of communes
+# cross a step at once must not hold the announcements while it draws: past this, the
+# alerts go as text.
+MAX_PER_VERSION = 12
 SETTING_PREFIX = "charts/"
 
 
@@ -107,6 +111,41 @@ class Charts:
         if chat is not None and chat.charts is not None:
             return chat.charts
         return self.config.charts.send_with
+
+
+class Budget:
+    """The charts of one feed version: which chats want one, and at most `most` drawn."""
+
+    def __init__(
+        self, charts: Charts | None, chosen: Mapping[str, str], label: str | None,
+        most: int = MAX_PER_VERSION,
+    ) -> None:  # fmt: skip
+        self.charts, self.chosen, self.label, self.most = charts, chosen, label, most
+        self._drawn: set[tuple[str, datetime, str]] = set()
+        self.refused = 0
+
+    def wants(self, event: Event, platform: str, chat_id: str) -> bool:
+        """Return True when this chat takes a chart with this announcement."""
+        kind = chart_kind(event)
+        return (
+            self.charts is not None
+            and kind is not None
+            and kind in self.charts.kinds(platform, chat_id, self.chosen)
+        )
+
+    async def image(self, event: Event, locale: str) -> Image | None:
+        """Return the chart of the event's race, unless this version drew enough already."""
+        assert self.charts is not None
+        key = (event.race.id, event.at, locale)
+        if key not in self._drawn:
+            if len(self._drawn) >= self.most:
+                if not self.refused:
+                    log.warning("more than %d charts in one version: the rest go as text",
+                                self.most)  # fmt: skip
+                self.refused += 1
+                return None
+            self._drawn.add(key)
+        return await self.charts.image(event.race, event.at, locale, self.label)
 
 
 def _import_matplotlib() -> None:

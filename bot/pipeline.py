@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.charts import SETTING_PREFIX, Charts, chart_kind
+from bot.charts import SETTING_PREFIX, Budget, Charts
 from bot.commands import covers
 from bot.config import Config
 from bot.diff import advance, diff
@@ -124,30 +124,20 @@ class Pipeline:
         subs = await self.store.subscriptions()
         label = self.config.source_label(source_id)
         chosen = await self.store.settings(SETTING_PREFIX) if self.charts else {}
+        budget = Budget(self.charts, chosen, label)
         out: list[Delivery] = []
         for event in events:
-            cache: dict[tuple[str, str, bool], list[Message]] = {}
-            kind = chart_kind(event)
+            # One rendering per platform, language and chart choice, shared by the chats.
+            rendered: dict[tuple[str, str, bool], list[Message]] = {}
             for sub in _audience(event, subs, staging=self.staging):
-                wants = self.charts is not None and kind in self.charts.kinds(
-                    sub.platform, sub.chat_id, chosen
-                )
+                wants = budget.wants(event, sub.platform, sub.chat_id)
                 style = (sub.platform, sub.locale, wants)
-                if style not in cache:
+                if style not in rendered:
                     message = self.render(event, sub.locale, markup_for(sub.platform), label)
-                    if wants and self.charts is not None:
-                        image = await self.charts.image(event.race, event.at, sub.locale, label)
-                        message = message.with_image(image)
-                    cache[style] = _parts(message, PLATFORM_TEXT_LIMIT.get(sub.platform))
-                out.extend(
-                    Delivery(
-                        event_key=event.key if i == 0 else f"{event.key}#{i + 1}",
-                        platform=sub.platform,
-                        chat_id=sub.chat_id,
-                        message=part,
-                    )
-                    for i, part in enumerate(cache[style])
-                )
+                    if wants:
+                        message = message.with_image(await budget.image(event, sub.locale))
+                    rendered[style] = _parts(message, PLATFORM_TEXT_LIMIT.get(sub.platform))
+                out.extend(_rows(event, sub, rendered[style]))
         return out
 
     def render(self, event: Event, locale: str, markup: str, label: str | None) -> Message:
@@ -163,6 +153,19 @@ def _parts(message: Message, limit: int | None) -> list[Message]:
         return [message]
     chunks = [chunk for chunk in split_text(message.text, limit) if chunk.strip()]
     return [Message(text=c, image=message.image if i == 0 else None) for i, c in enumerate(chunks)]
+
+
+def _rows(event: Event, sub: Subscription, parts: list[Message]) -> list[Delivery]:
+    """Return the outbox rows of one event's parts for one chat."""
+    return [
+        Delivery(
+            event_key=event.key if i == 0 else f"{event.key}#{i + 1}",
+            platform=sub.platform,
+            chat_id=sub.chat_id,
+            message=part,
+        )
+        for i, part in enumerate(parts)
+    ]
 
 
 def _audience(event: Event, subs: list[Subscription], *, staging: bool) -> list[Subscription]:

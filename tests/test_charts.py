@@ -3,17 +3,23 @@ against the fakes with their real limits (caption 1,024, photo size, upload v2 s
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from bot.charts import MAX_PER_VERSION, Charts
+from bot.config import load
+from bot.pipeline import Pipeline
+from bot.store import Store, Subscription
 from tests import support
 from tests.adapters.test_slack import SECRET, post, signed, slash
+from tests.builders import at, feed_doc
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
-from tests.support import wait_for
+from tests.support import wait_for, write_config
 
 PNG = b"\x89PNG\r\n\x1a\n"
 GROUP, CHANNEL, OWNER = -3001, "C301", 42
@@ -176,3 +182,28 @@ async def test_slack_public_results_upload_the_chart_and_ephemeral_ones_do_not(t
     upload = slack.shared(CHANNEL)[0]
     assert upload.data.startswith(PNG)
     assert "Hamon  58.70%  587" in (upload.comment or "")
+
+
+async def test_a_version_draws_a_bounded_number_of_charts(tmp_path: Path) -> None:
+    """Fifteen communes crossing a step at once: twelve charts, then text, never a stall."""
+    config = load(write_config(tmp_path, "file:feed.json", charts=""))
+    store = await Store.open(":memory:")
+    charts = Charts(config)
+    await store.subscribe(Subscription(platform="telegram", chat_id="1", race="*", locale="fr"))
+    pipeline = Pipeline(store, config, lambda: at(0), charts=charts)
+    races = [feed_doc(10, {"a": 60, "b": 40}, counted=600, race_id=f"c{i:02d}")["races"][0]
+             for i in range(MAX_PER_VERSION + 3)]  # fmt: skip
+    first = {**feed_doc(5, {}, counted=0), "races": [{**r, "units": {"counted": 1,
+             "total": 1000}} for r in races]}  # fmt: skip
+    second = {**feed_doc(10, {}, counted=0), "races": races}
+    try:
+        await pipeline.ingest("feed", "canonical-json", json.dumps(first).encode(), "v1")
+        outcome = await pipeline.ingest("feed", "canonical-json", json.dumps(second).encode(), "v2")
+        due = await store.due(at(1), 100)
+    finally:
+        charts.close()
+        await store.close()
+    steps = [d for d in due if ":reporting:" in d.event_key]
+    assert len(steps) == MAX_PER_VERSION + 3 == len(outcome.events)
+    assert sum(d.message.image is not None for d in steps) == MAX_PER_VERSION
+    assert charts.drawn == MAX_PER_VERSION
