@@ -103,6 +103,11 @@ async def test_alerts_due_together_arrive_as_one_digest(tmp_path: Path, tg: Fake
         await wait_for(lambda: len(tg.sent(-1001)) == 1, what="first")
         night.publish(20, {"hamon": 590, "valls": 410}, counted=520, voters=1200)
         await wait_for(lambda: len(tg.sent(-1001)) == 2, what="the digest")
+
+        async def recorded() -> bool:  # the receipt is written once the API has answered
+            return len(await night.app.store.sent("telegram")) == 3
+
+        await wait_for(recorded, what="the digest recorded as sent")
         rows = await night.app.store.sent("telegram")
     digest = tg.sent(-1001)[1].params["text"]
     assert digest.startswith("<b>50\xa0% des bureaux dépouillés — Primaire</b>")
