@@ -59,6 +59,7 @@ class FeedServer:
         path = request.match_info["path"]
         body, etag = self.files.get(path), self._tags.get(path)
         if body is None:
+            self.served.append(Served(path, 404, None, time.monotonic()))
             return web.Response(status=404, text="<html>pas encore publié</html>")
         if self.etags and request.headers.get("If-None-Match") == etag:
             response = web.StreamResponse(status=304)
