@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test lint typecheck pytest bench clean demo-reset examples
+.PHONY: run test lint typecheck pytest bench bench-all clean demo-reset examples
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Soirée needs Python 3.11+")'
@@ -34,8 +34,14 @@ typecheck: $(VENV)/.dev-deps
 pytest: $(VENV)/.dev-deps
 	$(BIN)/python -m pytest $(ARGS)
 
-bench: $(VENV)/.dev-deps  ## parse a synthetic 35,000-commune Ministry feed and print figures
-	$(BIN)/python -m bench.parse_fr_interior
+bench: bench-all  ## every benchmark of README "Performance" (about 15 minutes)
+
+bench-all: $(VENV)/.dev-deps  ## P1 latency, P2 parse cost, P3 fan-out, P4 memory, P5 idle poll
+	$(BIN)/python -m bench.parse_cost
+	$(BIN)/python -m bench.idle_poll
+	$(BIN)/python -m bench.latency
+	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.memory
 
 examples: $(VENV)/.run-deps  ## render the README's example images from the demo night
 	$(BIN)/python docs/examples.py

@@ -111,11 +111,19 @@ class Snapshot:
 def with_computed_shares(race: Race) -> Race:
     """Return the race with each candidate's share computed from votes where votes exist."""
     cast = race.votes_cast
-    if cast is None:
-        cands = tuple(replace(c, share=c.published_share) for c in race.candidates)
-    else:
-        cands = tuple(
-            replace(c, share=(100.0 * (c.votes or 0) / cast) if cast else None)
-            for c in race.candidates
+    # Built directly: dataclasses.replace per candidate was a fifth of a big file's parse.
+    cands = tuple(
+        Candidate(
+            id=c.id,
+            name=c.name,
+            votes=c.votes,
+            published_share=c.published_share,
+            share=c.published_share if cast is None else _share(c.votes, cast),
         )
+        for c in race.candidates
+    )
     return replace(race, candidates=cands)
+
+
+def _share(votes: int | None, cast: int) -> float | None:
+    return 100.0 * (votes or 0) / cast if cast else None

@@ -472,17 +472,20 @@ class Store:
     ) -> list[Delivery]:
         """Return pending deliveries whose time has come, oldest first, of these platforms."""
         # A chat's messages go in order: one waiting for a retry holds back those after it.
+        # The first waiting row of each chat is found once (a join, not a subquery per row,
+        # which grew with the square of one chat's backlog: 5 s for 8,000 rows).
         stamp = ts(now)
-        only, params = "", [stamp, stamp]
+        only, params = "", list(platforms or ())
         if platforms is not None:
             only = f" AND o.platform IN ({','.join('?' * len(platforms))})"
-            params += list(platforms)
         rows = await self._all(
-            "SELECT * FROM outbox o WHERE status='pending' AND not_before<=?" + only + " AND NOT"
-            " EXISTS (SELECT 1 FROM outbox p WHERE p.status='pending' AND p.platform=o.platform"
-            " AND p.chat_id=o.chat_id AND p.id<o.id AND p.not_before>?)"
-            " ORDER BY id LIMIT ?",
-            [params[0], *params[2:], params[1], limit],
+            "WITH held AS (SELECT platform, chat_id, min(id) AS first FROM outbox"
+            " WHERE status='pending' AND not_before>? GROUP BY platform, chat_id)"
+            " SELECT o.* FROM outbox o LEFT JOIN held h"
+            " ON h.platform=o.platform AND h.chat_id=o.chat_id"
+            " WHERE o.status='pending' AND o.not_before<=?" + only + " AND"
+            " (h.first IS NULL OR o.id<h.first) ORDER BY o.id LIMIT ?",
+            [stamp, stamp, *params, limit],
         )
         return [_delivery(r) for r in rows]
 

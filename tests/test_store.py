@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -108,6 +109,20 @@ async def test_outbox_order_retry_and_sent(store: Store) -> None:
     assert await store.outbox_counts() == {"pending": 2, "sent": 1}
     assert await store.next_due() == at(10)
     assert await store.sent() == [("k2", "console", "c1")]
+
+
+async def test_due_with_one_chat_holding_a_long_backlog(store: Store) -> None:
+    # The console follows every race: a 35,000-commune file queues that many rows for it.
+    await store.enqueue([delivery(f"k{i}") for i in range(6000)], at(0))
+    await store.enqueue([delivery("other", chat="c2")], at(0))
+    started = time.perf_counter()
+    assert len(await store.due(at(0), limit=10_000)) == 6001
+    first = (await store.due(at(0), limit=1))[0]
+    await store.retry_later(first.id, at(20), "429", count=False)
+    due = await store.due(at(10), limit=6000)
+    assert [(d.event_key, d.chat_id) for d in due] == [("other", "c2")]  # c1 waits behind k0
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.0, f"due() took {elapsed:.2f} s over a 6,000-row backlog"
 
 
 async def test_enqueue_is_idempotent_per_event_and_chat(store: Store) -> None:

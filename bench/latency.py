@@ -1,0 +1,249 @@
+"""P1, processing latency: from the feed's response to the first platform API call.
+
+The real bot (`python -m bot run`, real limits) polls a real feed server on 127.0.0.1 and
+sends through the real python-telegram-bot to the fake Bot API of `tests/fakes`. For each
+change, the clock starts when the feed server has finished writing the changed response
+and stops when the fake receives the first sendMessage it caused; both stamps are taken
+in this process on CLOCK_MONOTONIC, nothing in the bot is patched. Two feeds:
+
+- a national race (canonical JSON, one race, a reporting step per version);
+- the 35,000-commune Ministry feed as the Ministry serves it, `FE.xml` plus 101 département
+  files (`urls = [...]`, 102 sources polled every `--interval` s); a change is one
+  département file whose communes received go from 40 % to 60 % (a 50 % step for its
+  département's chat, and a first-results event for each commune newly in).
+
+Each change waits until the previous alert is out and its chat's 1-second pace has passed,
+so that no change queues behind another. Baseline, measured in the same run: the floor any
+bot pays for the same work, a bare parse of the changed bytes (`json.loads`,
+`lxml.etree.fromstring`) plus one bare PTB `send_message` round trip to the same fake.
+
+    python -m bench.latency [--changes 50] [--interval 1.0] [--only national|ministry]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from lxml import etree
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bench.feeds import Country, national_json
+from bench.harness import (
+    FeedServer,
+    bot_process,
+    machine,
+    median,
+    percentile,
+    verdict,
+    wait_for,
+    workdir,
+)
+from tests.fakes.telegram import FakeTelegram
+
+NATIONAL_TARGET = 0.050
+MINISTRY_TARGET = 1.0
+PACE = 1.05  # Telegram's one message per second per chat, and a little
+NATIONAL_CHAT = 1001
+
+
+def _env(tg: FakeTelegram) -> dict[str, str]:
+    return {
+        "TELEGRAM_BOT_TOKEN": tg.token,
+        "TELEGRAM_API_BASE_URL": tg.base_url,
+        "TELEGRAM_POLL_TIMEOUT": "1",
+        "SOIREE_LOG_LEVEL": "WARNING",
+    }
+
+
+def national_config(tmp: Path, url: str) -> Path:
+    """Write a config polling the national race, with a reporting step at every percent."""
+    path = tmp / "national.toml"
+    path.write_text(
+        f"""locale = "en"
+db = "national.db"
+main_races = ["national"]
+[rules]
+reporting_steps = [{", ".join(str(s) for s in range(1, 101))}]
+[[sources]]
+id = "national"
+url = "{url}/national.json"
+interval = 0.25
+[[chats]]
+platform = "telegram"
+id = {NATIONAL_CHAT}
+races = ["national"]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def ministry_config(tmp: Path, url: str, country: Country, interval: float) -> Path:
+    """Write a config polling FE.xml and every département file, a chat per département."""
+    urls = [f"{url}/FE.xml", *(f"{url}/{d}com.xml" for d in country.sizes())]
+    chats = "".join(
+        f'[[chats]]\nplatform = "telegram"\nid = {chat_of(d)}\nraces = ["D{_code3(d)}"]\n'
+        for d in country.sizes()
+    )
+    path = tmp / "ministry.toml"
+    path.write_text(
+        f"""locale = "fr"
+db = "ministry.db"
+main_races = ["FE"]
+[[sources]]
+id = "min"
+format = "fr-interior-xml"
+interval = {interval}
+timeout = 10
+urls = [{", ".join(json.dumps(u) for u in urls)}]
+[sources.options]
+round = 1
+{chats}""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def chat_of(dept: str) -> int:
+    """Return the Telegram chat that follows a département."""
+    return 3000 + sum(ord(c) * 256**i for i, c in enumerate(dept))
+
+
+def _code3(dept: str) -> str:
+    return dept.zfill(3) if dept[:1].isdigit() else dept
+
+
+async def measure_change(
+    feed: FeedServer, tg: FakeTelegram, path: str, body: bytes, chat: int
+) -> float:
+    """Publish one change; return the seconds from its response to the first send it caused."""
+    before = len(tg.sent(chat))
+    feed.publish(path, body)
+    etag = feed._tags[path]
+    await wait_for(lambda: feed.sent_200(path, etag) is not None, 60, f"a poll of {path}")
+    await wait_for(lambda: len(tg.sent(chat)) > before, 60, f"the alert to {chat}")
+    sent_at = feed.sent_200(path, etag)
+    assert sent_at is not None
+    return tg.sent(chat)[before].t - sent_at
+
+
+async def national(tmp: Path, tg: FakeTelegram, changes: int) -> list[float]:
+    """Return the latency of each of `changes` versions of the national race."""
+    feed = FeedServer()
+    await feed.start()
+    feed.publish("national.json", national_json(1))
+    config = national_config(tmp, feed.url)
+    try:
+        async with bot_process(config, _env(tg), tmp / "national.log"):
+            await wait_for(lambda: tg.sent(NATIONAL_CHAT), 60, "the first results")
+            out = []
+            for step in range(2, changes + 2):
+                await _rest(tg, NATIONAL_CHAT)
+                body = national_json(step)
+                out.append(await measure_change(feed, tg, "national.json", body, NATIONAL_CHAT))
+            return out
+    finally:
+        await feed.stop()
+
+
+async def ministry(tmp: Path, tg: FakeTelegram, changes: int, interval: float) -> list[float]:
+    """Return the latency of `changes` département files changing, one at a time."""
+    country = Country()
+    feed = FeedServer()
+    await feed.start()
+    feed.publish("FE.xml", country.france(version=1))
+    for dept in country.sizes():
+        feed.publish(f"{dept}com.xml", country.departement(dept, 0.4, version=1))
+    config = ministry_config(tmp, feed.url, country, interval)
+    picked = random.Random(f"{country.seed}:changes").sample(list(country.sizes()), changes)
+    try:
+        async with bot_process(config, _env(tg), tmp / "ministry.log"):
+            started = time.monotonic()
+            await wait_for(lambda: len(tg.sent()) >= len(country.sizes()), 600, "first alerts")
+            print(f"  (first load: {time.monotonic() - started:.1f} s to the last first alert)")
+            out = []
+            for dept in picked:
+                await _rest(tg, chat_of(dept))
+                body = country.departement(dept, 0.6, version=2)
+                out.append(await measure_change(feed, tg, f"{dept}com.xml", body, chat_of(dept)))
+            return out
+    finally:
+        await feed.stop()
+
+
+async def _rest(tg: FakeTelegram, chat: int) -> None:
+    """Wait out the chat's pace after its last message, plus a random part of a poll."""
+    sent = tg.sent(chat)
+    if sent:
+        await asyncio.sleep(max(0.0, sent[-1].t + PACE - time.monotonic()))
+    await asyncio.sleep(random.uniform(0, 0.3))
+
+
+async def floor(tg: FakeTelegram, body: bytes, parse: Callable[[bytes], object]) -> float:
+    """Return the median of a bare parse of `body` plus a bare send_message round trip."""
+    times = []
+    request = HTTPXRequest(httpx_kwargs={"trust_env": False})
+    async with Bot(tg.token, base_url=tg.base_url, request=request) as bot:
+        for i in range(20):
+            start = time.perf_counter()
+            parse(body)
+            await bot.send_message(chat_id=900_000 + i, text="floor")
+            times.append(time.perf_counter() - start)
+    return median(times)
+
+
+def report(label: str, values: list[float], base: float, target: float) -> None:
+    """Print one row: median and p95 against the floor and the target."""
+    med, p95 = median(values), percentile(values, 95)
+    print(
+        f"{label}: {len(values)} changes, median {1000 * med:.1f} ms, p95 {1000 * p95:.1f} ms, "
+        f"max {1000 * max(values):.1f} ms; floor (bare parse + one send) {1000 * base:.1f} ms, "
+        f"median × {med / base:.1f} of it; target p95 ≤ {1000 * target:.0f} ms: "
+        f"{verdict(p95 <= target)}"
+    )
+
+
+def _lxml(data: bytes) -> object:
+    return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+
+
+async def main_async(opts: argparse.Namespace) -> None:
+    """Run the scenarios asked for and print their rows."""
+    print(f"P1 processing latency ({machine()}; real limits, bot in its own process)")
+    tg = FakeTelegram()
+    await tg.start()
+    try:
+        with workdir(opts.keep) as tmp:
+            if opts.only in (None, "national"):
+                values = await national(tmp, tg, opts.changes)
+                base = await floor(tg, national_json(2), json.loads)
+                report("national race (canonical JSON)", values, base, NATIONAL_TARGET)
+            if opts.only in (None, "ministry"):
+                values = await ministry(tmp, tg, opts.changes, opts.interval)
+                big = max(Country().sizes().items(), key=lambda kv: kv[1])[0]
+                base = await floor(tg, Country().departement(big, 0.6, 2), _lxml)
+                report("35,000-commune Ministry feed (101 dép. files)", values, base,
+                       MINISTRY_TARGET)  # fmt: skip
+    finally:
+        await tg.stop()
+
+
+def main() -> None:
+    """Parse the arguments and run."""
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("--changes", type=int, default=50)
+    args.add_argument("--interval", type=float, default=1.0, help="Ministry files' poll interval")
+    args.add_argument("--only", choices=["national", "ministry"])
+    args.add_argument("--keep", help="work in this folder and keep it (logs, stores)")
+    asyncio.run(main_async(args.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
