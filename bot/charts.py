@@ -22,6 +22,7 @@ CACHE_SIZE = 64  # charts kept: a few races × two locales × the last versions
 # cross a step at once must not hold the announcements while it draws: past this, the
 # alerts go as text.
 MAX_PER_VERSION = 12
+DRAW_TIMEOUT = 10.0  # seconds; a stuck drawing must not hold the feed cycle
 SETTING_PREFIX = "charts/"
 
 
@@ -76,7 +77,13 @@ class Charts:
         race, __, style = key
         loop = asyncio.get_running_loop()
         try:
-            data = await loop.run_in_executor(self._executor, render_png, *key)
+            data = await asyncio.wait_for(
+                loop.run_in_executor(self._executor, render_png, *key), DRAW_TIMEOUT
+            )
+        except TimeoutError:
+            log.error("chart of %s took over %g s; the message goes without it", race.id,
+                      DRAW_TIMEOUT)  # fmt: skip
+            return None
         except Exception:
             log.exception("chart of %s could not be drawn; the message goes without it", race.id)
             return None

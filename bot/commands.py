@@ -222,7 +222,8 @@ class Commands:
             else:
                 return Message(text=r.t("reply.charts_usage"))
             await self.store.set_setting(setting_key(req.platform, req.chat_id), ",".join(kinds))
-        shown = ", ".join(await self._chart_kinds(req)) or r.t("reply.charts_none")
+        names = [r.t(f"kind.{kind}") for kind in await self._chart_kinds(req)]
+        shown = ", ".join(names) or r.t("reply.charts_none")
         return Message(text=r.t("reply.charts_state", kinds=shown))
 
     async def _live(self, req: Request, args: list[str], r: Renderer) -> Message:

@@ -22,7 +22,7 @@ from bot.config import Config
 from bot.render import markup_for
 from bot.render.message import Message
 from bot.render.text import Renderer, Style
-from bot.store import LiveBoard, Store
+from bot.store import LiveBoard, Store, StoredRace
 
 log = logging.getLogger(__name__)
 
@@ -44,20 +44,27 @@ class Scoreboards:
     ) -> None:
         self.store, self.config, self.adapters, self.clock = store, config, adapters, clock
         self.interval = timedelta(seconds=interval)
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    def _lock(self, platform: str, chat_id: str) -> asyncio.Lock:
+        """Return the lock that keeps a chat's /live commands and its updates apart: an
+        update under way must never write back a board that /live off just removed."""
+        return self._locks.setdefault((platform, chat_id), asyncio.Lock())
 
     async def enable(self, platform: str, chat_id: str, race: str, locale: str) -> None:
         """Start (or switch to another race) a chat's scoreboard; the next run posts it."""
-        boards = {(b.platform, b.chat_id): b for b in await self.store.live_boards()}
-        old = boards.get((platform, chat_id))
-        board = LiveBoard(
-            platform=platform, chat_id=chat_id, race=race, locale=locale,
-            message_id=old.message_id if old else None, next_edit=self.clock(),
-        )  # fmt: skip
-        await self.store.save_live_board(board)
+        async with self._lock(platform, chat_id):
+            old = await self.store.live_board(platform, chat_id)
+            board = LiveBoard(
+                platform=platform, chat_id=chat_id, race=race, locale=locale,
+                message_id=old.message_id if old else None, next_edit=self.clock(),
+            )  # fmt: skip
+            await self.store.save_live_board(board)
 
     async def disable(self, platform: str, chat_id: str) -> bool:
         """Stop a chat's scoreboard and unpin it; return False when there was none."""
-        board = await self.store.drop_live_board(platform, chat_id)
+        async with self._lock(platform, chat_id):
+            board = await self.store.drop_live_board(platform, chat_id)
         if board is None:
             return False
         adapter = self.adapters.get(platform)
@@ -69,10 +76,17 @@ class Scoreboards:
         """Post or edit every scoreboard whose figures changed and whose turn has come;
         return how many messages were posted or edited."""
         gate = asyncio.Semaphore(CONCURRENCY)
+        races: dict[str, StoredRace | None] = {}  # read once per run, however many boards
 
         async def one(board: LiveBoard) -> bool:
-            async with gate:
-                return await self.refresh(board)
+            if board.race not in races:
+                races[board.race] = await self.store.latest_race(board.race)
+            async with gate, self._lock(board.platform, board.chat_id):
+                # Read again under the lock: /live off or a switch may have come meanwhile.
+                current = await self.store.live_board(board.platform, board.chat_id)
+                if current is None or current.race != board.race:
+                    return False
+                return await self.refresh(current, races[board.race])
 
         boards = [b for b in await self.store.live_boards() if b.platform in self.adapters]
         done = await asyncio.gather(*(one(b) for b in boards), return_exceptions=True)
@@ -81,12 +95,12 @@ class Scoreboards:
                 log.error("live scoreboard failed: %s", result, exc_info=result)
         return sum(1 for r in done if r is True)
 
-    async def refresh(self, board: LiveBoard) -> bool:
+    async def refresh(self, board: LiveBoard, stored: StoredRace | None) -> bool:
         """Bring one scoreboard up to date, if it is time; return True if a call was made."""
         now = self.clock()
         if now < board.next_edit:
             return False  # throttled: the latest figures go out at the next turn
-        message = await self.render(board)
+        message = self.render(board, stored)
         shown = _fingerprint(message)
         if board.message_id is not None and shown == board.shown:
             return False
@@ -96,10 +110,6 @@ class Scoreboards:
         await adapter.pacer.wait(board.chat_id)
         try:
             message_id = await self._show(adapter, board, message)
-        except RateLimited as exc:
-            later = self.clock() + timedelta(seconds=exc.retry_after)
-            await self.store.save_live_board(replace(board, next_edit=later))
-            return False
         except TargetGone as exc:
             log.warning("%s %s is gone (%s); its live scoreboard stops", board.platform,
                         board.chat_id, exc)  # fmt: skip
@@ -108,10 +118,14 @@ class Scoreboards:
         except TargetMoved as exc:
             await self.store.move_chat(board.platform, board.chat_id, exc.new_id)
             return False
-        except DeliveryError as exc:
+        except Exception as exc:
+            # Rate limited, a timeout, a refusal, or a bug: wait for the next turn (or the
+            # platform's retry_after) rather than hammer the chat every second.
+            wait = exc.retry_after if isinstance(exc, RateLimited) else None
+            later = self.clock() + timedelta(seconds=wait) if wait else now + self.interval
             log.warning("%s %s: live scoreboard not updated (%s); tried again later",
                         board.platform, board.chat_id, exc)  # fmt: skip
-            await self.store.save_live_board(replace(board, next_edit=now + self.interval))
+            await self.store.save_live_board(replace(board, next_edit=later))
             return False
         await self.store.save_live_board(
             replace(board, message_id=message_id, shown=shown, next_edit=now + self.interval)
@@ -128,13 +142,18 @@ class Scoreboards:
                 log.info("%s %s: live scoreboard was deleted; posting it again",
                          board.platform, board.chat_id)  # fmt: skip
         message_id = await adapter.post(board.chat_id, message)
-        await adapter.pacer.wait(board.chat_id)
-        await adapter.pin(board.chat_id, message_id)
+        # Recorded before pinning: a pin that fails must not lead to a second post.
+        await self.store.save_live_board(replace(board, message_id=message_id))
+        try:
+            await adapter.pacer.wait(board.chat_id)
+            await adapter.pin(board.chat_id, message_id)
+        except DeliveryError as exc:  # pinning is a courtesy; the board lives unpinned
+            log.info("%s %s: live scoreboard not pinned (%s)", board.platform, board.chat_id,
+                     exc)  # fmt: skip
         return message_id
 
-    async def render(self, board: LiveBoard) -> Message:
+    def render(self, board: LiveBoard, stored: StoredRace | None) -> Message:
         """Render a board from the latest stored figures of its race."""
-        stored = await self.store.latest_race(board.race)
         label = self.config.source_label(stored.source) if stored else None
         style = Style(
             locale=board.locale, tz=self.config.tz, markup=markup_for(board.platform), source=label

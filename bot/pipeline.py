@@ -14,7 +14,7 @@ from bot.config import Config
 from bot.diff import advance, diff
 from bot.events import AnomalyDetected, Event
 from bot.models import Snapshot
-from bot.render import PLATFORM_TEXT_LIMIT, markup_for
+from bot.render import PLATFORM_CAPTION_LIMIT, PLATFORM_TEXT_LIMIT, markup_for
 from bot.render.message import Message, split_text
 from bot.render.text import Renderer, Style
 from bot.sources.errors import FeedError
@@ -136,7 +136,7 @@ class Pipeline:
                     message = self.render(event, sub.locale, markup_for(sub.platform), label)
                     if wants:
                         message = message.with_image(await budget.image(event, sub.locale))
-                    rendered[style] = _parts(message, PLATFORM_TEXT_LIMIT.get(sub.platform))
+                    rendered[style] = _parts(message, sub.platform)
                 out.extend(_rows(event, sub, rendered[style]))
         return out
 
@@ -146,12 +146,20 @@ class Pipeline:
         return renderer.event(event, self.config.rules.previous_round(event.race.id))
 
 
-def _parts(message: Message, limit: int | None) -> list[Message]:
-    """Split a long message into parts the platform accepts, each its own outbox row (the
-    first one carries the image)."""
-    if limit is None or len(message.text) <= limit:
+def _parts(message: Message, platform: str) -> list[Message]:
+    """Split a message into parts the platform accepts, each its own outbox row, so that a
+    retry never sends a part twice: a picture with the caption that fits it, then text."""
+    limit = PLATFORM_TEXT_LIMIT.get(platform)
+    caption = PLATFORM_CAPTION_LIMIT.get(platform)
+    text, first = message.text, []
+    if message.image is not None and caption is not None and len(text) > caption:
+        head, *rest = split_text(text, caption)
+        first, text = [Message(text=head, image=message.image)], "\n".join(rest)
+    elif limit is None or len(text) <= limit:
         return [message]
-    chunks = [chunk for chunk in split_text(message.text, limit) if chunk.strip()]
+    chunks = [chunk for chunk in split_text(text, limit or len(text)) if chunk.strip()]
+    if first:
+        return first + [Message(text=c) for c in chunks]
     return [Message(text=c, image=message.image if i == 0 else None) for i, c in enumerate(chunks)]
 
 

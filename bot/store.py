@@ -243,6 +243,14 @@ class Store:
         return [_board(r) for r in await self._all("SELECT * FROM live_boards ORDER BY rowid")]
 
     @_serialised
+    async def live_board(self, platform: str, chat_id: str) -> LiveBoard | None:
+        """Return a chat's live scoreboard, if it has one."""
+        row = await self._one(
+            "SELECT * FROM live_boards WHERE platform=? AND chat_id=?", (platform, chat_id)
+        )
+        return _board(row) if row else None
+
+    @_serialised
     async def save_live_board(self, board: LiveBoard) -> None:
         """Create or update a chat's live scoreboard."""
         await self._db.execute(

@@ -133,7 +133,7 @@ async def test_charts_can_be_turned_off_per_chat_by_its_admins(tmp_path, fakes):
     assert texts[0] == "Only the group's administrators can choose the charts."
     assert texts[1] == "Charts in this chat: none."
     assert texts[2].startswith("<b>Primaire</b>")
-    assert texts[3] == "Charts in this chat: results."
+    assert texts[3] == "Charts in this chat: /results."
 
 
 async def test_one_snapshot_is_drawn_once_however_many_ask(tmp_path, fakes):
@@ -207,3 +207,76 @@ async def test_a_version_draws_a_bounded_number_of_charts(tmp_path: Path) -> Non
     assert len(steps) == MAX_PER_VERSION + 3 == len(outcome.events)
     assert sum(d.message.image is not None for d in steps) == MAX_PER_VERSION
     assert charts.drawn == MAX_PER_VERSION
+
+
+async def test_a_group_that_takes_no_photos_gets_the_text(tmp_path, fakes):
+    tg, slack = fakes
+    tg.no_media.add(GROUP)
+    async with Night(tmp_path, tg, slack, extra=subscribed()) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: tg.sent(GROUP), what="first results")
+        night.publish(20, {"hamon": 177, "valls": 123}, counted=300)  # no voters milestone
+        await wait_for(lambda: len(tg.sent(GROUP)) == 2, what="the 25 % step, as text")
+        tg.push_command("/results", chat_id=GROUP, language="fr")
+        await wait_for(lambda: len(tg.sent(GROUP)) == 3, what="/results, as text")
+    assert [c.status for c in tg.calls if c.method == "sendphoto"] == [400, 400]
+    step, results = tg.sent(GROUP)[1:]
+    assert step.params["text"].startswith("<b>25\xa0% des bureaux dépouillés — Primaire</b>")
+    assert results.params["text"].startswith("<b>Primaire</b>")
+
+
+async def test_a_workspace_without_file_uploads_gets_the_message(tmp_path, fakes):
+    tg, slack = fakes
+    async with Night(tmp_path, tg, slack, extra=subscribed()) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: slack.posted(CHANNEL), what="first results")
+        slack.fail_next("files.completeUploadExternal", error="file_uploads_disabled")
+        night.publish(20, {"hamon": 590, "valls": 410}, counted=300)
+        await wait_for(lambda: len(slack.posted(CHANNEL)) == 2, what="the step as a message")
+    assert slack.shared(CHANNEL) == []
+    assert slack.posted(CHANNEL)[1].params["text"].startswith("25% of polling stations counted")
+
+
+async def test_a_chart_that_fails_to_draw_costs_the_chart_not_the_answer(
+    tmp_path, fakes, monkeypatch: pytest.MonkeyPatch
+):
+    def broken(*args: object) -> bytes:
+        raise RuntimeError("the font cache is corrupt")
+
+    monkeypatch.setattr("bot.charts.render_png", broken)  # a failure, never a faked success
+    tg, slack = fakes
+    async with Night(tmp_path, tg, slack) as night:
+        night.publish(10, {"hamon": 587, "valls": 413}, counted=600)
+        await wait_for(lambda: counted(night, 600), what="the figures")
+        tg.push_command("/results", chat_id=GROUP, language="fr")
+        await wait_for(lambda: tg.sent(GROUP), what="the answer")
+    assert tg.answered("sendphoto") == []
+    assert tg.sent(GROUP)[0].params["text"].startswith("<b>Primaire</b>")
+
+
+async def test_a_long_alert_is_a_captioned_photo_row_then_text_rows(tmp_path: Path) -> None:
+    """Each part its own outbox row: a retry of the text never sends the photo again."""
+    config = load(write_config(tmp_path, "file:feed.json", charts=""))
+    store = await Store.open(":memory:")
+    charts = Charts(config)
+    await store.subscribe(Subscription(platform="telegram", chat_id="1", race="*", locale="fr"))
+    pipeline = Pipeline(store, config, lambda: at(0), charts=charts)
+    votes = {f"candidat_{i:02d}_{'x' * 60}": 1000 + i for i in range(20)}
+    try:
+        for minutes, n in ((5, 50), (10, 300)):
+            raw = json.dumps(feed_doc(minutes, votes, counted=n)).encode()
+            await pipeline.ingest("feed", "canonical-json", raw, f"v{minutes}")
+        rows = [d for d in await store.due(at(1), 100) if ":reporting:" in d.event_key]
+    finally:
+        charts.close()
+        await store.close()
+    photo, *texts = rows
+    assert photo.message.image is not None
+    assert len(photo.message.text) <= 1024
+    assert texts
+    assert all(t.message.image is None for t in texts)
+    assert [r.event_key for r in rows] == ["national:reporting:25"] + [
+        f"national:reporting:25#{i + 2}" for i in range(len(texts))
+    ]
+    joined = "\n".join(r.message.text for r in rows)
+    assert all(name.capitalize() in joined for name in votes)

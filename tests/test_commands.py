@@ -334,11 +334,11 @@ async def test_live_on_and_off_keep_the_board_in_the_store(full: Commands, store
 
 
 async def test_charts_choice_per_chat(full: Commands) -> None:
-    default = "results, reporting_threshold, final"
+    default = "/results, étapes du dépouillement, résultat final"
     assert await ask(full, "/charts") == f"Graphiques dans ce salon : {default}."
     assert await ask(full, "/graphiques off") == "Graphiques dans ce salon : aucun."
     assert await ask(full, "/charts résultats final") == (
-        "Graphiques dans ce salon : results, final."
+        "Graphiques dans ce salon : /results, résultat final."
     )
     assert (await ask(full, "/charts banane")).startswith("Usage : /charts on")
     assert (await ask(full, "/charts on", can_manage=False)).startswith("Seuls les admin")

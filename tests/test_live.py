@@ -29,6 +29,7 @@ async def fakes() -> AsyncIterator[tuple[FakeTelegram, FakeSlack]]:
     await tg.start()
     await slack.start()
     tg.owners.add((GROUP, OWNER))
+    tg.can_pin.add(GROUP)  # the bot is an admin of the group with the right to pin
     yield tg, slack
     await tg.stop()
     await slack.stop()
@@ -59,6 +60,13 @@ class Night(support.Night):
     @property
     def events_url(self) -> str:
         return f"http://127.0.0.1:{self.app.adapters['slack'].port}/slack/events"  # type: ignore[attr-defined]
+
+    async def shown_changed(self, before: str | None) -> bool:
+        boards = await self.app.store.live_boards()
+        return bool(boards) and boards[0].shown != before
+
+    async def board_is(self, message_id: str) -> bool:
+        return await self.board_id() == message_id
 
     async def board_id(self) -> str | None:
         boards = await self.app.store.live_boards()
@@ -107,17 +115,19 @@ async def test_not_modified_counts_as_success(tmp_path, fakes):
     async with Night(tmp_path, tg, slack) as night:
         await night.show(10, counted=100)
         message_id = await start_board(night, tg)
+        posted = (await night.app.store.live_boards())[0].shown
         tg.fail_next("editMessageText", 400, NOT_MODIFIED, chat_id=GROUP)
         await night.show(11, counted=200)
         await wait_for(lambda: tg.refused(400), what="the not-modified answer")
+        await wait_for(lambda: night.shown_changed(posted), what="the board marked as shown")
         shown = (await night.app.store.live_boards())[0].shown
         await night.show(12, counted=300)
         await wait_for(lambda: "300 of 1,000" in (tg.text_of(GROUP, message_id) or ""))
+        await wait_for(lambda: night.shown_changed(shown), what="the edit recorded")
         boards = await night.app.store.live_boards()
     assert len(boards_posted(tg)) == 1  # not re-posted
     assert boards[0].message_id == str(message_id)
     assert shown is not None
-    assert shown != boards[0].shown
     attempts = [c for c in tg.calls if c.method == "editmessagetext"]
     assert [c.status for c in attempts] == [400, 200]  # no retry of an edit that "failed"
 
@@ -131,6 +141,7 @@ async def test_a_deleted_board_is_posted_and_pinned_again(tmp_path, fakes):
         await night.show(11, counted=200)
         await wait_for(lambda: len(boards_posted(tg)) == 2, what="the new board")
         await wait_for(lambda: tg.pinned.get(GROUP, first) != first, what="the new pin")
+        await wait_for(lambda: night.board_is(str(tg.pinned[GROUP])), what="the new id recorded")
         second = await night.board_id()
     assert second == str(tg.pinned[GROUP]) != str(first)
     assert "200 of 1,000" in (tg.text_of(GROUP, tg.pinned[GROUP]) or "")
@@ -206,3 +217,38 @@ async def test_slack_board_is_posted_pinned_updated_and_reposted(tmp_path, fakes
     updates = [c for c in slack.calls if c.method == "chat.update"]
     assert [c.error for c in updates] == [None, "message_not_found"]
     assert slack.responses[0][1]["text"].startswith("Live scoreboard on for Primaire")
+
+
+async def test_a_pin_cut_short_by_a_429_leaves_one_board(tmp_path, fakes):
+    tg, slack = fakes
+    tg.fail_next(
+        "pinChatMessage", 429, "Too Many Requests: retry after 1", parameters={"retry_after": 1}
+    )
+    async with Night(tmp_path, tg, slack) as night:
+        await night.show(10, counted=100)
+        tg.push_command("/live on", chat_id=GROUP, user_id=OWNER, language="en")
+        await wait_for(lambda: boards_posted(tg), what="the board")
+        await night.show(11, counted=700)
+        await wait_for(lambda: edits(tg), what="the next figures, edited in")
+        board = await night.board_id()
+    assert len(boards_posted(tg)) == 1  # the board was recorded before the pin failed
+    assert board is not None
+    assert {c.params["message_id"] for c in edits(tg)} == {int(board)}
+    assert GROUP not in tg.pinned
+
+
+async def test_an_edit_refused_with_429_waits_retry_after_then_goes_in(tmp_path, fakes):
+    tg, slack = fakes
+    async with Night(tmp_path, tg, slack) as night:
+        await night.show(10, counted=100)
+        message_id = await start_board(night, tg)
+        tg.fail_next(
+            "editMessageText", 429, "Too Many Requests: retry after 2",
+            parameters={"retry_after": 2}, chat_id=GROUP,
+        )  # fmt: skip
+        await night.show(11, counted=800)
+        await wait_for(lambda: "800 of 1,000" in (tg.text_of(GROUP, message_id) or ""))
+    attempts = [c for c in tg.calls if c.method == "editmessagetext"]
+    assert [c.status for c in attempts] == [429, 200]
+    assert attempts[1].t - attempts[0].t >= 2.0 * 0.95  # honoured retry_after (not scaled)
+    assert len(boards_posted(tg)) == 1

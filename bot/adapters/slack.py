@@ -39,7 +39,12 @@ PUBLIC_WORDS = {"public", "publier", "channel", "canal"}
 SHARE_ACTION = "soiree_share"
 GONE = {"channel_not_found", "is_archived", "not_in_channel", "account_inactive"}
 EDIT_GONE = {"message_not_found", "cant_update_message", "edit_window_closed"}
-REFUSED = {"invalid_blocks", "msg_too_long", "msg_blocks_too_long", "no_text", "invalid_arguments"}
+REFUSED = {
+    "invalid_blocks", "msg_too_long", "msg_blocks_too_long", "no_text", "invalid_arguments",
+    # a chart's upload refused: the alert then goes as a message
+    "missing_scope", "not_allowed_token_type", "file_uploads_disabled",
+    "file_uploads_except_images_disabled",
+}  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -135,7 +140,10 @@ class SlackAdapter:
         """Post a Block Kit message with its text fallback, or upload its chart with the text
         as the comment (files upload v2); map Slack errors to ours."""
         image = message.image
-        if image is not None and image.data is not None:
+        if image is None or image.data is None:
+            await self.post(chat_id, message)
+            return
+        try:
             await _api(
                 self.client.files_upload_v2(
                     channel=chat_id,
@@ -146,8 +154,10 @@ class SlackAdapter:
                     initial_comment=mrkdwn(message.blocks) if message.blocks else message.text,
                 )
             )
-            return
-        await self.post(chat_id, message)
+        except (Rejected, UploadFailed) as exc:
+            # No file rights, or the upload itself failed: the news goes out as a message.
+            log.warning("slack: chart not shared in %s (%s); posting the text", chat_id, exc)
+            await self.post(chat_id, message)
 
     async def post(self, chat_id: str, message: Message) -> str:
         """Post a message and return its ts, the id that chat.update takes."""
@@ -160,7 +170,10 @@ class SlackAdapter:
                 unfurl_media=False,
             )
         )
-        return str(response.get("ts", ""))
+        ts = response.get("ts")
+        if not ts:
+            raise TransientError("chat.postMessage answered without a ts")
+        return str(ts)
 
     async def edit(self, chat_id: str, message_id: str, message: Message) -> None:
         """Update a message in place; a deleted one raises MessageGone."""
@@ -259,13 +272,19 @@ def _share_button(text: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+class UploadFailed(TransientError):
+    """The file step of an upload failed (files.slack.com refused the bytes)."""
+
+
 async def _api(call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
     """Await a Web API call, mapping Slack's errors to ours."""
     try:
         return await call
     except SlackApiError as exc:
         raise _mapped(exc) from exc
-    except (ClientError, TimeoutError, SlackRequestError) as exc:
+    except SlackRequestError as exc:
+        raise UploadFailed(str(exc)) from exc
+    except (ClientError, TimeoutError) as exc:
         raise TransientError(f"{type(exc).__name__}: {exc}") from exc
 
 

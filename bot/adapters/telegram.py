@@ -223,17 +223,23 @@ class TelegramAdapter:
         await self._send_text(chat_id, message.text)
 
     async def _send_photo(self, chat_id: str, photo: bytes, text: str) -> None:
-        """Send a photo captioned with as many whole lines as fit; the rest follows as text."""
+        """Send a photo captioned with as many whole lines as fit; the rest follows as text.
+        A chat that takes no photos (no right to send media) gets the text alone."""
         chunks = split_text(text, MessageLimit.CAPTION_LENGTH)
-        await self._call(
-            self.app.bot.send_photo(
-                chat_id=_chat_ref(chat_id),
-                photo=photo,
-                filename="soiree-results.png",
-                caption=chunks[0] if chunks and chunks[0].strip() else None,
-                parse_mode=ParseMode.HTML,
+        try:
+            await self._call(
+                self.app.bot.send_photo(
+                    chat_id=_chat_ref(chat_id),
+                    photo=photo,
+                    filename="soiree-results.png",
+                    caption=chunks[0] if chunks and chunks[0].strip() else None,
+                    parse_mode=ParseMode.HTML,
+                )
             )
-        )
+        except Rejected as exc:
+            log.warning("telegram: %s took no photo (%s); sending the text alone", chat_id, exc)
+            await self._send_text(chat_id, text)
+            return
         rest = "\n".join(chunks[1:])
         if rest.strip():
             await self.pacer.wait(chat_id)
@@ -260,13 +266,14 @@ class TelegramAdapter:
         sent = await self._call(
             self.app.bot.send_message(
                 chat_id=_chat_ref(chat_id),
-                text=message.text[: MessageLimit.MAX_TEXT_LENGTH],
+                text=_first_part(message.text),
                 parse_mode=ParseMode.HTML,
                 disable_web_page_preview=True,
                 disable_notification=True,
             )
         )
-        assert isinstance(sent, TgMessage)
+        if not isinstance(sent, TgMessage):
+            raise TransientError(f"sendMessage answered {sent!r}, not a message")
         return str(sent.message_id)
 
     async def edit(self, chat_id: str, message_id: str, message: Message) -> None:
@@ -279,7 +286,7 @@ class TelegramAdapter:
             await self.app.bot.edit_message_text(
                 chat_id=_chat_ref(chat_id),
                 message_id=int(message_id),
-                text=message.text[: MessageLimit.MAX_TEXT_LENGTH],
+                text=_first_part(message.text),
                 parse_mode=ParseMode.HTML,
                 disable_web_page_preview=True,
             )
@@ -375,6 +382,11 @@ class TelegramAdapter:
 def _chat_ref(chat_id: str) -> int | str:
     """Return a numeric id as an int, and a public channel's "@name" as it is."""
     return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+
+
+def _first_part(text: str) -> str:
+    """Return what of a text fits one message, cut on a line (never inside a tag)."""
+    return split_text(text, MessageLimit.MAX_TEXT_LENGTH)[0]
 
 
 def _command_name(text: str) -> str:

@@ -94,21 +94,24 @@ def layout(race: Race, at: datetime, style: ChartStyle) -> Layout:
     """Decide what the chart of a race shows; pure, and testable without drawing."""
     r = Renderer(Style(locale=style.locale, tz=style.tz, markup="plain"))
     colours = style.colour_map()
+    # A candidate keeps one colour all night (by feed order, not by rank): when the lead
+    # changes, the bars swap places, not colours.
+    place = {c.id: i for i, c in enumerate(race.candidates)}
     ranked = [c for c in race.standings() if c.share is not None]
     bars = [
         Bar(
             label=_short(c.name),
             share=c.share or 0.0,
-            colour=colours.get(c.id) or PALETTE[i % len(PALETTE)],
+            colour=colours.get(c.id) or PALETTE[place[c.id] % len(PALETTE)],
             votes=c.votes,
         )
-        for i, c in enumerate(ranked)
+        for c in ranked
     ]
     if len(bars) > MAX_BARS:
         rest = bars[MAX_BARS - 1 :]
         label = r.t("chart.others", count=r.num(len(rest)))
         bars = [*bars[: MAX_BARS - 1], Bar(label=label, share=sum(b.share for b in rest),
-                                           colour=THEMES["light"].muted)]  # fmt: skip
+                                           colour=THEMES[style.theme].muted)]  # fmt: skip
     return Layout(
         title=race.name,
         progress=r.footer(race, at),

@@ -92,4 +92,7 @@ CATALOG: dict[str, str] = {
     "reply.charts_usage": "Usage: /charts on, /charts off, or /charts results reporting final (any of them)",
     "reply.charts_none": "none",
     "reply.charts_not_admin": "Only the group's administrators can choose the charts.",
+    "kind.results": "/results",
+    "kind.reporting_threshold": "counting steps",
+    "kind.final": "final result",
 }

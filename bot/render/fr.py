@@ -93,4 +93,7 @@ CATALOG: dict[str, str] = {
     "reply.charts_usage": "Usage : /charts on, /charts off, ou /charts results reporting final (au choix)",
     "reply.charts_none": "aucun",
     "reply.charts_not_admin": "Seuls les administrateurs du groupe peuvent choisir les graphiques.",
+    "kind.results": "/results",
+    "kind.reporting_threshold": "étapes du dépouillement",
+    "kind.final": "résultat final",
 }

@@ -89,7 +89,6 @@ def merge(messages: list[Message]) -> Message:
     if len(messages) == 1:
         return messages[0]
     text = "\n\n".join(m.text for m in messages)
-    # The newest chart of the digest shows the latest figures.
     image = next((m.image for m in reversed(messages) if m.image is not None), None)
     if not all(m.blocks for m in messages):
         return Message(text=text, image=image)
@@ -103,16 +102,21 @@ def merge(messages: list[Message]) -> Message:
 
 def digests(messages: list[Message], most: int) -> list[int]:
     """Return how many of the leading messages go in each digest, in order: at most `most`
-    each, and never more Block Kit blocks than one message may hold."""
+    each, never more Block Kit blocks than one message may hold, and a message with a
+    picture alone (its caption has a limit of its own, and one digest shows one chart)."""
     sizes: list[int] = []
     count = blocks = 0
     for m in messages:
         width = len(m.blocks or ())
-        if count and (count >= most or blocks + 1 + width > MAX_BLOCKS):
+        alone = m.image is not None
+        if count and (alone or count >= most or blocks + 1 + width > MAX_BLOCKS):
             sizes.append(count)
             count = blocks = 0
         blocks += width + (1 if count else 0)
         count += 1
+        if alone:
+            sizes.append(count)
+            count = blocks = 0
     if count:
         sizes.append(count)
     return sizes

@@ -112,6 +112,10 @@ class FakeTelegram:
     _texts: dict[tuple[int, int], str] = field(default_factory=dict)
     _kinds: dict[tuple[int, int], str] = field(default_factory=dict)  # "text" or "photo"
     pinned: dict[int, int] = field(default_factory=dict)  # chat id → pinned message id
+    # Groups where the bot is an admin with the right to pin (in private chats it always may).
+    can_pin: set[int] = field(default_factory=set)
+    # Groups whose members (the bot included) may not send photos.
+    no_media: set[int] = field(default_factory=set)
     _runner: web.AppRunner | None = None
 
     # --- set-up -----------------------------------------------------------------------
@@ -323,6 +327,8 @@ class FakeTelegram:
             problem = self._check_text(caption, params, 1024, "message caption is too long")
             if problem:
                 return problem
+        if chat_id in self.no_media:
+            return _error(400, "Bad Request: not enough rights to send photos to the chat")
         photo = params.get("photo")
         if not isinstance(photo, bytes):
             return _error(400, "Bad Request: there is no photo in the request")
@@ -374,6 +380,10 @@ class FakeTelegram:
 
     async def _m_pinchatmessage(self, params: dict[str, Any], call: Call) -> web.Response:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        if chat_id < 0 and chat_id not in self.can_pin:
+            return _error(
+                400, "Bad Request: not enough rights to manage pinned messages in the chat"
+            )
         if (chat_id, message_id) not in self._kinds:
             return _error(400, "Bad Request: message to pin not found")
         self.pinned[chat_id] = message_id

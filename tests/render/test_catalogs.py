@@ -289,6 +289,8 @@ def test_every_event_renders_in_both_locales(
     renderer.turnout(_race(), AT, previous_round=None)
     renderer.turnout(race({"a": 1}, voters=5, registered=None), AT, previous_round=None)
     renderer.live(_race(), AT, "10")
+    for kind in ("results", "reporting_threshold", "final"):
+        renderer.t(f"kind.{kind}")
     many = race({f"c{i}": 100 - i for i in range(chart.MAX_BARS + 2)})
     chart_style = chart.ChartStyle(locale=locale, tz=PARIS)
     assert chart.layout(many, AT, chart_style).bars[-1].label.startswith("3")

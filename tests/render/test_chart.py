@@ -93,6 +93,15 @@ def test_the_progress_bar_follows_the_stations_counted() -> None:
     assert progress_pixels(900) > 2 * progress_pixels(300)
 
 
+def test_a_candidate_keeps_its_colour_when_the_lead_changes() -> None:
+    before = layout(race({"hamon": 4000, "valls": 6000}), AT, FR)
+    after = layout(race({"hamon": 6000, "valls": 4000}), AT, FR)
+    assert [b.label for b in before.bars] == ["Valls", "Hamon"]
+    assert [b.label for b in after.bars] == ["Hamon", "Valls"]
+    colour = {b.label: b.colour for b in before.bars}
+    assert all(colour[b.label] == b.colour for b in after.bars)
+
+
 def test_configured_colours_replace_the_palette() -> None:
     style = dataclasses.replace(FR, colours=(("hamon", "#E4003B"),))
     px = pixels(render_png(race({"hamon": 6000, "valls": 4000}), AT, style))
