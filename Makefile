@@ -42,6 +42,7 @@ bench-all: $(VENV)/.dev-deps  ## P1 latency, P2 parse cost, P3 fan-out, P4 memor
 	$(BIN)/python -m bench.latency
 	$(BIN)/python -m bench.fanout
 	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.charts
 
 examples: $(VENV)/.run-deps  ## render the README's example images from the demo night
 	$(BIN)/python docs/examples.py
