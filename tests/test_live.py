@@ -4,6 +4,7 @@ edited in place (throttled, latest figures win), re-posted if deleted, kept acro
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -92,8 +93,10 @@ async def test_quick_versions_make_one_post_one_pin_and_throttled_edits(tmp_path
     async with Night(tmp_path, tg, slack) as night:
         await night.show(10, counted=100)
         message_id = await start_board(night, tg)
+        started = time.monotonic()
         for i, n in enumerate((200, 300, 400, 500, 600, 700, 800, 900)):
             await night.show(20 + i, counted=n, hamon=560 + i)
+        versions_took = time.monotonic() - started
         await wait_for(lambda: "900 of 1,000" in (tg.text_of(GROUP, message_id) or ""))
         replies = [c.params["text"] for c in tg.sent(GROUP)]
     assert len(boards_posted(tg)) == 1
@@ -103,6 +106,8 @@ async def test_quick_versions_make_one_post_one_pin_and_throttled_edits(tmp_path
     assert {c.params["message_id"] for c in made} == {message_id}
     assert 1 <= len(made) < 8  # eight versions, fewer edits: the latest figures won
     gaps = [b.t - a.t for a, b in itertools.pairwise(made)]
+    print(f"\n8 versions in {versions_took:.2f} s: 1 post, 1 pin, {len(made)} edits, gaps "
+          f"{', '.join(f'{g:.2f}' for g in gaps)} s (interval {INTERVAL} s)")  # fmt: skip
     assert all(gap >= INTERVAL * 0.8 for gap in gaps), gaps  # ≤ one edit per interval
     last = made[-1].params["text"]
     assert "Hamon: 56.70% (567 votes)" in last
