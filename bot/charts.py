@@ -45,6 +45,9 @@ class Charts:
         self._cache: OrderedDict[tuple[Race, datetime, ChartStyle], Image] = OrderedDict()
         self._drawing: dict[tuple[Race, datetime, ChartStyle], asyncio.Future[Image | None]] = {}
         self.drawn = 0  # charts actually drawn (the rest came from the cache)
+        # Looked up for every chat of every announcement: a scan of 10,000 [[chats]] each
+        # time was a hot spot of a large version.
+        self._chats = {(c.platform, c.id): c for c in reversed(config.chats)}
 
     def style(self, locale: str, source: str | None) -> ChartStyle:
         """Return the chart style for a locale, from the [charts] config."""
@@ -105,9 +108,7 @@ class Charts:
         choice = stored.get(setting_key(platform, chat_id))
         if choice is not None:
             return parse_kinds(choice)
-        chat = next(
-            (c for c in self.config.chats if (c.platform, c.id) == (platform, chat_id)), None
-        )
+        chat = self._chats.get((platform, chat_id))
         if chat is not None and chat.charts is not None:
             return chat.charts
         return self.config.charts.send_with
