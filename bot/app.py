@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 ADAPTER_START_TIMEOUT = 15.0
+# Feed versions fetched and processed at once, across all sources. Processing is serial
+# anyway (one event loop, one store connection, one chart thread); the second slot lets a
+# fetch overlap the processing of another version.
+VERSIONS_AT_ONCE = 2
 
 
 def utcnow() -> datetime:
@@ -145,6 +149,8 @@ class App:
         """Stop jobs, wait for the running ones, stop adapters, close the store."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        for poller in self.pollers:  # polls still waiting for the gate give up
+            poller.stop()
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
         for adapter in self.adapters.values():
@@ -220,6 +226,7 @@ class App:
 
     def _schedule(self) -> None:
         speed = self.options.speed
+        gate = asyncio.Semaphore(VERSIONS_AT_ONCE)
         for sc in self.config.sources:
             poller = Poller(
                 source_id=sc.id,
@@ -229,6 +236,7 @@ class App:
                 interval=sc.interval / speed,
                 clock=self.clock,
                 options=sc.options,
+                gate=gate,
             )
             self.pollers.append(poller)
             self._add_job(self._guard(poller.poll), f"poll:{sc.id}", sc.interval / speed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 import random
@@ -43,8 +45,13 @@ class Poller:
         clock: Callable[[], datetime],
         rng: random.Random | None = None,
         options: Options | None = None,
+        gate: asyncio.Semaphore | None = None,
     ) -> None:
         self.options: Options = options or {}
+        # Shared by the pollers of an app: how many of them may hold a body at once.
+        self.gate: contextlib.AbstractAsyncContextManager[object] = (
+            gate if gate is not None else contextlib.nullcontext()
+        )
         self.source_id, self.fmt, self.source, self.pipeline = source_id, fmt, source, pipeline
         self.interval, self.clock = interval, clock
         self.rng = rng or random.Random()
@@ -53,12 +60,25 @@ class Poller:
         self._last_sha: str | None = None
         self._pending: bytes | None = None
         self._replay_done = False
+        self._stopped = False
 
     async def poll(self) -> Outcome | None:
         """Run one poll; return the pipeline's outcome when a new body arrived."""
-        now = self.clock()
-        if self._retry_at is not None and now < self._retry_at:
+        if self._retry_at is not None and self.clock() < self._retry_at:
             return None
+        # The fetch and the processing of a body happen under the gate: when a hundred
+        # files change at once, a hundred bodies and their parsed versions waiting for the
+        # store together took hundreds of megabytes.
+        async with self.gate:
+            if self._stopped:  # the bot stopped while this poll waited for its turn
+                return None
+            return await self._poll(self.clock())
+
+    def stop(self) -> None:
+        """Fetch nothing more; a version being processed still finishes."""
+        self._stopped = True
+
+    async def _poll(self, now: datetime) -> Outcome | None:
         raw, self._pending = self._pending, None
         if raw is None:
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 
@@ -86,3 +87,27 @@ async def test_failures_back_off_then_recover(store: Store, caplog: pytest.LogCa
     assert poller.status.failures == 0
     assert caplog.text.count("is failing") == 1
     assert caplog.text.count("recovered after 2") == 1
+
+
+async def test_the_gate_holds_one_version_at_a_time(store: Store) -> None:
+    # A hundred files changing at once must not all be fetched and parsed together.
+    inside, most = 0, 0
+
+    class SlowSource(ScriptedSource):
+        async def fetch(self) -> bytes | None:
+            nonlocal inside, most
+            inside += 1
+            most = max(most, inside)
+            await asyncio.sleep(0.01)
+            inside -= 1
+            return await super().fetch()
+
+    gate = asyncio.Semaphore(1)
+    pollers = []
+    for n in range(5):
+        poller = make(store, SlowSource([feed_bytes(10, {"a": 60, "b": 40}, counted=50)]))
+        poller.source_id, poller.gate = f"s{n}", gate
+        pollers.append(poller)
+    outcomes = await asyncio.gather(*(p.poll() for p in pollers))
+    assert [o.status for o in outcomes if o] == ["accepted"] * 5
+    assert most == 1
