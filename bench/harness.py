@@ -23,6 +23,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -191,6 +192,13 @@ def machine() -> str:
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.system()} {platform.machine()}"
     )
+
+
+def alerts(tg: Any, chat: int | None = None) -> list[Any]:
+    """Return the alerts a fake Bot API received, in order: texts, and photos (a chart
+    with the text as its caption, the default for reporting steps and final results)."""
+    calls = [*tg.sent(chat), *tg.answered("sendphoto", chat)]
+    return sorted(calls, key=lambda c: c.t)
 
 
 def verdict(ok: bool) -> str:
