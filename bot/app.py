@@ -14,6 +14,7 @@ from typing import Any, TextIO
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import heap
 from bot.adapters import platform_adapters
 from bot.adapters.base import Adapter
 from bot.adapters.console import CHAT_ID, ConsoleAdapter
@@ -144,6 +145,13 @@ class App:
             db,
             ", ".join(self.adapters),
         )
+
+    async def settle(self) -> None:
+        """Once the chart worker has loaded matplotlib, set aside what is alive for good, so
+        that collecting a chart's figure is quick (bot.heap.freeze)."""
+        if self._warming is not None:
+            await self._warming
+        heap.freeze()
 
     async def stop(self) -> None:
         """Stop jobs, wait for the running ones, stop adapters, close the store."""
@@ -394,6 +402,7 @@ async def run(
     app = App(config, options)
     await app.start()
     try:
+        await app.settle()
         await (stop or asyncio.Event()).wait()
     finally:
         await app.stop()

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+from bot import heap
 from bot.config import CHART_KINDS, Config
 from bot.events import CaughtUp, Event, ReportingThresholdCrossed, ResultDeclaredFinal
 from bot.models import Race
@@ -79,7 +80,7 @@ class Charts:
         race, __, style = key
         loop = asyncio.get_running_loop()
         try:
-            data = await loop.run_in_executor(self._executor, render_png, *key)
+            data = await loop.run_in_executor(self._executor, _render, *key)
         except Exception:
             log.exception("chart of %s could not be drawn; the message goes without it", race.id)
             return None
@@ -147,6 +148,14 @@ class Budget:
                 return None
             self._drawn.add(key)
         return await self.charts.image(event.race, event.at, locale, self.label)
+
+
+def _render(race: Race, at: datetime, style: ChartStyle) -> bytes:
+    """Draw a chart, then free its figure and give its buffers back to the system."""
+    try:
+        return render_png(race, at, style)
+    finally:
+        heap.collect()
 
 
 def _import_matplotlib() -> None:
