@@ -159,6 +159,7 @@ class App:
             self.scheduler.shutdown(wait=False)
         for poller in self.pollers:  # polls still waiting for the gate give up
             poller.stop()
+        self.dispatcher.stop()  # sends under way finish and are recorded; no new one starts
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
         for adapter in self.adapters.values():
