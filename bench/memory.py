@@ -99,7 +99,7 @@ IMPORTS = """
 import sys
 def rss(): return int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) / 1024
 out = [rss()]
-import bot.app, bot.adapters.telegram, bot.adapters.slack, bot.sources.fr_interior
+import bot.app, bot.adapters.telegram, bot.sources.fr_interior
 out.append(rss())
 import matplotlib.figure, bot.render.chart
 out.append(rss())
@@ -108,7 +108,8 @@ print(*out)
 
 
 def import_cost() -> tuple[float, float, float]:
-    """Return the RSS in MB of a bare interpreter, with Soirée imported, and with matplotlib."""
+    """Return the RSS in MB of a bare interpreter, with the modules this bot loads (the
+    Telegram adapter, the Ministry parser), and with matplotlib too."""
     out = subprocess.run([sys.executable, "-c", IMPORTS], capture_output=True, text=True,
                          check=True, cwd=ROOT)  # fmt: skip
     bare, ours, charts = (float(x) for x in out.stdout.split())
