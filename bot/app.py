@@ -40,9 +40,10 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 ADAPTER_START_TIMEOUT = 15.0
-# Feed versions fetched and processed at once, across all sources. Processing is serial
-# anyway (one event loop, one store connection, one chart thread); the second slot lets a
-# fetch overlap the processing of another version.
+# New feed bodies read and processed at once, across all sources (bot.poller.Poller.gate);
+# idle polls take no turn. Processing is serial anyway (one event loop, one store
+# connection, one chart thread); the second turn lets a body be read and parsed while
+# another version waits for its charts.
 VERSIONS_AT_ONCE = 2
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import random
@@ -48,10 +47,14 @@ class Poller:
         gate: asyncio.Semaphore | None = None,
     ) -> None:
         self.options: Options = options or {}
-        # Shared by the pollers of an app: how many of them may hold a body at once.
-        self.gate: contextlib.AbstractAsyncContextManager[object] = (
-            gate if gate is not None else contextlib.nullcontext()
-        )
+        # Shared by the pollers of an app: how many of them may hold a new body at once,
+        # from reading it to recording it. When a hundred files changed together, a hundred
+        # parsed versions waiting for the store and the chart thread took over a gigabyte.
+        # An idle poll (304, 404) takes no turn: polls never queue behind one another.
+        self.gate = gate
+        self._holding = False
+        if gate is not None and hasattr(source, "before_body"):
+            source.before_body = self._take_turn  # an HTTP source takes it before reading
         self.source_id, self.fmt, self.source, self.pipeline = source_id, fmt, source, pipeline
         self.interval, self.clock = interval, clock
         self.rng = rng or random.Random()
@@ -64,19 +67,27 @@ class Poller:
 
     async def poll(self) -> Outcome | None:
         """Run one poll; return the pipeline's outcome when a new body arrived."""
-        if self._retry_at is not None and self.clock() < self._retry_at:
+        now = self.clock()
+        if self._stopped or (self._retry_at is not None and now < self._retry_at):
             return None
-        # The fetch and the processing of a body happen under the gate: when a hundred
-        # files change at once, a hundred bodies and their parsed versions waiting for the
-        # store together took hundreds of megabytes.
-        async with self.gate:
-            if self._stopped:  # the bot stopped while this poll waited for its turn
-                return None
-            return await self._poll(self.clock())
+        try:
+            return await self._poll(now)
+        finally:
+            self._end_turn()
 
     def stop(self) -> None:
-        """Fetch nothing more; a version being processed still finishes."""
+        """Process nothing more; a version being processed still finishes."""
         self._stopped = True
+
+    async def _take_turn(self) -> None:
+        if self.gate is not None and not self._holding:
+            await self.gate.acquire()
+            self._holding = True
+
+    def _end_turn(self) -> None:
+        if self.gate is not None and self._holding:
+            self._holding = False
+            self.gate.release()
 
     async def _poll(self, now: datetime) -> Outcome | None:
         raw, self._pending = self._pending, None
@@ -89,6 +100,9 @@ class Poller:
             self._recovered(now)
         if raw is None:
             self._note_replay_end()
+            return None
+        await self._take_turn()  # already taken by an HTTP source before it read the body
+        if self._stopped:  # the bot stopped while this body waited for its turn
             return None
         sha = hashlib.sha256(raw).hexdigest()
         if sha == self._last_sha:

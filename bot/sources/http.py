@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import httpx
 
@@ -29,6 +30,9 @@ class HttpSource:
         self.etag: str | None = None
         self.last_modified: str | None = None
         self.unpublished = False
+        # Awaited once a new body's headers are in, before the body is read (the poller's
+        # turn: bot.poller.Poller.gate).
+        self.before_body: Callable[[], Awaitable[None]] | None = None
 
     @property
     def origin(self) -> str:
@@ -62,6 +66,8 @@ class HttpSource:
                     return None
                 if resp.status_code != 200:
                     raise FetchError(f"{self.origin}: HTTP {resp.status_code}")
+                if self.before_body is not None:
+                    await self.before_body()
                 body = await self._read(resp)
         except httpx.TimeoutException as exc:
             raise FetchError(f"{self.origin}: timed out after {self.timeout:g} s") from exc
