@@ -15,7 +15,10 @@ Baseline, in the same run: the same bot before any file is published (the Minist
 loaded; the feed's own size in bytes; and what the imports alone cost (a bare interpreter,
 then Soirée's modules, then matplotlib, which the bot loads in its chart thread at start).
 
-    python -m bench.memory [--chats 10000] [--scale 10]
+`--charts off` runs the same with `[charts] send_with = []` (text alerts only), to tell
+the charts' share of the peak.
+
+    python -m bench.memory [--chats 10000] [--scale 10] [--charts default|off]
 """
 
 from __future__ import annotations
@@ -63,8 +66,10 @@ def subscriptions(country: Country, chats: int) -> str:
     return "".join(out)
 
 
-def write_config(tmp: Path, url: str, country: Country, chats: int, scale: float) -> Path:
-    """Write the Ministry config with the subscribed chats."""
+def write_config(
+    tmp: Path, url: str, country: Country, chats: int, scale: float, charts: str = "default"
+) -> Path:
+    """Write the Ministry config with the subscribed chats (and charts off, if asked)."""
     urls = [f"{url}/FE.xml", *(f"{url}/{d}com.xml" for d in country.sizes())]
     path = tmp / "memory.toml"
     path.write_text(
@@ -72,7 +77,9 @@ def write_config(tmp: Path, url: str, country: Country, chats: int, scale: float
         f"dispatch_interval = {1.0 / scale}\n"
         f'[[sources]]\nid = "min"\nformat = "fr-interior-xml"\ninterval = 1.0\n'
         f"urls = [{', '.join(json.dumps(u) for u in urls)}]\n"
-        f"[sources.options]\nround = 1\n" + subscriptions(country, chats),
+        f"[sources.options]\nround = 1\n"
+        + subscriptions(country, chats)
+        + ("" if charts == "default" else "[charts]\nsend_with = []\n"),
         encoding="utf-8",
     )
     return path
@@ -156,7 +163,7 @@ async def run(opts: argparse.Namespace, tmp: Path, tg: FakeTelegram) -> None:
     country = Country()
     feed = FeedServer()
     await feed.start()
-    config = write_config(tmp, feed.url, country, opts.chats, opts.scale)
+    config = write_config(tmp, feed.url, country, opts.chats, opts.scale, opts.charts)
     env = {"TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
            "TELEGRAM_POLL_TIMEOUT": "1", "SOIREE_LOG_LEVEL": "WARNING"}  # fmt: skip
     try:
@@ -201,7 +208,10 @@ async def run(opts: argparse.Namespace, tmp: Path, tg: FakeTelegram) -> None:
 
 async def main_async(opts: argparse.Namespace) -> None:
     """Run against a fake Bot API."""
-    print(f"P4 memory ({machine()}); {opts.chats:,} subscriptions, limits ×{opts.scale:g}")
+    print(
+        f"P4 memory ({machine()}); {opts.chats:,} subscriptions, limits ×{opts.scale:g}; "
+        f"charts: {'default [charts]' if opts.charts == 'default' else 'off (send_with = [])'}"
+    )
     tg = FakeTelegram(scale=opts.scale)
     await tg.start()
     try:
@@ -216,6 +226,7 @@ def main() -> None:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--chats", type=int, default=10_000)
     args.add_argument("--scale", type=float, default=10.0)
+    args.add_argument("--charts", choices=["default", "off"], default="default")
     args.add_argument("--keep", help="work in this folder and keep it")
     asyncio.run(main_async(args.parse_args()))
 
