@@ -34,14 +34,16 @@ typecheck: $(VENV)/.dev-deps
 pytest: $(VENV)/.dev-deps
 	$(BIN)/python -m pytest $(ARGS)
 
-bench: bench-all  ## every benchmark of README "Performance" (about 15 minutes)
+bench: bench-all  ## every benchmark of README "Performance" (about 25 minutes)
 
 bench-all: $(VENV)/.dev-deps  ## P1 latency, P2 parse cost, P3 fan-out, P4 memory, P5 idle poll
 	$(BIN)/python -m bench.parse_cost
 	$(BIN)/python -m bench.idle_poll
 	$(BIN)/python -m bench.latency
+	$(BIN)/python -m bench.latency --charts off
 	$(BIN)/python -m bench.fanout
 	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.memory --charts off
 	$(BIN)/python -m bench.charts
 
 examples: $(VENV)/.run-deps  ## render the README's example images from the demo night

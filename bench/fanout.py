@@ -29,7 +29,16 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bench.feeds import national_json
-from bench.harness import ROOT, FeedServer, bot_process, machine, verdict, wait_for, workdir
+from bench.harness import (
+    ROOT,
+    FeedServer,
+    alerts,
+    bot_process,
+    machine,
+    verdict,
+    wait_for,
+    workdir,
+)
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import OVERALL_PER_SECOND, FakeTelegram
 
@@ -79,7 +88,7 @@ async def fan_out(opts: argparse.Namespace, tmp: Path, tg: FakeTelegram, slack: 
             await wait_for(lambda: feed.served, 60, "a first poll")
             feed.publish("national.json", national_json(1))
             patience = 10 + 3 * opts.chats / (OVERALL_PER_SECOND * opts.scale)
-            await wait_for(lambda: len(tg.sent()) >= opts.chats, patience, "Telegram", 0.1)
+            await wait_for(lambda: len(alerts(tg)) >= opts.chats, patience, "Telegram", 0.1)
             await wait_for(lambda: len(slack.posted()) >= opts.channels, 60, "Slack", 0.1)
             await asyncio.sleep(1.0)  # any late duplicate lands in the count
     finally:
@@ -89,13 +98,13 @@ async def fan_out(opts: argparse.Namespace, tmp: Path, tg: FakeTelegram, slack: 
 
 def report(opts: argparse.Namespace, tg: FakeTelegram, slack: FakeSlack, published: float) -> None:
     """Print the Telegram rate against its ceiling, and what the fakes counted."""
-    times = sorted(c.t for c in tg.sent())
+    times = [c.t for c in alerts(tg)]
     steady = (len(times) - 1) / (times[-1] - times[0])
     ceiling = OVERALL_PER_SECOND * opts.scale
     slack_times = sorted(c.t for c in slack.posted())
     tg_429 = len(tg.refused(429))
     slack_429 = sum(c.status == 429 for c in slack.calls)
-    dups = duplicates([c.params["chat_id"] for c in tg.sent()])
+    dups = duplicates([c.params["chat_id"] for c in alerts(tg)])
     dups += duplicates([c.params["channel"] for c in slack.posted()])
     rate_ok = steady / ceiling >= TARGET
     print(

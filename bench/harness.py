@@ -23,6 +23,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -46,6 +47,7 @@ class FeedServer:
     files: dict[str, bytes] = field(default_factory=dict)
     etags: bool = True
     served: list[Served] = field(default_factory=list)
+    peers: set[object] = field(default_factory=set)  # client address and port: a connection
     url: str = ""
     _tags: dict[str, str] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
@@ -57,6 +59,9 @@ class FeedServer:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"]
+        if path == "_connections":  # how many connections the clients opened so far
+            return web.Response(text=str(len(self.peers)))
+        self.peers.add(request.transport.get_extra_info("peername") if request.transport else None)
         body, etag = self.files.get(path), self._tags.get(path)
         if body is None:
             self.served.append(Served(path, 404, None, time.monotonic()))
@@ -191,6 +196,13 @@ def machine() -> str:
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.system()} {platform.machine()}"
     )
+
+
+def alerts(tg: Any, chat: int | None = None) -> list[Any]:
+    """Return the alerts a fake Bot API received, in order: texts, and photos (a chart
+    with the text as its caption, the default for reporting steps and final results)."""
+    calls = [*tg.sent(chat), *tg.answered("sendphoto", chat)]
+    return sorted(calls, key=lambda c: c.t)
 
 
 def verdict(ok: bool) -> str:

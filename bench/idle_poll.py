@@ -82,8 +82,15 @@ def write_config(tmp: Path, fmt: str) -> Path:
     return path
 
 
-async def ours(tmp: Path, url: str, fmt: str, n: int) -> tuple[float, float]:
-    """Return Soirée's CPU and wall time per idle poll of `url`."""
+async def connections(url: str) -> int:
+    """Return how many connections the feed server has seen (its `_connections` page)."""
+    async with httpx.AsyncClient() as client:
+        return int((await client.get(url.rsplit("/", 1)[0] + "/_connections")).text)
+
+
+async def ours(tmp: Path, url: str, fmt: str, n: int) -> tuple[float, float, int]:
+    """Return Soirée's CPU and wall time per idle poll of `url`, and the connections its
+    `n` + 21 polls opened."""
     config = load(write_config(tmp, fmt))
     store = await Store.open(str(tmp / f"idle-{fmt}-{time.monotonic_ns()}.db"))
     async with httpx.AsyncClient(follow_redirects=True) as client:
@@ -95,9 +102,9 @@ async def ours(tmp: Path, url: str, fmt: str, n: int) -> tuple[float, float]:
         first = await poller.poll()
         if first is None or first.status != "accepted":
             raise RuntimeError(f"the first poll was not accepted: {first}")
-        result = await cpu_per_call(poller.poll, n)
+        cpu, wall = await cpu_per_call(poller.poll, n)
     await store.close()
-    return result
+    return cpu, wall, await connections(url)
 
 
 async def bare(url: str, etag: bool, n: int) -> tuple[float, float]:
@@ -118,7 +125,7 @@ async def scenario(tmp: Path, label: str, fmt: str, body: bytes, etags: bool, n:
     """Measure one kind of idle poll of one body, ours and the bare baseline; print a row."""
     proc, url = server_process({"feed": body}, etags)
     try:
-        cpu, wall = await ours(tmp, f"{url}/feed", fmt, n)
+        cpu, wall, opened = await ours(tmp, f"{url}/feed", fmt, n)
         base_cpu, _ = await bare(f"{url}/feed", etags, n)
     finally:
         proc.terminate()
@@ -126,7 +133,8 @@ async def scenario(tmp: Path, label: str, fmt: str, body: bytes, etags: bool, n:
     print(
         f"{label}: {1000 * cpu:.3f} ms CPU per poll ({1000 * wall:.3f} ms wall); bare httpx "
         f"{'GET' if etags else 'GET + sha256'} {1000 * base_cpu:.3f} ms, × {cpu / base_cpu:.2f}; "
-        f"target ≤ {1000 * TARGET:g} ms: {verdict(cpu <= TARGET)}",
+        f"target ≤ {1000 * TARGET:g} ms: {verdict(cpu <= TARGET)}; the bot's {n + 21} polls "
+        f"opened {opened} connection(s)",
         flush=True,
     )
 

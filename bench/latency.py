@@ -3,8 +3,11 @@
 The real bot (`python -m bot run`, real limits) polls a real feed server on 127.0.0.1 and
 sends through the real python-telegram-bot to the fake Bot API of `tests/fakes`. For each
 change, the clock starts when the feed server has finished writing the changed response
-and stops when the fake receives the first sendMessage it caused; both stamps are taken
-in this process on CLOCK_MONOTONIC, nothing in the bot is patched. Two feeds:
+and stops when the fake receives the first alert it caused (a sendMessage, or a sendPhoto:
+with the default `[charts]`, a reporting step goes out with its chart, drawn before the
+version is recorded, so the drawing is part of the latency); both stamps are taken in this
+process on CLOCK_MONOTONIC, nothing in the bot is patched. `--charts off` measures the same
+with `[charts] send_with = []`, text alerts only. Two feeds:
 
 - a national race (canonical JSON, one race, a reporting step per version);
 - the 35,000-commune Ministry feed as the Ministry serves it, `FE.xml` plus 101 département
@@ -18,6 +21,7 @@ bot pays for the same work, a bare parse of the changed bytes (`json.loads`,
 `lxml.etree.fromstring`) plus one bare PTB `send_message` round trip to the same fake.
 
     python -m bench.latency [--changes 50] [--interval 1.0] [--only national|ministry]
+                            [--charts default|off]
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from telegram.request import HTTPXRequest
 from bench.feeds import Country, national_json
 from bench.harness import (
     FeedServer,
+    alerts,
     bot_process,
     machine,
     median,
@@ -62,7 +67,12 @@ def _env(tg: FakeTelegram) -> dict[str, str]:
     }
 
 
-def national_config(tmp: Path, url: str) -> Path:
+def charts_table(charts: str) -> str:
+    """Return the `[charts]` table of a config: none (the default), or charts off."""
+    return "" if charts == "default" else "[charts]\nsend_with = []\n"
+
+
+def national_config(tmp: Path, url: str, charts: str) -> Path:
     """Write a config polling the national race, with a reporting step at every percent."""
     path = tmp / "national.toml"
     path.write_text(
@@ -79,13 +89,14 @@ interval = 0.25
 platform = "telegram"
 id = {NATIONAL_CHAT}
 races = ["national"]
-""",
+"""
+        + charts_table(charts),
         encoding="utf-8",
     )
     return path
 
 
-def ministry_config(tmp: Path, url: str, country: Country, interval: float) -> Path:
+def ministry_config(tmp: Path, url: str, country: Country, interval: float, charts: str) -> Path:
     """Write a config polling FE.xml and every département file, a chat per département."""
     urls = [f"{url}/FE.xml", *(f"{url}/{d}com.xml" for d in country.sizes())]
     chats = "".join(
@@ -105,7 +116,8 @@ timeout = 10
 urls = [{", ".join(json.dumps(u) for u in urls)}]
 [sources.options]
 round = 1
-{chats}""",
+{chats}"""
+        + charts_table(charts),
         encoding="utf-8",
     )
     return path
@@ -124,25 +136,25 @@ async def measure_change(
     feed: FeedServer, tg: FakeTelegram, path: str, body: bytes, chat: int
 ) -> float:
     """Publish one change; return the seconds from its response to the first send it caused."""
-    before = len(tg.sent(chat))
+    before = len(alerts(tg, chat))
     feed.publish(path, body)
     etag = feed._tags[path]
     await wait_for(lambda: feed.sent_200(path, etag) is not None, 60, f"a poll of {path}")
-    await wait_for(lambda: len(tg.sent(chat)) > before, 60, f"the alert to {chat}")
+    await wait_for(lambda: len(alerts(tg, chat)) > before, 60, f"the alert to {chat}")
     sent_at = feed.sent_200(path, etag)
     assert sent_at is not None
-    return tg.sent(chat)[before].t - sent_at
+    return float(alerts(tg, chat)[before].t - sent_at)
 
 
-async def national(tmp: Path, tg: FakeTelegram, changes: int) -> list[float]:
+async def national(tmp: Path, tg: FakeTelegram, changes: int, charts: str) -> list[float]:
     """Return the latency of each of `changes` versions of the national race."""
     feed = FeedServer()
     await feed.start()
     feed.publish("national.json", national_json(1))
-    config = national_config(tmp, feed.url)
+    config = national_config(tmp, feed.url, charts)
     try:
         async with bot_process(config, _env(tg), tmp / "national.log"):
-            await wait_for(lambda: tg.sent(NATIONAL_CHAT), 60, "the first results")
+            await wait_for(lambda: alerts(tg, NATIONAL_CHAT), 60, "the first results")
             out = []
             for step in range(2, changes + 2):
                 await _rest(tg, NATIONAL_CHAT)
@@ -153,7 +165,9 @@ async def national(tmp: Path, tg: FakeTelegram, changes: int) -> list[float]:
         await feed.stop()
 
 
-async def ministry(tmp: Path, tg: FakeTelegram, changes: int, interval: float) -> list[float]:
+async def ministry(
+    tmp: Path, tg: FakeTelegram, changes: int, interval: float, charts: str
+) -> list[float]:
     """Return the latency of `changes` département files changing, one at a time."""
     country = Country()
     feed = FeedServer()
@@ -161,12 +175,15 @@ async def ministry(tmp: Path, tg: FakeTelegram, changes: int, interval: float) -
     feed.publish("FE.xml", country.france(version=1))
     for dept in country.sizes():
         feed.publish(f"{dept}com.xml", country.departement(dept, 0.4, version=1))
-    config = ministry_config(tmp, feed.url, country, interval)
+    config = ministry_config(tmp, feed.url, country, interval, charts)
     picked = random.Random(f"{country.seed}:changes").sample(list(country.sizes()), changes)
     try:
         async with bot_process(config, _env(tg), tmp / "ministry.log"):
             started = time.monotonic()
-            await wait_for(lambda: len(tg.sent()) >= len(country.sizes()), 600, "first alerts")
+            # Every département's chat has had its first alert (a count of alerts could be
+            # reached early, by chats that had two, while the first load was still going).
+            chats = [chat_of(d) for d in country.sizes()]
+            await wait_for(lambda: all(alerts(tg, c) for c in chats), 600, "first alerts", 0.2)
             print(f"  (first load: {time.monotonic() - started:.1f} s to the last first alert)")
             out = []
             for dept in picked:
@@ -180,7 +197,7 @@ async def ministry(tmp: Path, tg: FakeTelegram, changes: int, interval: float) -
 
 async def _rest(tg: FakeTelegram, chat: int) -> None:
     """Wait out the chat's pace after its last message, plus a random part of a poll."""
-    sent = tg.sent(chat)
+    sent = alerts(tg, chat)
     if sent:
         await asyncio.sleep(max(0.0, sent[-1].t + PACE - time.monotonic()))
     await asyncio.sleep(random.uniform(0, 0.3))
@@ -216,17 +233,21 @@ def _lxml(data: bytes) -> object:
 
 async def main_async(opts: argparse.Namespace) -> None:
     """Run the scenarios asked for and print their rows."""
-    print(f"P1 processing latency ({machine()}; real limits, bot in its own process)")
+    print(
+        f"P1 processing latency ({machine()}; real limits, bot in its own process); charts: "
+        + ("default [charts] (reporting steps go with a chart)" if opts.charts == "default"
+           else "off (send_with = [])")
+    )  # fmt: skip
     tg = FakeTelegram()
     await tg.start()
     try:
         with workdir(opts.keep) as tmp:
             if opts.only in (None, "national"):
-                values = await national(tmp, tg, opts.changes)
+                values = await national(tmp, tg, opts.changes, opts.charts)
                 base = await floor(tg, national_json(2), json.loads)
                 report("national race (canonical JSON)", values, base, NATIONAL_TARGET)
             if opts.only in (None, "ministry"):
-                values = await ministry(tmp, tg, opts.changes, opts.interval)
+                values = await ministry(tmp, tg, opts.changes, opts.interval, opts.charts)
                 big = max(Country().sizes().items(), key=lambda kv: kv[1])[0]
                 base = await floor(tg, Country().departement(big, 0.6, 2), _lxml)
                 report("35,000-commune Ministry feed (101 dép. files)", values, base,
@@ -241,6 +262,7 @@ def main() -> None:
     args.add_argument("--changes", type=int, default=50)
     args.add_argument("--interval", type=float, default=1.0, help="Ministry files' poll interval")
     args.add_argument("--only", choices=["national", "ministry"])
+    args.add_argument("--charts", choices=["default", "off"], default="default")
     args.add_argument("--keep", help="work in this folder and keep it (logs, stores)")
     asyncio.run(main_async(args.parse_args()))
 

@@ -4,15 +4,21 @@ The real bot (its own process, limits and windows time-scaled like `bench.fanout
 `FE.xml` and the 101 département files of `bench.feeds` and has 10,000 Telegram chats
 subscribed: 4,000 to France entière, 4,000 to a département each, 2,000 to a commune each.
 The feed arrives in two waves, as on a night: every file with 60 % of its communes in, then
-every file complete; each wave alerts its subscribers, and the run ends when the second
-wave's alerts are out. The peak is the kernel's high-water mark of the bot's resident set
-(`VmHWM` in /proc/PID/status).
+every file complete; each wave alerts its subscribers (as text, or as a photo with its
+chart: the default `[charts]`), and the run ends when every version of both waves is
+stored and the outbox is empty (read from the bot's own database). The peak is the
+kernel's high-water mark of the bot's resident set (`VmHWM` in /proc/PID/status); the
+resident set is also sampled every 0.2 s, and its highest value in each phase printed.
 
 Baseline, in the same run: the same bot before any file is published (the Ministry's
 404 "not published yet"), with its libraries, its adapters and the 10,000 subscriptions
-loaded; and the feed's own size in bytes.
+loaded; the feed's own size in bytes; and what the imports alone cost (a bare interpreter,
+then Soirée's modules, then matplotlib, which the bot loads in its chart thread at start).
 
-    python -m bench.memory [--chats 10000] [--scale 10]
+`--charts off` runs the same with `[charts] send_with = []` (text alerts only), to tell
+the charts' share of the peak.
+
+    python -m bench.memory [--chats 10000] [--scale 10] [--charts default|off]
 """
 
 from __future__ import annotations
@@ -21,12 +27,17 @@ import argparse
 import asyncio
 import json
 import random
+import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 from bench.feeds import Country
 from bench.harness import (
+    ROOT,
     FeedServer,
+    alerts,
     bot_process,
     machine,
     proc_status_kb,
@@ -55,8 +66,10 @@ def subscriptions(country: Country, chats: int) -> str:
     return "".join(out)
 
 
-def write_config(tmp: Path, url: str, country: Country, chats: int, scale: float) -> Path:
-    """Write the Ministry config with the subscribed chats."""
+def write_config(
+    tmp: Path, url: str, country: Country, chats: int, scale: float, charts: str = "default"
+) -> Path:
+    """Write the Ministry config with the subscribed chats (and charts off, if asked)."""
     urls = [f"{url}/FE.xml", *(f"{url}/{d}com.xml" for d in country.sizes())]
     path = tmp / "memory.toml"
     path.write_text(
@@ -64,7 +77,9 @@ def write_config(tmp: Path, url: str, country: Country, chats: int, scale: float
         f"dispatch_interval = {1.0 / scale}\n"
         f'[[sources]]\nid = "min"\nformat = "fr-interior-xml"\ninterval = 1.0\n'
         f"urls = [{', '.join(json.dumps(u) for u in urls)}]\n"
-        f"[sources.options]\nround = 1\n" + subscriptions(country, chats),
+        f"[sources.options]\nround = 1\n"
+        + subscriptions(country, chats)
+        + ("" if charts == "default" else "[charts]\nsend_with = []\n"),
         encoding="utf-8",
     )
     return path
@@ -87,12 +102,68 @@ async def served_all(feed: FeedServer, since: float) -> None:
     )
 
 
+IMPORTS = """
+import sys
+def rss(): return int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) / 1024
+out = [rss()]
+import bot.app, bot.adapters.telegram, bot.sources.fr_interior
+out.append(rss())
+import matplotlib.figure, bot.render.chart
+out.append(rss())
+print(*out)
+"""
+
+
+def import_cost() -> tuple[float, float, float]:
+    """Return the RSS in MB of a bare interpreter, with the modules this bot loads (the
+    Telegram adapter, the Ministry parser), and with matplotlib too."""
+    out = subprocess.run([sys.executable, "-c", IMPORTS], capture_output=True, text=True,
+                         check=True, cwd=ROOT)  # fmt: skip
+    bare, ours, charts = (float(x) for x in out.stdout.split())
+    return bare, ours, charts
+
+
+class Sampler:
+    """Samples a process's RSS; remembers the highest value of each named phase."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.phase, self.peaks = pid, "start", {"start": 0.0}
+        self._task = asyncio.create_task(self._run())
+
+    def enter(self, phase: str) -> None:
+        """Start a new phase."""
+        self.phase = phase
+        self.peaks[phase] = 0.0
+
+    async def _run(self) -> None:
+        while True:
+            mb = (proc_status_kb(self.pid, "VmRSS") or 0) / 1024
+            self.peaks[self.phase] = max(self.peaks[self.phase], mb)
+            await asyncio.sleep(0.2)
+
+    def stop(self) -> str:
+        """Stop sampling; describe each phase's peak."""
+        self._task.cancel()
+        return ", ".join(f"{phase} {mb:.0f}" for phase, mb in self.peaks.items())
+
+
+def finished(db: Path, versions: int) -> bool:
+    """Return True when the bot stored every version and its outbox is empty."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            stored = conn.execute("SELECT count(*) FROM snapshots").fetchone()[0]
+            pending = conn.execute("SELECT count(*) FROM outbox WHERE status='pending'")
+            return bool(stored >= versions and pending.fetchone()[0] == 0)
+    except sqlite3.Error:
+        return False
+
+
 async def run(opts: argparse.Namespace, tmp: Path, tg: FakeTelegram) -> None:
     """Start the bot on an unpublished feed, take its baseline, play two waves, print."""
     country = Country()
     feed = FeedServer()
     await feed.start()
-    config = write_config(tmp, feed.url, country, opts.chats, opts.scale)
+    config = write_config(tmp, feed.url, country, opts.chats, opts.scale, opts.charts)
     env = {"TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
            "TELEGRAM_POLL_TIMEOUT": "1", "SOIREE_LOG_LEVEL": "WARNING"}  # fmt: skip
     try:
@@ -100,29 +171,47 @@ async def run(opts: argparse.Namespace, tmp: Path, tg: FakeTelegram) -> None:
             await wait_for(lambda: any(c.method == "getupdates" for c in tg.calls), 300, "start")
             await wait_for(lambda: len(feed.served) > 2 * len(country.sizes()), 60, "404 polls")
             base = (proc_status_kb(proc.pid, "VmRSS") or 0) / 1024
+            sampler = Sampler(proc.pid)
+            sampler.enter("wave 1")
             started = time.monotonic()
             size = await wave(feed, country, 0.6, version=1)
             await served_all(feed, started)
+            sampler.enter("wave 2")
             second = time.monotonic()
             await wave(feed, country, 1.0, version=2)
             await served_all(feed, second)
-            await wait_for(lambda: len(tg.sent()) >= opts.chats, 900, "the alerts", 0.5)
+            sampler.enter("last alerts")
+            versions = 2 * (len(country.sizes()) + 1)
+            db = tmp / "memory.db"
+            await wait_for(lambda: finished(db, versions), 1800, "the alerts", 1.0)
             took = time.monotonic() - started
             peak = (proc_status_kb(proc.pid, "VmHWM") or 0) / 1024
             now = (proc_status_kb(proc.pid, "VmRSS") or 0) / 1024
+            phases = sampler.stop()
+            stopping = time.monotonic()
+        stopped = time.monotonic() - stopping
     finally:
         await feed.stop()
+    bare, ours, charts = import_cost()
+    photos = len(tg.answered("sendphoto"))
     print(
         f"peak RSS {peak:.1f} MB (now {now:.1f} MB) after two waves of the feed "
-        f"({size / 1e6:.1f} MB a wave) and {len(tg.sent()):,} alerts in {took:.0f} s; "
-        f"baseline (same bot, nothing published yet) {base:.1f} MB, so the feed and its "
-        f"alerts add {peak - base:.1f} MB; target ≤ {TARGET_MB:g} MB: {verdict(peak <= TARGET_MB)}"
+        f"({size / 1e6:.1f} MB a wave) and {len(alerts(tg)):,} alerts ({photos:,} with a chart) "
+        f"in {took:.0f} s; baseline (same bot, nothing published yet) {base:.1f} MB, so the "
+        f"feed and its alerts add {peak - base:.1f} MB; target ≤ {TARGET_MB:g} MB: "
+        f"{verdict(peak <= TARGET_MB)}\n"
+        f"RSS peaks by phase (MB): {phases}; stopped {stopped:.1f} s after SIGTERM\n"
+        f"imports alone: bare Python {bare:.0f} MB, with Soirée's modules {ours:.0f} MB, "
+        f"with matplotlib {charts:.0f} MB"
     )
 
 
 async def main_async(opts: argparse.Namespace) -> None:
     """Run against a fake Bot API."""
-    print(f"P4 memory ({machine()}); {opts.chats:,} subscriptions, limits ×{opts.scale:g}")
+    print(
+        f"P4 memory ({machine()}); {opts.chats:,} subscriptions, limits ×{opts.scale:g}; "
+        f"charts: {'default [charts]' if opts.charts == 'default' else 'off (send_with = [])'}"
+    )
     tg = FakeTelegram(scale=opts.scale)
     await tg.start()
     try:
@@ -137,6 +226,7 @@ def main() -> None:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--chats", type=int, default=10_000)
     args.add_argument("--scale", type=float, default=10.0)
+    args.add_argument("--charts", choices=["default", "off"], default="default")
     args.add_argument("--keep", help="work in this folder and keep it")
     asyncio.run(main_async(args.parse_args()))
 

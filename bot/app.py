@@ -14,6 +14,7 @@ from typing import Any, TextIO
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import heap
 from bot.adapters import platform_adapters
 from bot.adapters.base import Adapter
 from bot.adapters.console import CHAT_ID, ConsoleAdapter
@@ -39,6 +40,11 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 ADAPTER_START_TIMEOUT = 15.0
+# New feed bodies read and processed at once, across all sources (bot.poller.Poller.gate);
+# idle polls take no turn. Processing is serial anyway (one event loop, one store
+# connection, one chart thread); the second turn lets a body be read and parsed while
+# another version waits for its charts.
+VERSIONS_AT_ONCE = 2
 
 
 def utcnow() -> datetime:
@@ -141,10 +147,20 @@ class App:
             ", ".join(self.adapters),
         )
 
+    async def settle(self) -> None:
+        """Once the chart worker has loaded matplotlib, set aside what is alive for good, so
+        that collecting a chart's figure is quick (bot.heap.freeze)."""
+        if self._warming is not None:
+            await self._warming
+        heap.freeze()
+
     async def stop(self) -> None:
         """Stop jobs, wait for the running ones, stop adapters, close the store."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        for poller in self.pollers:  # polls still waiting for the gate give up
+            poller.stop()
+        self.dispatcher.stop()  # sends under way finish and are recorded; no new one starts
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
         for adapter in self.adapters.values():
@@ -220,6 +236,7 @@ class App:
 
     def _schedule(self) -> None:
         speed = self.options.speed
+        gate = asyncio.Semaphore(VERSIONS_AT_ONCE)
         for sc in self.config.sources:
             poller = Poller(
                 source_id=sc.id,
@@ -229,6 +246,7 @@ class App:
                 interval=sc.interval / speed,
                 clock=self.clock,
                 options=sc.options,
+                gate=gate,
             )
             self.pollers.append(poller)
             self._add_job(self._guard(poller.poll), f"poll:{sc.id}", sc.interval / speed)
@@ -386,6 +404,7 @@ async def run(
     app = App(config, options)
     await app.start()
     try:
+        await app.settle()
         await (stop or asyncio.Event()).wait()
     finally:
         await app.stop()

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+from bot import heap
 from bot.config import CHART_KINDS, Config
 from bot.events import CaughtUp, Event, ReportingThresholdCrossed, ResultDeclaredFinal
 from bot.models import Race
@@ -46,6 +47,9 @@ class Charts:
         self._cache: OrderedDict[tuple[Race, datetime, ChartStyle], Image] = OrderedDict()
         self._drawing: dict[tuple[Race, datetime, ChartStyle], asyncio.Future[Image | None]] = {}
         self.drawn = 0  # charts actually drawn (the rest came from the cache)
+        # Looked up for every chat of every announcement: a scan of 10,000 [[chats]] each
+        # time was a hot spot of a large version.
+        self._chats = {(c.platform, c.id): c for c in reversed(config.chats)}
 
     def style(self, locale: str, source: str | None) -> ChartStyle:
         """Return the chart style for a locale, from the [charts] config."""
@@ -78,7 +82,7 @@ class Charts:
         loop = asyncio.get_running_loop()
         try:
             data = await asyncio.wait_for(
-                loop.run_in_executor(self._executor, render_png, *key), DRAW_TIMEOUT
+                loop.run_in_executor(self._executor, _render, *key), DRAW_TIMEOUT
             )
         except TimeoutError:
             log.error("chart of %s took over %g s; the message goes without it", race.id,
@@ -108,16 +112,18 @@ class Charts:
 
     def kinds(self, platform: str, chat_id: str, stored: Mapping[str, str]) -> tuple[str, ...]:
         """Return what carries a chart in a chat: its /charts choice, else its [[chats]]
-        entry, else the [charts] default. `stored` holds the chats' /charts choices."""
+        entry, else the [charts] default. `stored` holds the chats' /charts choices.
+
+        The console, which shows no pictures, draws charts only when asked to (`charts` in
+        its [[chats]] entry, as in the demo, or /charts): it follows every race, and would
+        otherwise spend each version's chart budget on files nobody opens."""
         choice = stored.get(setting_key(platform, chat_id))
         if choice is not None:
             return parse_kinds(choice)
-        chat = next(
-            (c for c in self.config.chats if (c.platform, c.id) == (platform, chat_id)), None
-        )
+        chat = self._chats.get((platform, chat_id))
         if chat is not None and chat.charts is not None:
             return chat.charts
-        return self.config.charts.send_with
+        return () if platform == "console" else self.config.charts.send_with
 
 
 class Budget:
@@ -153,6 +159,14 @@ class Budget:
                 return None
             self._drawn.add(key)
         return await self.charts.image(event.race, event.at, locale, self.label)
+
+
+def _render(race: Race, at: datetime, style: ChartStyle) -> bytes:
+    """Draw a chart, then free its figure and give its buffers back to the system."""
+    try:
+        return render_png(race, at, style)
+    finally:
+        heap.collect()
 
 
 def _import_matplotlib() -> None:

@@ -40,12 +40,18 @@ class Dispatcher:
         self.store, self.adapters, self.clock = store, adapters, clock
         self.rng = rng or random.Random()
         self.paused = False
+        self._stopping = False
         self._missing_logged: set[str] = set()
         self._images: OrderedDict[str, bytes] = OrderedDict()
 
+    def stop(self) -> None:
+        """Start no new send: a run in progress ends once its sends under way are recorded
+        (a run of up to 500 messages, at 30 a second, could keep a stopping bot up for 17 s)."""
+        self._stopping = True
+
     async def run_once(self, limit: int = 500) -> int:
         """Deliver what is due now; return how many messages were sent."""
-        if self.paused:
+        if self.paused or self._stopping:
             return 0
         self._note_missing(await self.store.pending_platforms())
         due = await self.store.due(self.clock(), limit, platforms=tuple(self.adapters))
@@ -89,9 +95,11 @@ class Dispatcher:
         for size in digests([r.message for r in rows], self.digest_max):
             batch, rows = rows[:size], rows[size:]
             chat = batch[0].chat_id
-            if adapter.pacer.delay(chat) > MAX_PACING_WAIT:
-                break  # the chat is busy for a while: let this run end, a later one goes on
+            if self._stopping or adapter.pacer.delay(chat) > MAX_PACING_WAIT:
+                break  # stopping, or the chat is busy for a while: a later run goes on
             await adapter.pacer.wait(chat)
+            if self._stopping:
+                break  # the rest stays queued for the next start
             if not await self._deliver(adapter, batch):
                 break  # keep the chat's order: later messages wait for these
             sent += len(batch)

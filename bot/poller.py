@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import random
@@ -43,8 +44,17 @@ class Poller:
         clock: Callable[[], datetime],
         rng: random.Random | None = None,
         options: Options | None = None,
+        gate: asyncio.Semaphore | None = None,
     ) -> None:
         self.options: Options = options or {}
+        # Shared by the pollers of an app: how many of them may hold a new body at once,
+        # from reading it to recording it. When a hundred files changed together, a hundred
+        # parsed versions waiting for the store and the chart thread took over a gigabyte.
+        # An idle poll (304, 404) takes no turn: polls never queue behind one another.
+        self.gate = gate
+        self._holding = False
+        if gate is not None and hasattr(source, "before_body"):
+            source.before_body = self._take_turn  # an HTTP source takes it before reading
         self.source_id, self.fmt, self.source, self.pipeline = source_id, fmt, source, pipeline
         self.interval, self.clock = interval, clock
         self.rng = rng or random.Random()
@@ -53,12 +63,33 @@ class Poller:
         self._last_sha: str | None = None
         self._pending: bytes | None = None
         self._replay_done = False
+        self._stopped = False
 
     async def poll(self) -> Outcome | None:
         """Run one poll; return the pipeline's outcome when a new body arrived."""
         now = self.clock()
-        if self._retry_at is not None and now < self._retry_at:
+        if self._stopped or (self._retry_at is not None and now < self._retry_at):
             return None
+        try:
+            return await self._poll(now)
+        finally:
+            self._end_turn()
+
+    def stop(self) -> None:
+        """Process nothing more; a version being processed still finishes."""
+        self._stopped = True
+
+    async def _take_turn(self) -> None:
+        if self.gate is not None and not self._holding:
+            await self.gate.acquire()
+            self._holding = True
+
+    def _end_turn(self) -> None:
+        if self.gate is not None and self._holding:
+            self._holding = False
+            self.gate.release()
+
+    async def _poll(self, now: datetime) -> Outcome | None:
         raw, self._pending = self._pending, None
         if raw is None:
             try:
@@ -69,6 +100,9 @@ class Poller:
             self._recovered(now)
         if raw is None:
             self._note_replay_end()
+            return None
+        await self._take_turn()  # already taken by an HTTP source before it read the body
+        if self._stopped:  # the bot stopped while this body waited for its turn
             return None
         sha = hashlib.sha256(raw).hexdigest()
         if sha == self._last_sha:

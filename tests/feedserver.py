@@ -16,6 +16,7 @@ class Hit:
     path: str
     if_none_match: str | None
     status: int
+    peer: object = None  # the client's address and port: one per connection
 
 
 @dataclass
@@ -43,16 +44,17 @@ class FeedServer:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Serve the feed, honouring If-None-Match."""
         inm = request.headers.get("If-None-Match")
+        peer = request.transport.get_extra_info("peername") if request.transport else None
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.script:
             status, body = self.script.pop(0)
-            self.hits.append(Hit(request.path, inm, status))
+            self.hits.append(Hit(request.path, inm, status, peer))
             return web.Response(status=status, body=body)
         if self.etags and inm == self.etag:
-            self.hits.append(Hit(request.path, inm, 304))
+            self.hits.append(Hit(request.path, inm, 304, peer))
             return web.Response(status=304)
-        self.hits.append(Hit(request.path, inm, 200))
+        self.hits.append(Hit(request.path, inm, 200, peer))
         headers = {"ETag": self.etag} if self.etags else {}
         return web.Response(body=self.body, headers=headers, content_type="application/json")
 

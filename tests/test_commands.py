@@ -335,24 +335,38 @@ async def test_live_on_and_off_keep_the_board_in_the_store(full: Commands, store
 
 async def test_charts_choice_per_chat(full: Commands) -> None:
     default = "/results, étapes du dépouillement, résultat final"
-    assert await ask(full, "/charts") == f"Graphiques dans ce salon : {default}."
-    assert await ask(full, "/graphiques off") == "Graphiques dans ce salon : aucun."
-    assert await ask(full, "/charts résultats final") == (
+    assert (
+        await ask(full, "/charts", platform="telegram") == f"Graphiques dans ce salon : {default}."
+    )
+    assert (
+        await ask(full, "/graphiques off", platform="telegram")
+        == "Graphiques dans ce salon : aucun."
+    )
+    assert await ask(full, "/charts résultats final", platform="telegram") == (
         "Graphiques dans ce salon : /results, résultat final."
     )
-    assert (await ask(full, "/charts banane")).startswith("Usage : /charts on")
-    assert (await ask(full, "/charts on", can_manage=False)).startswith("Seuls les admin")
+    assert (await ask(full, "/charts banane", platform="telegram")).startswith("Usage : /charts on")
+    assert (await ask(full, "/charts on", platform="telegram", can_manage=False)).startswith(
+        "Seuls les admin"
+    )
 
 
 async def test_results_carry_a_chart_unless_the_chat_said_no(full: Commands) -> None:
-    request = Request(platform="console", chat_id="chat-1", text="/results")
+    request = Request(platform="telegram", chat_id="chat-1", text="/results")
     with_chart = await full.handle(request)
     assert with_chart is not None
     assert with_chart.image is not None
     assert (with_chart.image.data or b"").startswith(b"\x89PNG")
     assert with_chart.image.alt.startswith("Graphique des résultats — Primaire de la gauche")
-    await ask(full, "/charts off")
+    await ask(full, "/charts off", platform="telegram")
     without = await full.handle(request)
     assert without is not None
     assert without.image is None
     assert without.text == with_chart.text
+
+
+async def test_the_console_draws_charts_only_when_asked(full: Commands) -> None:
+    assert await ask(full, "/charts") == "Graphiques dans ce salon : aucun."
+    reply = await full.handle(Request(platform="console", chat_id="chat-1", text="/results"))
+    assert reply is not None
+    assert reply.image is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -237,3 +238,26 @@ def test_digests_respect_the_block_limit() -> None:
     wide = Message(text="x", blocks=tuple({"type": "section"} for _ in range(20)))
     assert digests([wide, wide, wide], most=10) == [2, 1]  # 20 + divider + 20 = 41; +21 > 50
     assert digests([Message(text="x")] * 25, most=10) == [10, 10, 5]
+
+
+async def test_stop_ends_a_run_after_the_sends_under_way(store: Store) -> None:
+    # A run of up to 500 messages, at 30 a second, could keep a stopping bot up for 17 s.
+    started, release = asyncio.Event(), asyncio.Event()
+
+    class Slow(ScriptedPlatform):
+        async def send(self, chat_id: str, message: Message) -> None:
+            started.set()
+            await release.wait()
+            await super().send(chat_id, message)
+
+    platform = Slow(limits=Limits(concurrency=1))
+    dispatcher = Dispatcher(store, {"fake": platform}, clock=Clock(at(0)), digest_max=1)
+    await queue(store, *((f"e{i}", "a") for i in range(5)), ("e0", "b"))
+    run = asyncio.create_task(dispatcher.run_once())
+    await started.wait()
+    dispatcher.stop()
+    release.set()
+    assert await run == 1  # the send under way went out and was recorded; nothing after it
+    assert platform.received == [("a", "e0")]
+    assert await store.outbox_counts() == {"sent": 1, "pending": 5}
+    assert await dispatcher.run_once() == 0

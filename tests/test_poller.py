@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -11,8 +13,10 @@ from bot.config import DEFAULT_CONFIG, load
 from bot.pipeline import Pipeline
 from bot.poller import Poller
 from bot.sources.errors import FetchError
+from bot.sources.http import HttpSource
 from bot.store import Store
 from tests.builders import at, feed_bytes
+from tests.feedserver import FeedServer
 
 
 @dataclass
@@ -86,3 +90,53 @@ async def test_failures_back_off_then_recover(store: Store, caplog: pytest.LogCa
     assert poller.status.failures == 0
     assert caplog.text.count("is failing") == 1
     assert caplog.text.count("recovered after 2") == 1
+
+
+async def test_the_gate_holds_one_new_version_at_a_time(store: Store) -> None:
+    # A hundred files changing at once must not all be parsed and held together.
+    inside, most = 0, 0
+    gate = asyncio.Semaphore(1)
+    pollers = []
+    for n in range(5):
+        poller = make(store, ScriptedSource([feed_bytes(10, {"a": 60, "b": 40}, counted=50)]))
+        poller.source_id, poller.gate = f"s{n}", gate
+        ingest = poller.pipeline.ingest
+
+        async def counted(*args: Any, ingest: Any = ingest) -> Any:
+            nonlocal inside, most
+            inside += 1
+            most = max(most, inside)
+            await asyncio.sleep(0.01)
+            try:
+                return await ingest(*args)
+            finally:
+                inside -= 1
+
+        poller.pipeline.ingest = counted  # type: ignore[method-assign]
+        pollers.append(poller)
+    outcomes = await asyncio.gather(*(p.poll() for p in pollers))
+    assert [o.status for o in outcomes if o] == ["accepted"] * 5
+    assert most == 1
+    assert not gate.locked()  # every turn was given back
+
+
+async def test_an_idle_http_poll_takes_no_turn(store: Store, feed: FeedServer, http) -> None:
+    # Polls must never queue behind a version being processed: only a new body waits.
+    feed.publish(feed_bytes(10, {"a": 60, "b": 40}, counted=50))
+    gate = asyncio.Semaphore(1)
+    poller = make(store, ScriptedSource())
+    poller.source, poller.gate = HttpSource(feed.url, http), gate
+    poller.source.before_body = poller._take_turn
+    outcome = await poller.poll()
+    assert outcome is not None
+    assert outcome.status == "accepted"
+    async with gate:  # another source's version is being processed
+        assert await asyncio.wait_for(poller.poll(), 5) is None  # a 304: no wait
+        feed.publish(feed_bytes(20, {"a": 70, "b": 30}, counted=60))
+        waiting = asyncio.create_task(poller.poll())
+        await asyncio.sleep(0.2)
+        assert not waiting.done()  # a new body waits for its turn before it is read
+    outcome = await waiting
+    assert outcome is not None
+    assert outcome.status == "accepted"
+    assert [h.status for h in feed.hits] == [200, 304, 200]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.models import Candidate, Race, Snapshot, Turnout, Units, with_computed_shares
+from bot.models import Candidate, Race, Snapshot, Turnout, Units
 from bot.sources.errors import FeedError
 
 FORMAT = "canonical-json"
@@ -132,7 +132,7 @@ def _race(r: _Reader, obj: dict[str, Any], path: str) -> Race:
         level=str(obj.get("level") or "national"),
         code=_code(obj.get("code")),
     )
-    return with_computed_shares(race)
+    return race  # its candidates' shares were computed as they were read (_candidates)
 
 
 def _code(value: Any) -> str | None:
@@ -145,19 +145,22 @@ def _candidates(r: _Reader, obj: dict[str, Any], path: str) -> tuple[Candidate, 
         raise r.fail(f"{path}.candidates", items, "expected a list")
     if len(items) > MAX_CANDIDATES:
         raise r.fail(f"{path}.candidates", f"{len(items)} items", f"more than {MAX_CANDIDATES}")
-    out = []
+    read: list[tuple[str, str, int | None, float | None]] = []
     for i, item in enumerate(items):
         where = f"{path}.candidates[{i}]"
         c = r.obj(item, where)
-        out.append(
-            Candidate(
-                id=r.text(c, where, "id"),
-                name=r.text(c, where, "name"),
-                votes=r.count(c, where, "votes"),
-                published_share=r.share(c, where),
-            )
-        )
-    ids = [c.id for c in out]
+        read.append(
+            (r.text(c, where, "id"), r.text(c, where, "name"), r.count(c, where, "votes"),
+             r.share(c, where))
+        )  # fmt: skip
+    ids = [c[0] for c in read]
     if len(set(ids)) != len(ids):
         raise r.fail(f"{path}.candidates[].id", ids, "candidate ids must be unique")
-    return tuple(out)
+    # The shares as `with_computed_shares` computes them, without building every candidate
+    # a second time: from the votes where any candidate has votes, else as published.
+    cast = None if all(c[2] is None for c in read) else sum(c[2] or 0 for c in read)
+    return tuple(
+        Candidate(id=i, name=n, votes=v, published_share=p,
+                  share=p if cast is None else 100.0 * (v or 0) / cast if cast else None)
+        for i, n, v, p in read
+    )  # fmt: skip

@@ -530,11 +530,19 @@ def _candidates(state: _State, resultats: Element) -> tuple[Candidate, ...]:
         raise FeedError(
             state.origin, _where(resultats), f"{len(items)} items", f"more than {MAX_CANDIDATES}"
         )
-    out = tuple(_candidate(state, item) for item in items)
-    ids = [c.id for c in out]
+    read = [_candidate(state, item) for item in items]
+    ids = [r[0] for r in read]
     if len(set(ids)) != len(ids):
         raise FeedError(state.origin, _where(resultats), ids, "candidate ids must be unique")
-    return out
+    # Every item has its votes: the shares are computed here, as `with_computed_shares`
+    # computes them, rather than by building every candidate a second time.
+    cast = sum(r[2] for r in read)
+    return tuple(
+        Candidate(
+            id=i, name=n, votes=v, published_share=p, share=100.0 * v / cast if cast else None
+        )
+        for i, n, v, p in read
+    )
 
 
 def _ballot_items(state: _State, resultats: Element) -> list[Element]:
@@ -547,17 +555,18 @@ def _ballot_items(state: _State, resultats: Element) -> list[Element]:
     raise _missing(state, resultats, "Candidats")
 
 
-def _candidate(state: _State, item: Element) -> Candidate:
+def _candidate(state: _State, item: Element) -> tuple[str, str, int, float | None]:
+    """Return a candidate's (or list's) id, name, votes and published share."""
     fields: dict[Any, str | None] = {child.tag: child.text for child in item}
     if "NbVoix" not in fields:
         raise _missing(state, item, "NbVoix")
     share_tag = "RapportExprimes" if "RapportExprimes" in fields else "RapportExprime"
     cand_id, name = _who(state, item, fields)
-    return Candidate(
-        id=cand_id,
-        name=name,
-        votes=_whole(state, fields["NbVoix"], item, "NbVoix"),
-        published_share=_percent(state, fields.get(share_tag), item, share_tag),
+    return (
+        cand_id,
+        name,
+        _whole(state, fields["NbVoix"], item, "NbVoix"),
+        _percent(state, fields.get(share_tag), item, share_tag),
     )
 
 
@@ -815,7 +824,7 @@ def _commune_race(commune: _Commune, number: int) -> Race:
         level="commune",
         code=commune.code,
     )
-    return with_computed_shares(race)
+    return race  # its candidates' shares were computed as they were read (_candidates)
 
 
 def _election(root: Element, number: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import httpx
 
@@ -11,6 +12,7 @@ from bot.sources.errors import FetchError
 log = logging.getLogger(__name__)
 
 USER_AGENT = "Soiree/0.1 (+election-night results bot)"
+DRAIN_LIMIT = 65_536  # bytes of a 304/404/error body read only to keep the connection
 
 
 class HttpSource:
@@ -28,6 +30,9 @@ class HttpSource:
         self.etag: str | None = None
         self.last_modified: str | None = None
         self.unpublished = False
+        # Awaited once a new body's headers are in, before the body is read (the poller's
+        # turn: bot.poller.Poller.gate).
+        self.before_body: Callable[[], Awaitable[None]] | None = None
 
     @property
     def origin(self) -> str:
@@ -48,6 +53,11 @@ class HttpSource:
             async with self.client.stream(
                 "GET", self.url, headers=self._headers(), timeout=self.timeout
             ) as resp:
+                if resp.status_code != 200:
+                    # Read what little body there is (none on a 304, an HTML page on a
+                    # 404): httpx closes a connection whose response was left unread, and
+                    # every idle poll then connected again.
+                    await self._drain(resp)
                 if resp.status_code == 304:
                     return None
                 if resp.status_code == 404:
@@ -56,6 +66,8 @@ class HttpSource:
                     return None
                 if resp.status_code != 200:
                     raise FetchError(f"{self.origin}: HTTP {resp.status_code}")
+                if self.before_body is not None:
+                    await self.before_body()
                 body = await self._read(resp)
         except httpx.TimeoutException as exc:
             raise FetchError(f"{self.origin}: timed out after {self.timeout:g} s") from exc
@@ -70,6 +82,15 @@ class HttpSource:
         if not self.unpublished:
             self.unpublished = True
             log.info("%s: 404, not published yet; waiting for it", self.origin)
+
+    async def _drain(self, resp: httpx.Response) -> None:
+        """Read and drop a small body so that the connection can serve the next poll; a
+        large one is left unread (the connection is then closed, which costs less)."""
+        size = 0
+        async for chunk in resp.aiter_raw():
+            size += len(chunk)
+            if size > DRAIN_LIMIT:
+                break
 
     async def _read(self, resp: httpx.Response) -> bytes:
         declared = resp.headers.get("Content-Length")

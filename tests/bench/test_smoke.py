@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from bench import parse_cost
 from bench.feeds import Country, canonical_country, generate, national_json
 from bench.harness import percentile
+from bench.latency import ministry_config, national_config
+from bot.config import load
 from bot.diff import diff
 from bot.rules import Rules
 from bot.sources import canonical, fr_interior
@@ -41,3 +45,11 @@ def test_the_synthetic_feeds_raise_no_anomaly() -> None:
 def test_percentile_interpolates() -> None:
     assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
     assert percentile([0.0, 10.0], 95) == 9.5
+
+
+def test_the_latency_configs_keep_the_default_charts_unless_asked() -> None:
+    with TemporaryDirectory() as tmp:
+        on = load(national_config(Path(tmp), "http://127.0.0.1:1", "default"))
+        off = load(ministry_config(Path(tmp), "http://127.0.0.1:1", Country(300, 5), 1.0, "off"))
+    assert on.charts.send_with == ("results", "reporting_threshold", "final")
+    assert off.charts.send_with == ()

@@ -44,6 +44,17 @@ async def test_404_html_page_is_no_data_yet(feed: FeedServer, http: httpx.AsyncC
     assert not src.unpublished
 
 
+async def test_idle_polls_reuse_one_connection(feed: FeedServer, http: httpx.AsyncClient):
+    # An unread 304 or 404 made httpx close the connection: every poll connected again.
+    feed.script.extend([(404, b"<html>pas encore</html>")] * 5)
+    feed.publish(b'{"v": 1}')
+    src = HttpSource(feed.url, http)
+    for _ in range(15):
+        await src.fetch()
+    assert [h.status for h in feed.hits] == [404] * 5 + [200] + [304] * 9
+    assert len({h.peer for h in feed.hits}) == 1
+
+
 @pytest.mark.parametrize("status", [403, 500, 503])
 async def test_error_status_raises_naming_the_url(feed: FeedServer, http, status: int):
     feed.script.append((status, b"<html>oops</html>"))
