@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.adapters.base import Adapter, RateLimited, Rejected, TargetGone, TargetMoved
+from bot.render import PLATFORM_CAPTION_LIMIT
 from bot.render.message import Image, Message, digests, merge
 from bot.store import Delivery, Store
 
@@ -92,7 +93,8 @@ class Dispatcher:
 
     async def _chat(self, adapter: Adapter, rows: list[Delivery]) -> int:
         sent = 0
-        for size in digests([r.message for r in rows], self.digest_max):
+        caption = PLATFORM_CAPTION_LIMIT.get(adapter.platform)
+        for size in digests([r.message for r in rows], self.digest_max, caption):
             batch, rows = rows[:size], rows[size:]
             chat = batch[0].chat_id
             if self._stopping or adapter.pacer.delay(chat) > MAX_PACING_WAIT:

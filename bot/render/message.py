@@ -100,23 +100,38 @@ def merge(messages: list[Message]) -> Message:
     return Message(text=text, blocks=tuple(blocks), image=image)
 
 
-def digests(messages: list[Message], most: int) -> list[int]:
+def digests(messages: list[Message], most: int, caption_limit: int | None = None) -> list[int]:
     """Return how many of the leading messages go in each digest, in order: at most `most`
-    each, never more Block Kit blocks than one message may hold, and a message with a
-    picture alone (its caption has a limit of its own, and one digest shows one chart)."""
+    each, never more Block Kit blocks than one message may hold, at most one picture, and
+    a digest with a picture never longer than the platform's caption (`caption_limit`), so
+    that it stays one call: a retry then never sends the picture twice."""
     sizes: list[int] = []
-    count = blocks = 0
+    count = blocks = chars = 0
+    pictured = False
     for m in messages:
-        width = len(m.blocks or ())
-        alone = m.image is not None
-        if count and (alone or count >= most or blocks + 1 + width > MAX_BLOCKS):
+        width, has_image = len(m.blocks or ()), m.image is not None
+        if count and not _joins(m, most, caption_limit, count, blocks, chars, pictured):
             sizes.append(count)
-            count = blocks = 0
+            count = blocks = chars = 0
+            pictured = False
         blocks += width + (1 if count else 0)
+        chars += len(m.text) + (2 if count else 0)
         count += 1
-        if alone:
-            sizes.append(count)
-            count = blocks = 0
+        pictured = pictured or has_image
     if count:
         sizes.append(count)
     return sizes
+
+
+def _joins(
+    m: Message, most: int, caption_limit: int | None, count: int, blocks: int, chars: int,
+    pictured: bool,
+) -> bool:  # fmt: skip
+    """Return True when `m` may join the digest being built."""
+    if count >= most or blocks + 1 + len(m.blocks or ()) > MAX_BLOCKS:
+        return False
+    if m.image is not None and pictured:
+        return False
+    if caption_limit is None or not (pictured or m.image is not None):
+        return True
+    return chars + 2 + len(m.text) <= caption_limit
