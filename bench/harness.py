@@ -20,12 +20,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+
+from tests.support import wait_for as wait_for  # the benchmarks wait as the tests do
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,17 +136,6 @@ async def bot_process(
                 await proc.wait()
 
 
-async def wait_for(
-    predicate: Callable[[], object], patience: float, what: str, every: float = 0.01
-) -> None:
-    """Return once `predicate()` is truthy; raise after `patience` seconds."""
-    deadline = time.monotonic() + patience
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {patience:g} s waiting for {what}")
-        await asyncio.sleep(every)
-
-
 @contextlib.contextmanager
 def workdir(keep: str | None) -> Iterator[Path]:
     """Yield a scratch folder: `keep` (kept afterwards, with logs and stores) or a temporary one."""
@@ -155,6 +146,20 @@ def workdir(keep: str | None) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory(prefix="soiree-bench-") as tmp:
         yield Path(tmp)
+
+
+@contextlib.asynccontextmanager
+async def on_fake_telegram(scale: float, keep: str | None) -> AsyncIterator[tuple[Path, Any]]:
+    """Yield a work folder and a fake Bot API started for the run, stopped after it."""
+    from tests.fakes.telegram import FakeTelegram
+
+    tg = FakeTelegram(scale=scale)
+    await tg.start()
+    try:
+        with workdir(keep) as tmp:
+            yield tmp, tg
+    finally:
+        await tg.stop()
 
 
 def proc_status_kb(pid: int | str, key: str) -> int | None:

@@ -45,10 +45,10 @@ from bench.harness import (
     bot_process,
     machine,
     median,
+    on_fake_telegram,
     percentile,
     verdict,
     wait_for,
-    workdir,
 )
 from tests.fakes.telegram import FakeTelegram
 
@@ -238,22 +238,17 @@ async def main_async(opts: argparse.Namespace) -> None:
         + ("default [charts] (reporting steps go with a chart)" if opts.charts == "default"
            else "off (send_with = [])")
     )  # fmt: skip
-    tg = FakeTelegram()
-    await tg.start()
-    try:
-        with workdir(opts.keep) as tmp:
-            if opts.only in (None, "national"):
-                values = await national(tmp, tg, opts.changes, opts.charts)
-                base = await floor(tg, national_json(2), json.loads)
-                report("national race (canonical JSON)", values, base, NATIONAL_TARGET)
-            if opts.only in (None, "ministry"):
-                values = await ministry(tmp, tg, opts.changes, opts.interval, opts.charts)
-                big = max(Country().sizes().items(), key=lambda kv: kv[1])[0]
-                base = await floor(tg, Country().departement(big, 0.6, 2), _lxml)
-                report("35,000-commune Ministry feed (101 dép. files)", values, base,
-                       MINISTRY_TARGET)  # fmt: skip
-    finally:
-        await tg.stop()
+    async with on_fake_telegram(1.0, opts.keep) as (tmp, tg):
+        if opts.only in (None, "national"):
+            values = await national(tmp, tg, opts.changes, opts.charts)
+            base = await floor(tg, national_json(2), json.loads)
+            report("national race (canonical JSON)", values, base, NATIONAL_TARGET)
+        if opts.only in (None, "ministry"):
+            values = await ministry(tmp, tg, opts.changes, opts.interval, opts.charts)
+            big = max(Country().sizes().items(), key=lambda kv: kv[1])[0]
+            base = await floor(tg, Country().departement(big, 0.6, 2), _lxml)
+            report("35,000-commune Ministry feed (101 dép. files)", values, base,
+                   MINISTRY_TARGET)  # fmt: skip
 
 
 def main() -> None:

@@ -40,10 +40,10 @@ from bench.harness import (
     alerts,
     bot_process,
     machine,
+    on_fake_telegram,
     proc_status_kb,
     verdict,
     wait_for,
-    workdir,
 )
 from tests.fakes.telegram import FakeTelegram
 
@@ -212,13 +212,8 @@ async def main_async(opts: argparse.Namespace) -> None:
         f"P4 memory ({machine()}); {opts.chats:,} subscriptions, limits ×{opts.scale:g}; "
         f"charts: {'default [charts]' if opts.charts == 'default' else 'off (send_with = [])'}"
     )
-    tg = FakeTelegram(scale=opts.scale)
-    await tg.start()
-    try:
-        with workdir(opts.keep) as tmp:
-            await run(opts, tmp, tg)
-    finally:
-        await tg.stop()
+    async with on_fake_telegram(opts.scale, opts.keep) as (tmp, tg):
+        await run(opts, tmp, tg)
 
 
 def main() -> None:

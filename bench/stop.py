@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from bench.feeds import Country
-from bench.harness import FeedServer, bot_process, machine, wait_for, workdir
+from bench.harness import FeedServer, bot_process, machine, on_fake_telegram, wait_for
 from bench.memory import wave, write_config
 from tests.fakes.telegram import FakeTelegram
 
@@ -62,13 +62,8 @@ async def run(opts: argparse.Namespace, tmp: Path, tg: FakeTelegram) -> None:
 async def main_async(opts: argparse.Namespace) -> None:
     """Run against a fake Bot API."""
     print(f"Stopping mid-wave ({machine()})")
-    tg = FakeTelegram(scale=10.0)
-    await tg.start()
-    try:
-        with workdir(opts.keep) as tmp:
-            await run(opts, tmp, tg)
-    finally:
-        await tg.stop()
+    async with on_fake_telegram(10.0, opts.keep) as (tmp, tg):
+        await run(opts, tmp, tg)
 
 
 def main() -> None:

@@ -14,8 +14,11 @@ from bot.config import load
 from tests.builders import feed_doc
 
 
-async def wait_for(predicate: Callable[[], object], patience: float = 10.0, what: str = "") -> None:
-    """Return once `predicate()` is truthy (awaiting it if needed); fail after `patience` s."""
+async def wait_for(
+    predicate: Callable[[], object], patience: float = 10.0, what: str = "", every: float = 0.01
+) -> None:
+    """Return once `predicate()` is truthy (awaiting it if needed), asking every `every` s;
+    fail after `patience` s. The benchmarks wait with it too."""
     deadline = time.monotonic() + patience
     while True:
         result = predicate()
@@ -25,7 +28,7 @@ async def wait_for(predicate: Callable[[], object], patience: float = 10.0, what
             return
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {patience} s waiting for {what or predicate}")
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(every)
 
 
 def write_config(
