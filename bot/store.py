@@ -245,6 +245,9 @@ class Store:
     @_serialised
     async def live_board(self, platform: str, chat_id: str) -> LiveBoard | None:
         """Return a chat's live scoreboard, if it has one."""
+        return await self._live_board(platform, chat_id)
+
+    async def _live_board(self, platform: str, chat_id: str) -> LiveBoard | None:
         row = await self._one(
             "SELECT * FROM live_boards WHERE platform=? AND chat_id=?", (platform, chat_id)
         )
@@ -263,14 +266,12 @@ class Store:
     @_serialised
     async def drop_live_board(self, platform: str, chat_id: str) -> LiveBoard | None:
         """Forget a chat's live scoreboard; return it, if there was one."""
-        row = await self._one(
-            "SELECT * FROM live_boards WHERE platform=? AND chat_id=?", (platform, chat_id)
-        )
+        board = await self._live_board(platform, chat_id)
         await self._db.execute(
             "DELETE FROM live_boards WHERE platform=? AND chat_id=?", (platform, chat_id)
         )
         await self._db.commit()
-        return _board(row) if row else None
+        return board
 
     @_serialised
     async def is_admin_chat(self, platform: str, chat_id: str) -> bool:

@@ -41,15 +41,16 @@ class Night(support.Night):
     """The app with Telegram and Slack (HTTP mode) at the fakes, charts on by default."""
 
     def __init__(
-        self, tmp_path: Path, tg: FakeTelegram, slack: FakeSlack, *, charts: str = "", extra=""
-    ) -> None:
+        self, tmp_path: Path, tg: FakeTelegram, slack: FakeSlack, *, charts: str = "", extra="",
+        top: str = "",
+    ) -> None:  # fmt: skip
         env = {
             "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
             "TELEGRAM_POLL_TIMEOUT": "1", "SLACK_BOT_TOKEN": slack.bot_token,
             "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_BASE_URL": slack.api_url,
             "SLACK_HTTP_HOST": "127.0.0.1", "PORT": "0",
         }  # fmt: skip
-        super().__init__(tmp_path, env, extra, charts=charts)
+        super().__init__(tmp_path, env, extra, charts=charts, top=top)
 
     @property
     def events_url(self) -> str:
@@ -185,25 +186,31 @@ async def test_slack_public_results_upload_the_chart_and_ephemeral_ones_do_not(t
     assert "Hamon  58.70%  587" in (upload.comment or "")
 
 
-async def test_a_version_draws_a_bounded_number_of_charts(tmp_path: Path) -> None:
-    """Fifteen communes crossing a step at once: twelve charts, then text, never a stall."""
+@pytest.fixture
+async def charted(tmp_path: Path) -> AsyncIterator[tuple[Store, Pipeline, Charts]]:
+    """A pipeline with charts on, and one Telegram chat that follows every race."""
     config = load(write_config(tmp_path, "file:feed.json", charts=""))
     store = await Store.open(":memory:")
     charts = Charts(config)
     await store.subscribe(Subscription(platform="telegram", chat_id="1", race="*", locale="fr"))
-    pipeline = Pipeline(store, config, lambda: at(0), charts=charts)
+    try:
+        yield store, Pipeline(store, config, lambda: at(0), charts=charts), charts
+    finally:
+        charts.close()
+        await store.close()
+
+
+async def test_a_version_draws_a_bounded_number_of_charts(charted) -> None:
+    """Fifteen communes crossing a step at once: twelve charts, then text, never a stall."""
+    store, pipeline, charts = charted
     races = [feed_doc(10, {"a": 60, "b": 40}, counted=600, race_id=f"c{i:02d}")["races"][0]
              for i in range(MAX_PER_VERSION + 3)]  # fmt: skip
     first = {**feed_doc(5, {}, counted=0), "races": [{**r, "units": {"counted": 1,
              "total": 1000}} for r in races]}  # fmt: skip
     second = {**feed_doc(10, {}, counted=0), "races": races}
-    try:
-        await pipeline.ingest("feed", "canonical-json", json.dumps(first).encode(), "v1")
-        outcome = await pipeline.ingest("feed", "canonical-json", json.dumps(second).encode(), "v2")
-        due = await store.due(at(1), 100)
-    finally:
-        charts.close()
-        await store.close()
+    await pipeline.ingest("feed", "canonical-json", json.dumps(first).encode(), "v1")
+    outcome = await pipeline.ingest("feed", "canonical-json", json.dumps(second).encode(), "v2")
+    due = await store.due(at(1), 100)
     steps = [d for d in due if ":reporting:" in d.event_key]
     assert len(steps) == MAX_PER_VERSION + 3 == len(outcome.events)
     assert sum(d.message.image is not None for d in steps) == MAX_PER_VERSION
@@ -255,22 +262,14 @@ async def test_a_chart_that_fails_to_draw_costs_the_chart_not_the_answer(
     assert tg.sent(GROUP)[0].params["text"].startswith("<b>Primaire</b>")
 
 
-async def test_a_long_alert_is_a_captioned_photo_row_then_text_rows(tmp_path: Path) -> None:
+async def test_a_long_alert_is_a_captioned_photo_row_then_text_rows(charted) -> None:
     """Each part its own outbox row: a retry of the text never sends the photo again."""
-    config = load(write_config(tmp_path, "file:feed.json", charts=""))
-    store = await Store.open(":memory:")
-    charts = Charts(config)
-    await store.subscribe(Subscription(platform="telegram", chat_id="1", race="*", locale="fr"))
-    pipeline = Pipeline(store, config, lambda: at(0), charts=charts)
+    store, pipeline, __ = charted
     votes = {f"candidat_{i:02d}_{'x' * 60}": 1000 + i for i in range(20)}
-    try:
-        for minutes, n in ((5, 50), (10, 300)):
-            raw = json.dumps(feed_doc(minutes, votes, counted=n)).encode()
-            await pipeline.ingest("feed", "canonical-json", raw, f"v{minutes}")
-        rows = [d for d in await store.due(at(1), 100) if ":reporting:" in d.event_key]
-    finally:
-        charts.close()
-        await store.close()
+    for minutes, n in ((5, 50), (10, 300)):
+        raw = json.dumps(feed_doc(minutes, votes, counted=n)).encode()
+        await pipeline.ingest("feed", "canonical-json", raw, f"v{minutes}")
+    rows = [d for d in await store.due(at(1), 100) if ":reporting:" in d.event_key]
     photo, *texts = rows
     assert photo.message.image is not None
     assert len(photo.message.text) <= 1024

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import support
-from tests.adapters.test_slack import SECRET, post, signed, slash
+from tests import test_charts
+from tests.adapters.test_slack import post, signed, slash
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import Call, FakeTelegram
 from tests.support import wait_for
@@ -36,17 +36,14 @@ async def fakes() -> AsyncIterator[tuple[FakeTelegram, FakeSlack]]:
     await slack.stop()
 
 
-class Night(support.Night):
-    """The app with both platforms at the fakes and a quick live scoreboard."""
+class Night(test_charts.Night):
+    """The app with both platforms at the fakes and a quick live scoreboard (alerts as text:
+    these tests are about the board)."""
 
     def __init__(self, tmp_path: Path, tg: FakeTelegram, slack: FakeSlack) -> None:
-        env = {
-            "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
-            "TELEGRAM_POLL_TIMEOUT": "1", "SLACK_BOT_TOKEN": slack.bot_token,
-            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_BASE_URL": slack.api_url,
-            "SLACK_HTTP_HOST": "127.0.0.1", "PORT": "0",
-        }  # fmt: skip
-        super().__init__(tmp_path, env, top=f"live_interval = {INTERVAL}")
+        super().__init__(
+            tmp_path, tg, slack, charts="send_with = []", top=f"live_interval = {INTERVAL}"
+        )
 
     async def show(self, minutes: int, counted: int, hamon: int = 590) -> None:
         """Publish a version and wait until the store serves it."""
@@ -57,10 +54,6 @@ class Night(support.Night):
             return stored is not None and stored.race.units.counted == counted
 
         await wait_for(served, what=f"version {minutes}")
-
-    @property
-    def events_url(self) -> str:
-        return f"http://127.0.0.1:{self.app.adapters['slack'].port}/slack/events"  # type: ignore[attr-defined]
 
     async def shown_changed(self, before: str | None) -> bool:
         boards = await self.app.store.live_boards()
