@@ -106,7 +106,7 @@ IMPORTS = """
 import sys
 def rss(): return int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) / 1024
 out = [rss()]
-import bot.app, bot.adapters.telegram, bot.sources.fr_interior
+import bot.app, bot.adapters.telegram, bot.formats.ministry
 out.append(rss())
 import matplotlib.figure, bot.render.chart
 out.append(rss())

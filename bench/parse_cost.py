@@ -3,7 +3,7 @@
 On the seeded 35,000-commune feed (`bench.feeds`), three ways it can arrive:
 
 - the 101 département files of the Ministry (`{dep}com.xml`, 110 MB in all), each parsed
-  by `fr_interior.parse` and diffed; baseline: `lxml.etree.fromstring` of each file, and
+  by `ministry.parse` and diffed; baseline: `lxml.etree.fromstring` of each file, and
   `xml.etree.ElementTree.fromstring`;
 - the same communes in one Ministry file (the whole-country worst case, 110 MB);
 - the same communes as one canonical JSON document; baseline: `json.loads`.
@@ -34,8 +34,8 @@ from lxml import etree
 from bench.feeds import Country, canonical_country, generate
 from bench.harness import machine, verdict
 from bot.diff import diff
+from bot.formats import canonical, ministry
 from bot.rules import Rules
-from bot.sources import canonical, fr_interior
 
 TARGET = 3.0
 RULES = Rules()
@@ -76,7 +76,7 @@ def lxml_parse(data: bytes) -> object:
 def ours_xml(files: list[bytes]) -> None:
     """Parse, validate and diff each Ministry file as the pipeline does."""
     for data in files:
-        diff(None, fr_interior.parse(data, "bench", {}), RULES, NOW)
+        diff(None, ministry.parse(data, "bench", {}), RULES, NOW)
 
 
 def ours_json(data: bytes) -> None:

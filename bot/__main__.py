@@ -21,13 +21,14 @@ from bot.app import Options, run, utcnow
 from bot.config import CHART_THEMES, DEFAULT_CONFIG, Config, ConfigError, load
 from bot.events import Event
 from bot.feedcheck import describe, parse_options, read
+from bot.formats.errors import FeedError
+from bot.formats.registry import PARSERS, parse
 from bot.lock import AlreadyRunning
 from bot.pipeline import Pipeline
 from bot.render.chart import ChartStyle, render_png
 from bot.render.text import LOCALES
 from bot.rules import Rules
-from bot.sources.errors import FeedError, FetchError
-from bot.sources.parsers import PARSERS, parse
+from bot.sources.errors import FetchError
 from bot.store import Store
 
 

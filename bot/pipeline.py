@@ -13,12 +13,12 @@ from bot.commands import AREA_PREFIX, covers
 from bot.config import Config
 from bot.diff import advance, diff
 from bot.events import AnomalyDetected, Event
+from bot.formats.errors import FeedError
+from bot.formats.registry import Options, parse
 from bot.models import Snapshot
 from bot.render import PLATFORM_CAPTION_LIMIT, PLATFORM_TEXT_LIMIT, markup_for
 from bot.render.message import Message, split_text
 from bot.render.text import Renderer, Style
-from bot.sources.errors import FeedError
-from bot.sources.parsers import Options, parse
 from bot.store import Cycle, Delivery, Store, Subscription
 
 log = logging.getLogger(__name__)

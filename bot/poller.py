@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.formats.registry import Options
 from bot.pipeline import Outcome, Pipeline
 from bot.sources.base import Source
 from bot.sources.errors import FetchError
-from bot.sources.parsers import Options
 
 log = logging.getLogger(__name__)
 

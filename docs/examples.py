@@ -20,8 +20,8 @@ from matplotlib.patches import Ellipse, FancyBboxPatch  # noqa: E402
 
 from bot.__main__ import main  # noqa: E402
 from bot.config import load  # noqa: E402
+from bot.formats.registry import parse  # noqa: E402
 from bot.render.text import Renderer, Style  # noqa: E402
-from bot.sources.parsers import parse  # noqa: E402
 
 DOCS = ROOT / "docs"
 DEMO = ROOT / "config" / "demo"

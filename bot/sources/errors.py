@@ -1,20 +1,6 @@
-"""Errors a source or parser raises: each names the file, the field and the value."""
+"""The error a source raises when a feed cannot be fetched."""
 
 from __future__ import annotations
-
-
-class FeedError(Exception):
-    """A feed document was rejected; the last good snapshot keeps serving."""
-
-    def __init__(self, origin: str, field: str, value: object, reason: str) -> None:
-        shown = repr(value)
-        if len(shown) > 80:
-            shown = shown[:77] + "..."
-        super().__init__(f"{origin}: {field} = {shown}: {reason}")
-        self.origin = origin
-        self.field = field
-        self.value = value
-        self.reason = reason
 
 
 class FetchError(Exception):

@@ -12,8 +12,8 @@ from bench.harness import percentile
 from bench.latency import ministry_config, national_config
 from bot.config import load
 from bot.diff import diff
+from bot.formats import canonical, ministry
 from bot.rules import Rules
-from bot.sources import canonical, fr_interior
 
 NOW = datetime(2027, 4, 11, 20, tzinfo=UTC)
 
@@ -24,9 +24,9 @@ def test_the_seeded_country_adds_up_and_parses() -> None:
     assert sum(sizes.values()) == 300
     assert sizes == Country(communes=300, departements=5).sizes()  # seeded: the same each run
     dept = next(iter(sizes))
-    snap = fr_interior.parse(country.departement(dept, 0.4, version=3), "t", {})
+    snap = ministry.parse(country.departement(dept, 0.4, version=3), "t", {})
     assert snap.races[0].units.counted == round(0.4 * sizes[dept])
-    assert fr_interior.parse(country.france(), "t", {}).races[0].id == "FE"
+    assert ministry.parse(country.france(), "t", {}).races[0].id == "FE"
     assert len(canonical.parse(canonical_country(country), "t", {}).races) == 300
     assert canonical.parse(national_json(3), "t", {}).races[0].units.counted == 3
 
@@ -34,7 +34,7 @@ def test_the_seeded_country_adds_up_and_parses() -> None:
 def test_the_synthetic_feeds_raise_no_anomaly() -> None:
     # Else the benchmarks would time the anomaly path, not the night's usual one.
     for snap in (
-        fr_interior.parse(generate(communes=50), "t", {}),
+        ministry.parse(generate(communes=50), "t", {}),
         canonical.parse(canonical_country(Country(communes=50, departements=2)), "t", {}),
     ):
         events = diff(None, snap, Rules(), NOW)

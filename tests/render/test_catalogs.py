@@ -26,11 +26,11 @@ from bot.events import (
     ResultDeclaredFinal,
     TurnoutThresholdCrossed,
 )
+from bot.formats.canonical import parse
 from bot.models import Candidate, Race, Turnout, Units, with_computed_shares
 from bot.render import chart, en, fr, text
 from bot.render.text import LOCALES, Renderer, Style
 from bot.rules import Rules
-from bot.sources.canonical import parse
 from tests.builders import race
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -84,9 +84,9 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from bot.formats import xmlsafe
+from bot.formats.errors import FeedError
 from bot.models import Candidate, Race, Snapshot, Turnout, Units, with_computed_shares
-from bot.sources import xmlsafe
-from bot.sources.errors import FeedError
 
 FORMAT = "fr-interior-xml"
 PARIS = ZoneInfo("Europe/Paris")

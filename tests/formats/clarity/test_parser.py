@@ -14,14 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.checks import find_anomalies
+from bot.formats.clarity import check_options, parse
+from bot.formats.clarity import parser as clarity
+from bot.formats.errors import FeedError
+from bot.formats.registry import PARSERS
 from bot.models import Snapshot
 from bot.rules import Rules
-from bot.sources import clarity
-from bot.sources.clarity import check_options, parse
-from bot.sources.errors import FeedError
-from bot.sources.parsers import PARSERS
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "clarity"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "clarity"
 XML = (FIXTURES / "detail.xml").read_bytes()
 ZIP = (FIXTURES / "detail.zip").read_bytes()
 ORIGIN = "KY/Greenup/115489/298731/reports/detailxml.zip"

@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.formats import canonical, clarity, csvfeed, ministry
 from bot.models import Snapshot
-from bot.sources import canonical, clarity, csvfeed, fr_interior
 
 Options = Mapping[str, Any]
 
@@ -28,8 +28,8 @@ def no_options(options: Options) -> list[str]:
 
 PARSERS: dict[str, Format] = {
     canonical.FORMAT: Format(name=canonical.FORMAT, parse=canonical.parse, check=no_options),
-    fr_interior.FORMAT: Format(
-        name=fr_interior.FORMAT, parse=fr_interior.parse, check=fr_interior.check_options
+    ministry.FORMAT: Format(
+        name=ministry.FORMAT, parse=ministry.parse, check=ministry.check_options
     ),
     csvfeed.FORMAT: Format(name=csvfeed.FORMAT, parse=csvfeed.parse, check=csvfeed.check_options),
     clarity.FORMAT: Format(name=clarity.FORMAT, parse=clarity.parse, check=clarity.check_options),

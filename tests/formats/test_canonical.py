@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.sources.canonical import MAX_CANDIDATES, parse
-from bot.sources.errors import FeedError
+from bot.formats.canonical import MAX_CANDIDATES, parse
+from bot.formats.errors import FeedError
 
 ORIGIN = "feeds/national-2017.json"
 

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.formats.errors import FeedError
 from bot.models import Candidate, Race, Snapshot, Turnout, Units
-from bot.sources.errors import FeedError
 
 FORMAT = "canonical-json"
 MAX_CANDIDATES = 1000

@@ -14,14 +14,14 @@ from hypothesis import strategies as st
 
 from bot import config
 from bot.checks import find_anomalies
+from bot.formats.csvfeed import check_options, parse
+from bot.formats.csvfeed import parser as csvfeed
+from bot.formats.errors import FeedError
+from bot.formats.registry import PARSERS
 from bot.models import Snapshot
 from bot.rules import Rules
-from bot.sources import csvfeed
-from bot.sources.csvfeed import check_options, parse
-from bot.sources.errors import FeedError
-from bot.sources.parsers import PARSERS
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "csv"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "csv"
 LONG = (FIXTURES / "long-contract.csv").read_bytes()
 BREST_CP1252 = (FIXTURES / "brest-legislatives-2022-t1.cp1252.csv").read_bytes()
 BREST_UTF8 = (FIXTURES / "brest-legislatives-2022-t1.utf8.csv").read_bytes()

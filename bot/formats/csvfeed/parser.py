@@ -85,9 +85,9 @@ from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.formats.errors import FeedError
+from bot.formats.slug import slug
 from bot.models import Candidate, Race, Snapshot, Turnout, Units, with_computed_shares
-from bot.sources.errors import FeedError
-from bot.sources.slug import slug
 
 FORMAT = "csv"
 MAX_ROWS = 1_000_000

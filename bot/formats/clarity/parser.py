@@ -55,10 +55,10 @@ from typing import Any
 
 from lxml import etree
 
+from bot.formats import xmlsafe
+from bot.formats.errors import FeedError
+from bot.formats.slug import slug
 from bot.models import Candidate, Race, Snapshot, Turnout, Units, with_computed_shares
-from bot.sources import xmlsafe
-from bot.sources.errors import FeedError
-from bot.sources.slug import slug
 
 FORMAT = "clarity-xml"
 MAX_XML_BYTES = 200_000_000

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import ConfigError, load
+from bot.formats.errors import FeedError
+from bot.formats.ministry import FORMAT, check_options, parse
+from bot.formats.registry import PARSERS
 from bot.models import Race, Snapshot
-from bot.sources.errors import FeedError
-from bot.sources.fr_interior import FORMAT, check_options, parse
-from bot.sources.parsers import PARSERS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures" / "fr_interior"
 PARIS = ZoneInfo("Europe/Paris")
 FETCHED = datetime(2017, 5, 7, 18, 30, tzinfo=UTC)

@@ -1,0 +1,1 @@
+"""Feed formats: one parser per format (bytes in, a validated Snapshot out) and what they share."""
