@@ -76,12 +76,12 @@ def lxml_parse(data: bytes) -> object:
 def ours_xml(files: list[bytes]) -> None:
     """Parse, validate and diff each Ministry file as the pipeline does."""
     for data in files:
-        diff(None, ministry.parse(data, "bench", {}), RULES, NOW)
+        diff(None, ministry.parse(data, "bench", {}, NOW), RULES, NOW)
 
 
 def ours_json(data: bytes) -> None:
     """Parse, validate and diff a canonical document as the pipeline does."""
-    diff(None, canonical.parse(data, "bench", {}), RULES, NOW)
+    diff(None, canonical.parse(data, "bench", {}, NOW), RULES, NOW)
 
 
 def row(label: str, ours: float, base: float, base_label: str) -> None:

@@ -132,7 +132,7 @@ async def _fetch(args: argparse.Namespace) -> int:
         if errors:
             raise ValueError(f"--option {errors[0]}")
         data = await read(args.where)
-        snap = parse(args.source_format, data, args.where, {**options, "_fetched_at": utcnow()})
+        snap = parse(args.source_format, data, args.where, options, utcnow())
     except (ValueError, FetchError, FeedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -145,7 +145,7 @@ async def _chart(args: argparse.Namespace) -> int:
     try:
         options = _options_for(config, args.source_format)
         data = await read(args.where)
-        snap = parse(args.source_format, data, args.where, {**options, "_fetched_at": utcnow()})
+        snap = parse(args.source_format, data, args.where, options, utcnow())
     except (ValueError, FetchError, FeedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

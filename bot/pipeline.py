@@ -60,10 +60,9 @@ class Pipeline:
         self, source_id: str, fmt: str, raw: bytes, origin: str, options: Options | None = None
     ) -> Outcome:
         """Process one version of a source's feed."""
-        # Formats without a data time of their own (a bare spreadsheet) use the fetch time.
-        options = {**(options or {}), "_fetched_at": self.clock()}
         try:
-            snap = parse(fmt, raw, origin, options)
+            # Formats without a data time of their own (a bare spreadsheet) use the fetch time.
+            snap = parse(fmt, raw, origin, options or {}, self.clock())
         except FeedError as exc:
             log.error("rejected feed version: %s", exc)
             return Outcome(status="rejected", origin=origin, error=str(exc))

@@ -42,7 +42,7 @@ def live_message() -> str:
     """Return the live scoreboard's text for Telegram (HTML) at 22:30 on the demo night."""
     config = load(CONFIG)
     raw = (DEMO / "10-22h30.json").read_bytes()
-    snap = parse("canonical-json", raw, "demo", {"_fetched_at": datetime.now(UTC)})
+    snap = parse("canonical-json", raw, "demo", {}, datetime.now(UTC))
     style = Style(locale="fr", tz=config.tz, markup="html", source=config.source_label("demo"))
     return Renderer(style).live(snap.races[0], snap.updated_at, "10").text
 

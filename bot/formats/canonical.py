@@ -65,9 +65,14 @@ class _Reader:
 
 
 def parse(
-    data: bytes, origin: str = "<feed>", options: Mapping[str, Any] | None = None
+    data: bytes,
+    origin: str = "<feed>",
+    options: Mapping[str, Any] | None = None,
+    fetched_at: datetime | None = None,
 ) -> Snapshot:
-    """Parse a canonical JSON document into a Snapshot, or raise FeedError (no options)."""
+    """Parse a canonical JSON document into a Snapshot, or raise FeedError.
+
+    It takes no options, and its own `updated_at` is required: the fetch time is not used."""
     try:
         doc = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.formats import canonical, clarity, csvfeed, ministry
@@ -14,10 +15,10 @@ Options = Mapping[str, Any]
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Format:
-    """A feed format: `parse(bytes, origin, options)` and `check(options) -> errors`."""
+    """A feed format: `parse(bytes, origin, options, fetched_at)` and `check(options) -> errors`."""
 
     name: str
-    parse: Callable[[bytes, str, Options], Snapshot]
+    parse: Callable[[bytes, str, Options, datetime], Snapshot]
     check: Callable[[Options], list[str]]
 
 
@@ -36,6 +37,6 @@ PARSERS: dict[str, Format] = {
 }
 
 
-def parse(fmt: str, data: bytes, origin: str, options: Options | None = None) -> Snapshot:
-    """Parse bytes in the named format."""
-    return PARSERS[fmt].parse(data, origin, options or {})
+def parse(fmt: str, data: bytes, origin: str, options: Options, fetched_at: datetime) -> Snapshot:
+    """Parse bytes in the named format; `fetched_at` dates a file that carries no time."""
+    return PARSERS[fmt].parse(data, origin, options, fetched_at)

@@ -24,18 +24,18 @@ def test_the_seeded_country_adds_up_and_parses() -> None:
     assert sum(sizes.values()) == 300
     assert sizes == Country(communes=300, departements=5).sizes()  # seeded: the same each run
     dept = next(iter(sizes))
-    snap = ministry.parse(country.departement(dept, 0.4, version=3), "t", {})
+    snap = ministry.parse(country.departement(dept, 0.4, version=3), "t", {}, NOW)
     assert snap.races[0].units.counted == round(0.4 * sizes[dept])
-    assert ministry.parse(country.france(), "t", {}).races[0].id == "FE"
-    assert len(canonical.parse(canonical_country(country), "t", {}).races) == 300
-    assert canonical.parse(national_json(3), "t", {}).races[0].units.counted == 3
+    assert ministry.parse(country.france(), "t", {}, NOW).races[0].id == "FE"
+    assert len(canonical.parse(canonical_country(country), "t", {}, NOW).races) == 300
+    assert canonical.parse(national_json(3), "t", {}, NOW).races[0].units.counted == 3
 
 
 def test_the_synthetic_feeds_raise_no_anomaly() -> None:
     # Else the benchmarks would time the anomaly path, not the night's usual one.
     for snap in (
-        ministry.parse(generate(communes=50), "t", {}),
-        canonical.parse(canonical_country(Country(communes=50, departements=2)), "t", {}),
+        ministry.parse(generate(communes=50), "t", {}, NOW),
+        canonical.parse(canonical_country(Country(communes=50, departements=2)), "t", {}, NOW),
     ):
         events = diff(None, snap, Rules(), NOW)
         assert [e for e in events if e.kind == "anomaly"] == []

@@ -449,8 +449,10 @@ def _race(
 # --- entry point -----------------------------------------------------------------------------
 
 
-def parse(data: bytes, origin: str, options: Mapping[str, Any]) -> Snapshot:
-    """Parse a Clarity detail.xml (or its zip) into a Snapshot, or raise FeedError."""
+def parse(data: bytes, origin: str, options: Mapping[str, Any], fetched_at: datetime) -> Snapshot:
+    """Parse a Clarity detail.xml (or its zip) into a Snapshot, or raise FeedError.
+
+    Its Timestamp is required: the fetch time is not used."""
     errors = check_options(options)
     if errors:
         raise FeedError(origin, "(options)", errors[0], "invalid clarity-xml options")

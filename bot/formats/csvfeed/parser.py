@@ -39,7 +39,7 @@ surrounding spaces); a mapped column missing from the header rejects the file:
   the id defaults to the name, slugged. `votes` or `share` is needed.
 - `updated_at`: the data time, ISO 8601 with an offset or `DD/MM/YYYY HH:MM[:SS]`; the latest
   cell wins; empty cells are skipped. Without it (or with every cell empty) the snapshot
-  takes the fetch time the caller passes as the `_fetched_at` option, else it is rejected.
+  takes the fetch time the caller passes (`fetched_at`).
 
 In the long layout, `columns` defaults to the recommended contract (`updated_at`,
 `scope_code` → race_id, `scope` → race_name, `bureaux_total`, `bureaux_reported`,
@@ -183,9 +183,6 @@ def _check_scalars(options: Mapping[str, Any]) -> list[str]:
         errors.append("encoding: expected 'utf-8', 'cp1252' or 'latin-1'")
     if "timezone" in options and _zone(options["timezone"]) is None:
         errors.append("timezone: expected an IANA time zone such as 'Europe/Paris'")
-    fetched = options.get("_fetched_at")
-    if fetched is not None and (not isinstance(fetched, datetime) or fetched.tzinfo is None):
-        errors.append("_fetched_at: expected a datetime with a UTC offset")
     return errors
 
 
@@ -275,7 +272,6 @@ class _Spec:
     tz: tzinfo | None
     columns: Mapping[str, str]
     patterns: Mapping[str, tuple[re.Pattern[str], ...]]
-    fetched_at: datetime | None
 
 
 def _spec(options: Mapping[str, Any]) -> _Spec:
@@ -306,7 +302,6 @@ def _spec(options: Mapping[str, Any]) -> _Spec:
         tz=_zone(options.get("timezone")),
         columns={k: v.strip() for k, v in columns.items()},
         patterns=patterns,
-        fetched_at=options.get("_fetched_at"),
     )
 
 
@@ -762,7 +757,7 @@ def _candidates(
 # --- entry point -----------------------------------------------------------------------------
 
 
-def parse(data: bytes, origin: str, options: Mapping[str, Any]) -> Snapshot:
+def parse(data: bytes, origin: str, options: Mapping[str, Any], fetched_at: datetime) -> Snapshot:
     """Parse a CSV results file into a Snapshot, or raise FeedError naming line, column, value."""
     errors = check_options(options)
     if errors:
@@ -784,15 +779,6 @@ def parse(data: bytes, origin: str, options: Mapping[str, Any]) -> Snapshot:
     races = tuple(_build_race(r, spec, origin) for r in builder.races.values())
     return Snapshot(
         election=spec.election or slug(PurePosixPath(origin.split("?")[0]).stem) or FORMAT,
-        updated_at=_updated_at(builder.latest, spec, origin),
+        updated_at=builder.latest or fetched_at,
         races=races,
     )
-
-
-def _updated_at(latest: datetime | None, spec: _Spec, origin: str) -> datetime:
-    stamp = latest or spec.fetched_at
-    if stamp is None:
-        column = spec.columns.get("updated_at")
-        reason = "no updated_at cell, and no fetch time (_fetched_at) given"
-        raise FeedError(origin, "columns.updated_at", column, reason)
-    return stamp

@@ -54,9 +54,8 @@ name is `PrenomPsn NomPsn`. List elections (`Listes/Liste`) read `NumPanneauList
   counted = 0 and no total: progress unknown. `Complet` = `O`/`OUI` marks a place final.
 
 **Data time.** `updated_at` is the latest `DateDerMaj` + `HeureDerMaj` found anywhere in the
-file, read as Europe/Paris wall-clock time. Results files often carry none; then the
-`_fetched_at` option (an aware datetime, the fetch time) is used if given, else the file is
-rejected.
+file, read as Europe/Paris wall-clock time. Results files often carry none; then the fetch
+time the caller passes (`fetched_at`) is used.
 
 **Safety.** lxml parses with entities unresolved, no network and no huge-tree mode, and any
 DOCTYPE is refused: an entity bomb or an external entity is rejected, never expanded.
@@ -69,7 +68,7 @@ tree once read, so a 35,000-commune file never builds its full tree.
 
 Options: `round` (whole number), `communes` (list of commune codes to keep as races, matched
 against the code as published, `056AR01`, the code prefixed with the département's,
-`075056AR01`, or the race id; default: every commune), `_fetched_at` (set by the caller).
+`075056AR01`, or the race id; default: every commune).
 """
 
 from __future__ import annotations
@@ -125,7 +124,6 @@ _LEVELS = {
 class _Options:
     round: int | None
     communes: frozenset[str] | None
-    fetched_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,22 +182,19 @@ def check_options(options: Mapping[str, Any]) -> list[str]:
             errors.extend(_check_round(value))
         elif key == "communes":
             errors.extend(_check_communes(value))
-        elif key == "_fetched_at":
-            if not isinstance(value, datetime) or value.tzinfo is None:
-                errors.append(f"_fetched_at: expected an aware datetime, not {value!r}")
         else:
             errors.append(f"{key}: unknown option (this format takes round, communes)")
     return errors
 
 
-def parse(data: bytes, origin: str, options: Mapping[str, Any]) -> Snapshot:
+def parse(data: bytes, origin: str, options: Mapping[str, Any], fetched_at: datetime) -> Snapshot:
     """Parse a Ministry results file into a Snapshot, or raise FeedError."""
     errors = check_options(options)
     if errors:
         raise FeedError(origin, "(options)", dict(options), errors[0])
     state = _State(origin=origin, options=_read_options(options))
     root = _stream(data, state)
-    return _snapshot(root, state)
+    return _snapshot(root, state, fetched_at)
 
 
 # ---------------------------------------------------------------- options
@@ -228,7 +223,6 @@ def _read_options(options: Mapping[str, Any]) -> _Options:
     return _Options(
         round=options.get("round"),
         communes=None if communes is None else frozenset(c.strip() for c in communes),
-        fetched_at=options.get("_fetched_at"),
     )
 
 
@@ -670,7 +664,7 @@ def _local_code(code: str, dept_raw: str) -> str:
 # ---------------------------------------------------------------- snapshot
 
 
-def _snapshot(root: Element, state: _State) -> Snapshot:
+def _snapshot(root: Element, state: _State, fetched_at: datetime) -> Snapshot:
     places = _places(root)
     for elem, _ in places:
         _pick_tour(state, elem.find("Tours"))
@@ -685,7 +679,7 @@ def _snapshot(root: Element, state: _State) -> Snapshot:
         raise FeedError(state.origin, "(document)", None, "no Tours of results in the file")
     return Snapshot(
         election=_election(root, number),
-        updated_at=_updated_at(root, state),
+        updated_at=_updated_at(root, state) or fetched_at,
         races=tuple(races),
     )
 
@@ -834,13 +828,10 @@ def _election(root: Element, number: int) -> str:
     return f"{base}-t{number}"
 
 
-def _updated_at(root: Element, state: _State) -> datetime:
+def _updated_at(root: Element, state: _State) -> datetime | None:
+    """Return the latest DateDerMaj + HeureDerMaj of the file, None when it has none."""
     for date in root.iter("DateDerMaj"):
         holder = date.getparent()
         if holder is not None:
             state.stamped(_stamp(state, holder))
-    if state.stamp is not None:
-        return state.stamp
-    if state.options.fetched_at is not None:
-        return state.options.fetched_at
-    raise FeedError(state.origin, "(document)", None, "no DateDerMaj/HeureDerMaj")
+    return state.stamp

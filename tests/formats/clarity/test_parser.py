@@ -26,6 +26,7 @@ XML = (FIXTURES / "detail.xml").read_bytes()
 ZIP = (FIXTURES / "detail.zip").read_bytes()
 ORIGIN = "KY/Greenup/115489/298731/reports/detailxml.zip"
 EST = timezone(timedelta(hours=-5))
+FETCHED = datetime(2024, 11, 6, 4, tzinfo=UTC)  # not used: a Clarity file has its own time
 
 STATE_XML = b"""<?xml version="1.0"?>
 <ElectionResult>
@@ -78,12 +79,12 @@ STATE_XML = b"""<?xml version="1.0"?>
 
 
 def read(data: bytes, **options: Any) -> Snapshot:
-    return parse(data, ORIGIN, options)
+    return parse(data, ORIGIN, options, FETCHED)
 
 
 def reject(data: bytes, **options: Any) -> FeedError:
     with pytest.raises(FeedError) as caught:
-        parse(data, ORIGIN, options)
+        parse(data, ORIGIN, options, FETCHED)
     assert caught.value.origin == ORIGIN
     assert str(caught.value).startswith(f"{ORIGIN}: ")
     return caught.value

@@ -45,7 +45,6 @@ BREST: dict[str, Any] = {
     },
     "candidate_votes": "^(?P<name>.+) - votes$",
     "candidate_share": "^(?P<name>.+) - pourcentage$",
-    "_fetched_at": FETCHED,
 }
 
 BUREAU_HEADER = (
@@ -54,7 +53,7 @@ BUREAU_HEADER = (
 
 
 def brest(data: bytes, **changes: Any) -> Snapshot:
-    return parse(data, ORIGIN, {**BREST, **changes})
+    return parse(data, ORIGIN, {**BREST, **changes}, FETCHED)
 
 
 def lines(*rows: str, sep: str = "\n") -> bytes:
@@ -63,7 +62,7 @@ def lines(*rows: str, sep: str = "\n") -> bytes:
 
 def reject(data: bytes, options: dict[str, Any] | None = None) -> FeedError:
     with pytest.raises(FeedError) as caught:
-        parse(data, ORIGIN, {} if options is None else options)
+        parse(data, ORIGIN, {} if options is None else options, FETCHED)
     assert caught.value.origin == ORIGIN
     assert str(caught.value).startswith(f"{ORIGIN}: ")
     return caught.value
@@ -78,7 +77,7 @@ def no_anomalies(snap: Snapshot) -> None:
 
 
 def test_long_contract_parses_with_no_options() -> None:
-    snap = parse(LONG, "feeds/long-contract.csv", {})
+    snap = parse(LONG, "feeds/long-contract.csv", {}, FETCHED)
 
     assert snap.election == "long-contract"
     assert snap.updated_at == datetime(2027, 1, 24, 21, 30, tzinfo=PARIS)
@@ -122,10 +121,9 @@ def test_long_layout_with_explicit_columns_and_a_constant_race() -> None:
             "units_counted": "Bureaux dépouillés",
             "units_total": "Bureaux",
         },
-        "_fetched_at": FETCHED,
     }
 
-    snap = parse(data, ORIGIN, options)
+    snap = parse(data, ORIGIN, options, FETCHED)
 
     (race,) = snap.races
     assert (race.id, race.name, race.code) == ("national", "Primaire, 2nd tour", None)
@@ -159,10 +157,9 @@ def test_long_layout_sums_bureau_rows_by_unit() -> None:
             "candidate_name": "nom",
             "votes": "voix",
         },
-        "_fetched_at": FETCHED,
     }
 
-    snap = parse(data, ORIGIN, options)
+    snap = parse(data, ORIGIN, options, FETCHED)
 
     one, two = snap.races
     assert (one.id, one.units.counted, one.units.total) == ("01", 2, 3)
@@ -185,7 +182,6 @@ def test_a_unit_whose_rows_disagree_is_rejected() -> None:
             "candidate_name": "nom",
             "votes": "voix",
         },
-        "_fetched_at": FETCHED,
     }
 
     err = reject(data, options)
@@ -316,10 +312,9 @@ def test_numbered_blocks_of_a_data_gouv_file() -> None:
         "candidate_share": r"^% Voix/exprimés (?P<key>\d+)$",
         "candidate_name": [r"^Prénom candidat (?P<key>\d+)$", r"^Nom candidat (?P<key>\d+)$"],
         "candidate_id": r"^Numéro de panneau (?P<key>\d+)$",
-        "_fetched_at": FETCHED,
     }
 
-    snap = parse(data, ORIGIN, options)
+    snap = parse(data, ORIGIN, options, FETCHED)
 
     (race,) = snap.races
     assert [(c.id, c.name, c.votes) for c in race.candidates] == [
@@ -328,7 +323,7 @@ def test_numbered_blocks_of_a_data_gouv_file() -> None:
     ]
     assert (race.units.counted, race.units.total, race.turnout.valid) == (2, 2, 1310)
     no_anomalies(snap)
-    one_bureau = parse(b"\n".join(data.splitlines()[:2]), ORIGIN, options)
+    one_bureau = parse(b"\n".join(data.splitlines()[:2]), ORIGIN, options, FETCHED)
     assert [c.published_share for c in one_bureau.races[0].candidates] == [54.56, 45.44]
 
 
@@ -352,11 +347,13 @@ def rewrite(data: bytes, delimiter: str, quoting: int = csv.QUOTE_MINIMAL) -> by
     ],
 )
 def test_separators_and_quoting_give_the_same_snapshot(delimiter: str, quoting: int) -> None:
-    expected = parse(LONG, ORIGIN, {})
+    expected = parse(LONG, ORIGIN, {}, FETCHED)
 
-    assert parse(rewrite(LONG, delimiter, quoting), ORIGIN, {}) == expected
+    assert parse(rewrite(LONG, delimiter, quoting), ORIGIN, {}, FETCHED) == expected
     named = {";": ";", "\t": "tab", ",": ","}[delimiter]
-    assert parse(rewrite(LONG, delimiter, quoting), ORIGIN, {"delimiter": named}) == expected
+    assert (
+        parse(rewrite(LONG, delimiter, quoting), ORIGIN, {"delimiter": named}, FETCHED) == expected
+    )
 
 
 def test_a_comma_file_with_quoted_decimal_commas() -> None:
@@ -393,11 +390,11 @@ STAMPED = {"columns": {"updated_at": "maj", "candidate_name": "nom", "votes": "v
             {"timezone": "Europe/Paris"},
             datetime(2027, 1, 24, 21, 30, 15, tzinfo=PARIS),
         ),
-        ("", {"_fetched_at": FETCHED}, FETCHED),
+        ("", {}, FETCHED),
     ],
 )
 def test_updated_at(cell: str, options: dict[str, Any], expected: datetime) -> None:
-    assert parse(stamped(cell), ORIGIN, {**STAMPED, **options}).updated_at == expected
+    assert parse(stamped(cell), ORIGIN, {**STAMPED, **options}, FETCHED).updated_at == expected
 
 
 @pytest.mark.parametrize(
@@ -416,11 +413,12 @@ def test_a_bad_updated_at_names_its_cell(cell: str, reason: str) -> None:
     assert reason in err.reason
 
 
-def test_no_data_time_at_all_is_rejected() -> None:
-    err = reject(stamped(""), STAMPED)
+def test_without_a_data_time_the_fetch_time_dates_the_snapshot() -> None:
+    # The fetch time is an argument of every parse: a file without a data time is never
+    # undated (it was rejected when a caller gave no fetch time).
+    later = datetime(2022, 6, 12, 22, tzinfo=UTC)
 
-    assert (err.field, err.value) == ("columns.updated_at", "maj")
-    assert "_fetched_at" in err.reason
+    assert parse(stamped(""), ORIGIN, STAMPED, later).updated_at == later
 
 
 # --- bad files: each names the file, the line, the column and the value -----------------------
@@ -550,7 +548,7 @@ def test_a_field_over_the_csv_module_limit_is_rejected() -> None:
 
 def outcome(data: bytes, options: dict[str, Any]) -> str:
     try:
-        snap = parse(data, ORIGIN, options)
+        snap = parse(data, ORIGIN, options, FETCHED)
     except FeedError as exc:
         return f"rejected {exc.origin}"
     return "parsed" if snap.races else "empty"
@@ -573,7 +571,7 @@ def test_damaged_files_raise_only_feed_errors(cut: int, at: int, junk: bytes) ->
 @settings(max_examples=200, deadline=None)
 @given(data=st.binary(max_size=300))
 def test_any_bytes_raise_only_feed_errors(data: bytes) -> None:
-    assert outcome(data, {"_fetched_at": FETCHED}) in ("parsed", f"rejected {ORIGIN}")
+    assert outcome(data, {}) in ("parsed", f"rejected {ORIGIN}")
 
 
 # --- options ----------------------------------------------------------------------------------
@@ -608,8 +606,6 @@ WIDE = {"layout": "wide", "candidate_votes": "^(?P<name>.+) - votes$"}
             {"race_id": "fe", "columns": {"race_id": "c", "candidate_name": "n", "votes": "v"}},
             "race_id: give either",
         ),
-        ({"_fetched_at": "ce soir"}, "_fetched_at: expected a datetime"),
-        ({"_fetched_at": datetime(2027, 1, 24, 21, 30)}, "_fetched_at: expected"),  # noqa: DTZ001
         ({"candidate_votes": "^(?P<name>.+)$"}, 'candidate_votes: only with layout = "wide"'),
         ({"layout": "wide"}, "candidate_votes: expected a pattern"),
         (
@@ -637,7 +633,13 @@ def test_check_options_names_the_key(options: dict[str, Any], error: str) -> Non
 
 @pytest.mark.parametrize(
     "options",
-    [{}, BREST, {"layout": "long", "delimiter": "tab", "encoding": "latin-1"}, {"_anything": 1}],
+    [
+        {},
+        BREST,
+        {"layout": "long", "delimiter": "tab", "encoding": "latin-1"},
+        {"_anything": 1},
+        {"_fetched_at": "ce soir"},  # no longer checked: the fetch time is parse's argument
+    ],
 )
 def test_good_options_have_no_errors(options: dict[str, Any]) -> None:
     assert check_options(options) == []

@@ -29,7 +29,7 @@ def fixture(name: str) -> bytes:
 
 
 def read(name: str, **options: object) -> Snapshot:
-    return parse(fixture(name), name, options)
+    return parse(fixture(name), name, options, FETCHED)
 
 
 def race(snap: Snapshot, race_id: str) -> Race:
@@ -40,7 +40,7 @@ def race(snap: Snapshot, race_id: str) -> Race:
 
 def reject(data: bytes, origin: str = "resultatsT2/FE.xml", **options: object) -> FeedError:
     with pytest.raises(FeedError) as caught:
-        parse(data, origin, options)
+        parse(data, origin, options, FETCHED)
     assert str(caught.value).startswith(f"{origin}: ")
     return caught.value
 
@@ -49,7 +49,7 @@ def reject(data: bytes, origin: str = "resultatsT2/FE.xml", **options: object) -
 
 
 def test_fe_reads_the_highest_round_with_its_counts() -> None:
-    snap = read("FE_T2.xml", _fetched_at=FETCHED)
+    snap = read("FE_T2.xml")
     assert snap.election == "presidentielle-2017-t2"
     assert snap.updated_at == FETCHED
     fe = race(snap, "FE")
@@ -73,7 +73,7 @@ def test_fe_reads_the_highest_round_with_its_counts() -> None:
 
 
 def test_fe_round_option_picks_round_one() -> None:
-    snap = read("FE_T2.xml", round=1, _fetched_at=FETCHED)
+    snap = read("FE_T2.xml", round=1)
     assert snap.election == "presidentielle-2017-t1"
     fe = race(snap, "FE")
     assert [c.id for c in fe.candidates] == ["1", "2", "3", "8", "9", "10", "12"]
@@ -91,9 +91,9 @@ def test_round_is_chosen_by_numtour_not_by_position() -> None:
     swapped = f"{head}<Tours>\n{second.split('  </Tours>')[0]}{first}    </Tour>\n  </Tours>\n"
     swapped += "</Election>\n"
     assert swapped.index("<NumTour>2</NumTour>") < swapped.index("<NumTour>1</NumTour>")
-    snap = parse(swapped.encode(), "FE.xml", {"_fetched_at": FETCHED})
+    snap = parse(swapped.encode(), "FE.xml", {}, FETCHED)
     assert len(race(snap, "FE").candidates) == 2
-    snap = parse(swapped.encode(), "FE.xml", {"_fetched_at": FETCHED, "round": 1})
+    snap = parse(swapped.encode(), "FE.xml", {"round": 1}, FETCHED)
     assert len(race(snap, "FE").candidates) == 7
 
 
@@ -104,10 +104,12 @@ def test_a_round_absent_from_the_file_gives_races_without_results() -> None:
     assert race(snap, "D02A").units.counted == 0
 
 
-def test_no_timestamp_and_no_fetch_time_is_rejected() -> None:
-    err = reject(fixture("FE_T2.xml"))
-    assert err.field == "(document)"
-    assert "DateDerMaj/HeureDerMaj" in str(err)
+def test_without_a_data_time_the_fetch_time_dates_the_snapshot() -> None:
+    # The fetch time is an argument of every parse: a file without DateDerMaj is never
+    # undated (it was rejected when a caller gave no fetch time).
+    later = datetime(2017, 5, 7, 19, tzinfo=UTC)
+    assert parse(fixture("FE_T2.xml"), "FE.xml", {}, later).updated_at == later
+    assert read("075com_T2.xml").updated_at != FETCHED  # the file's own time comes first
 
 
 # --- commune files, 2017 dialect ------------------------------------------------------------
@@ -153,10 +155,10 @@ def test_corsica_codes_stay_strings_with_their_zeros() -> None:
 def test_departement_progress_counts_communes_received() -> None:
     progress = []
     for path in REPLAY:
-        dept = race(parse(path.read_bytes(), path.name, {}), "D02A")
+        dept = race(parse(path.read_bytes(), path.name, {}, FETCHED), "D02A")
         progress.append((dept.units.counted, dept.units.total))
     assert progress == [(1, 6), (3, 6), (5, 6), (6, 6)]
-    last = race(parse(REPLAY[-1].read_bytes(), "v4", {}), "D02A")
+    last = race(parse(REPLAY[-1].read_bytes(), "v4", {}, FETCHED), "D02A")
     assert last.turnout.valid == last.votes_cast == 34_981
     assert [c.votes for c in last.candidates] == [21_067, 13_914]
 
@@ -206,7 +208,7 @@ def test_2024_dialect() -> None:
 
 def test_2024_complete_flag_marks_the_place_final() -> None:
     data = fixture("R1_2A_2024.xml").replace(b"<Complet>NON<", b"<Complet>OUI<")
-    assert race(parse(data, "R1.xml", {}), "D02A").final
+    assert race(parse(data, "R1.xml", {}, FETCHED), "D02A").final
 
 
 def test_list_elections_read_listes() -> None:
@@ -221,7 +223,7 @@ def test_list_elections_read_listes() -> None:
     <Liste><NomTeteListe>DURAND</NomTeteListe><PrenomTeteListe>Marcel</PrenomTeteListe>
       <NbVoix>185</NbVoix></Liste>
   </Listes></Resultats></Tour></Tours></EnsembleGeo></Election>"""
-    fe = race(parse(data.encode(), "R1FE.xml", {"_fetched_at": FETCHED}), "FE")
+    fe = race(parse(data.encode(), "R1FE.xml", {}, FETCHED), "FE")
     assert [(c.id, c.name, c.votes, c.published_share) for c in fe.candidates] == [
         ("3", "L'Europe d'abord", 400, 68.38),
         ("marcel-durand", "Marcel DURAND", 185, None),
@@ -245,7 +247,7 @@ def test_published_percentages_with_comma_and_padding(published: str, expected: 
         b"<RapportExprime>  63,45</RapportExprime>",
         f"<RapportExprime>{published}</RapportExprime>".encode(),
     )
-    mirepoix = race(parse(data, "FE.xml", {"_fetched_at": FETCHED}), "FE").candidates[0]
+    mirepoix = race(parse(data, "FE.xml", {}, FETCHED), "FE").candidates[0]
     assert mirepoix.published_share == expected
     assert mirepoix.share == pytest.approx(63.448, abs=0.001)
 
@@ -254,9 +256,7 @@ def test_counts_with_spaces_are_read() -> None:
     data = fixture("FE_T2.xml").replace(
         b"<NbVoix>8001877<", "<NbVoix> 8\u202f001\u00a0877 <".encode()
     )
-    assert (
-        race(parse(data, "FE.xml", {"_fetched_at": FETCHED}), "FE").candidates[1].votes == 8_001_877
-    )
+    assert race(parse(data, "FE.xml", {}, FETCHED), "FE").candidates[1].votes == 8_001_877
 
 
 # --- bad input --------------------------------------------------------------------------------
@@ -279,7 +279,7 @@ def test_any_truncation_is_a_feed_error(name: str) -> None:
     data = fixture(name)
     for end in range(0, len(data) - 20, 97):
         with pytest.raises(FeedError):
-            parse(data[:end], name, {"_fetched_at": FETCHED})
+            parse(data[:end], name, {}, FETCHED)
 
 
 def test_bytes_invalid_in_the_declared_encoding() -> None:
@@ -299,7 +299,7 @@ def test_a_declared_encoding_is_honoured() -> None:
         .replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
         .encode("latin-1")
     )
-    snap = parse(data, "075com.xml", {})
+    snap = parse(data, "075com.xml", {}, FETCHED)
     assert race(snap, "D075").name == "Paris"
 
 
@@ -337,14 +337,14 @@ def test_external_entity_is_refused(tmp_path: Path) -> None:
         .split(b"?>\n", 1)[1]
         .replace(b"<Annee>2017</Annee>", b"<Annee>&x;</Annee>")
     )
-    err = reject(doc, "FE.xml", _fetched_at=FETCHED)
+    err = reject(doc, "FE.xml")
     assert "DOCTYPE" in err.field
     assert "TOP-SECRET" not in str(err)
 
 
 def test_missing_required_element_is_named() -> None:
     data = fixture("FE_T2.xml").replace(b"<Nombre>24606959</Nombre>", b"")
-    err = reject(data, _fetched_at=FETCHED)
+    err = reject(data)
     assert err.field == "Election/Tours/Tour[NumTour=2]/Mentions/Votants/Nombre"
     assert err.value is None
     assert err.reason == "missing required element"
@@ -363,7 +363,7 @@ def test_missing_mention_is_named() -> None:
 
 def test_unparsable_count_names_element_and_value() -> None:
     data = fixture("FE_T2.xml").replace(b"<NbVoix>13890210<", b"<NbVoix>13 890 21O<")
-    err = reject(data, _fetched_at=FETCHED)
+    err = reject(data)
     assert err.field == (
         "Election/Tours/Tour[NumTour=2]/Resultats/Candidats/Candidat[NumPanneauCand=2]/NbVoix"
     )
@@ -392,7 +392,7 @@ def test_unparsable_count_in_a_commune() -> None:
     ],
 )
 def test_other_unparsable_numbers(old: bytes, new: bytes, field: str) -> None:
-    err = reject(fixture("FE_T2.xml").replace(old, new), _fetched_at=FETCHED)
+    err = reject(fixture("FE_T2.xml").replace(old, new))
     assert err.field.endswith(f"/{field}")
     assert err.value == new[len(field) + 2 : -1].decode()
 
@@ -425,12 +425,12 @@ def test_bad_timestamps(date: str, heure: str) -> None:
     ],
 )
 def test_not_a_results_file(data: bytes) -> None:
-    reject(data, "resultatsT1/FE.xml", _fetched_at=FETCHED)
+    reject(data, "resultatsT1/FE.xml")
 
 
 def test_duplicate_candidate_ids() -> None:
     data = fixture("FE_T2.xml").replace(b"<NumPanneauCand>9<", b"<NumPanneauCand>2<")
-    err = reject(data, _fetched_at=FETCHED)
+    err = reject(data)
     assert "unique" in err.reason
 
 
@@ -440,7 +440,6 @@ def test_duplicate_candidate_ids() -> None:
 def test_check_options() -> None:
     assert check_options({}) == []
     assert check_options({"round": 2, "communes": ["056AR01", "075056"]}) == []
-    assert check_options({"_fetched_at": FETCHED}) == []
     assert check_options({"round": "x"}) == ["round: expected a whole number, not 'x'"]
     assert check_options({"round": True}) == ["round: expected a whole number, not True"]
     assert check_options({"round": 0}) == ["round: expected 1 or more, not 0"]
@@ -450,8 +449,9 @@ def test_check_options() -> None:
     assert check_options({"communes": ["056", 56]}) == [
         'communes[1]: expected a commune code as a string (e.g. "056AR01"), not 56'
     ]
-    assert check_options({"_fetched_at": datetime(2017, 5, 7)}) == [  # noqa: DTZ001
-        "_fetched_at: expected an aware datetime, not datetime.datetime(2017, 5, 7, 0, 0)"
+    # The fetch time is an argument of parse, no longer an option: the key is unknown.
+    assert check_options({"_fetched_at": FETCHED}) == [
+        "_fetched_at: unknown option (this format takes round, communes)"
     ]
     assert check_options({"tour": 2}) == [
         "tour: unknown option (this format takes round, communes)"
