@@ -53,7 +53,7 @@ class Poller:
         # An idle poll (304, 404) takes no turn: polls never queue behind one another.
         self.gate = gate
         self._holding = False
-        if gate is not None and hasattr(source, "before_body"):
+        if gate is not None:
             source.before_body = self._take_turn  # an HTTP source takes it before reading
         self.source_id, self.fmt, self.source, self.pipeline = source_id, fmt, source, pipeline
         self.interval, self.clock = interval, clock
@@ -101,7 +101,7 @@ class Poller:
         if raw is None:
             self._note_replay_end()
             return None
-        await self._take_turn()  # already taken by an HTTP source before it read the body
+        await self._take_turn()  # taken already if the source called before_body
         if self._stopped:  # the bot stopped while this body waited for its turn
             return None
         sha = hashlib.sha256(raw).hexdigest()
@@ -122,7 +122,7 @@ class Poller:
         return outcome
 
     def _note_replay_end(self) -> None:
-        if getattr(self.source, "exhausted", False) and not self._replay_done:
+        if self.source.exhausted and not self._replay_done:
             self._replay_done = True
             log.info(
                 "source %s: replay finished; commands keep answering from the store "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from bot.config import DEFAULT_CONFIG, load
 from bot.pipeline import Pipeline
 from bot.poller import Poller
+from bot.sources.base import BeforeBody
 from bot.sources.errors import FetchError
 from bot.sources.http import HttpSource
 from bot.store import Store
@@ -25,6 +27,8 @@ class ScriptedSource:
 
     bodies: list[bytes | Exception] = field(default_factory=list)
     origin: str = "scripted"
+    exhausted: bool = False
+    before_body: BeforeBody | None = None
 
     async def fetch(self) -> bytes | None:
         if not self.bodies:
@@ -140,3 +144,23 @@ async def test_an_idle_http_poll_takes_no_turn(store: Store, feed: FeedServer, h
     assert outcome is not None
     assert outcome.status == "accepted"
     assert [h.status for h in feed.hits] == [200, 304, 200]
+
+
+async def test_a_gated_poller_hands_its_turn_to_every_source(store: Store) -> None:
+    pipeline = Pipeline(store, load(DEFAULT_CONFIG), lambda: at(0), deliver=False)
+    source = ScriptedSource()
+    poller = Poller(source_id="s", fmt="canonical-json", source=source, pipeline=pipeline,
+                    interval=10, clock=lambda: at(0), gate=asyncio.Semaphore(1))  # fmt: skip
+    assert source.before_body == poller._take_turn
+    assert make(store, ScriptedSource()).source.before_body is None  # no gate, no hook
+
+
+async def test_an_exhausted_source_is_said_once(store: Store, caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.INFO, logger="bot.poller")
+    idle = make(store, ScriptedSource())  # nothing new, but not played out
+    assert await idle.poll() is None
+    assert "replay finished" not in caplog.text
+    poller = make(store, ScriptedSource(exhausted=True))
+    assert await poller.poll() is None
+    assert await poller.poll() is None
+    assert caplog.text.count("replay finished") == 1

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.sources.base import BeforeBody
 from bot.sources.errors import FetchError
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,12 @@ class FileSource:
         self.path, self.max_bytes = path, max_bytes
         self._stamp: tuple[int, int] | None = None
         self._waiting = False
+        self.before_body: BeforeBody | None = None  # never called: a file is read in one step
+
+    @property
+    def exhausted(self) -> bool:
+        """Return False: the file may always change again."""
+        return False
 
     @property
     def origin(self) -> str:
@@ -61,6 +68,7 @@ class ReplaySource:
     def __init__(self, paths: Sequence[Path], max_bytes: int = 20_000_000) -> None:
         self.paths, self.max_bytes = list(paths), max_bytes
         self.position = 0
+        self.before_body: BeforeBody | None = None  # never called: a file is read in one step
 
     @property
     def origin(self) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 import httpx
 
+from bot.sources.base import BeforeBody
 from bot.sources.errors import FetchError
 
 log = logging.getLogger(__name__)
@@ -32,12 +32,17 @@ class HttpSource:
         self.unpublished = False
         # Awaited once a new body's headers are in, before the body is read (the poller's
         # turn: bot.poller.Poller.gate).
-        self.before_body: Callable[[], Awaitable[None]] | None = None
+        self.before_body: BeforeBody | None = None
 
     @property
     def origin(self) -> str:
         """Return the URL without its query string, which may hold a key."""
         return self.url.split("?", 1)[0]
+
+    @property
+    def exhausted(self) -> bool:
+        """Return False: a URL may always publish a new version."""
+        return False
 
     def _headers(self) -> dict[str, str]:
         headers = {"User-Agent": USER_AGENT}

@@ -108,3 +108,18 @@ def test_origin_hides_query_string(http):
     assert HttpSource("https://x.test/feed.json?key=SECRET", http).origin == (
         "https://x.test/feed.json"
     )
+
+
+async def test_before_body_is_awaited_once_a_new_body_is_announced(feed: FeedServer, http):
+    feed.publish(b'{"v": 1}')
+    source = HttpSource(feed.url, http)
+    seen: list[int] = []
+
+    async def before_body() -> None:
+        seen.append(len(feed.hits))
+
+    source.before_body = before_body
+    assert await source.fetch() == b'{"v": 1}'
+    assert await source.fetch() is None  # a 304 announces no body: no call
+    assert seen == [1]
+    assert not source.exhausted  # a URL may always publish again
