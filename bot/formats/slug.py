@@ -1,4 +1,4 @@
-"""Stable ids from names: lower case, accents dropped, runs of other characters as one dash."""
+"""Stable ids from names, for every format: lower case, accents dropped, other runs one dash."""
 
 from __future__ import annotations
 

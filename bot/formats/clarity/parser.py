@@ -55,8 +55,9 @@ from typing import Any
 
 from lxml import etree
 
-from bot.formats import xmlsafe
+from bot.formats import numbers, xmlsafe
 from bot.formats.errors import FeedError
+from bot.formats.numbers import NumberError
 from bot.formats.slug import slug
 from bot.models import Candidate, Race, Snapshot, Turnout, Units, with_computed_shares
 
@@ -65,6 +66,7 @@ MAX_XML_BYTES = 200_000_000
 MAX_CANDIDATES = 1_000
 MAX_NAME = 200
 MAX_RACES = 100_000
+MAX_COUNT = 10**12 - 1
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OPTIONS = ("election", "contests", "breakdown")
 ZONES = {
@@ -85,7 +87,6 @@ ZONES = {
 }
 PLACES = ("Precinct", "County")
 _STAMP = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2}):(\d{2}) ?([AP]M) ([A-Z]{2,4})")
-_WHOLE = re.compile(r"\d{1,12}")
 
 Element = etree._Element
 
@@ -193,13 +194,13 @@ def _path(elem: Element, parent: str = "") -> str:
 def _count(elem: Element, where: str, attr: str, origin: str, required: bool = False) -> int | None:
     """Read a whole-number attribute; None when absent and not required."""
     raw = elem.get(attr)
-    if raw is None or not raw.strip():
-        if required:
-            raise FeedError(origin, f"{where}@{attr}", raw, "missing attribute")
-        return None
-    if _WHOLE.fullmatch(raw.strip()) is None:
-        raise FeedError(origin, f"{where}@{attr}", raw, "expected a whole number")
-    return int(raw)
+    try:
+        value = None if raw is None else numbers.count(raw, MAX_COUNT)
+    except NumberError:
+        raise FeedError(origin, f"{where}@{attr}", raw, "expected a whole number") from None
+    if value is None and required:
+        raise FeedError(origin, f"{where}@{attr}", raw, "missing attribute")
+    return value
 
 
 def _text(elem: Element, where: str, attr: str, origin: str) -> str:

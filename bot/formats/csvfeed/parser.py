@@ -85,7 +85,9 @@ from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.formats import numbers
 from bot.formats.errors import FeedError
+from bot.formats.numbers import NumberError
 from bot.formats.slug import slug
 from bot.models import Candidate, Race, Snapshot, Turnout, Units, with_computed_shares
 
@@ -139,9 +141,6 @@ DEFAULT_COLUMNS = {
     "votes": "voix",
 }
 NEWLINE = b"\n"
-_SPACES = str.maketrans("", "", " \u00a0\u202f\t")
-_COUNT = re.compile(r"(\d+)(?:[.,]0+)?")
-_DECIMAL = re.compile(r"\d+(?:\.\d*)?|\.\d+")
 _FR_STAMP = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?")
 
 
@@ -466,27 +465,26 @@ class _Row:
         return "" if i is None else self.cells[i].strip()
 
     def count(self, i: int | None) -> int | None:
-        raw = self.text(i).translate(_SPACES)
-        if i is None or not raw:
+        if i is None:
             return None
-        match = _COUNT.fullmatch(raw)
-        if match is None:
-            raise self.fail(i, "expected a whole number")
-        value = int(match.group(1))
-        if value > MAX_COUNT:
-            raise self.fail(i, "implausibly large")
-        return value
+        try:
+            return numbers.count(self.cells[i], MAX_COUNT)
+        except NumberError as exc:
+            reason = "implausibly large" if exc.too_large else "expected a whole number"
+            raise self.fail(i, reason) from None
 
     def share(self, i: int | None) -> float | None:
-        raw = self.text(i).translate(_SPACES).removesuffix("%").replace(",", ".")
-        if i is None or not raw:
+        if i is None:
             return None
-        if _DECIMAL.fullmatch(raw) is None:
-            raise self.fail(i, "expected a percentage such as 47,70 or 60,00%")
-        value = float(raw)
-        if value > 100:
-            raise self.fail(i, "a percentage must be between 0 and 100")
-        return value
+        try:
+            return numbers.percent(self.cells[i])
+        except NumberError as exc:
+            reason = (
+                "a percentage must be between 0 and 100"
+                if exc.too_large
+                else "expected a percentage such as 47,70 or 60,00%"
+            )
+            raise self.fail(i, reason) from None
 
     def name(self, i: int) -> str:
         value = self.text(i)

@@ -74,7 +74,6 @@ against the code as published, `056AR01`, the code prefixed with the départemen
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -83,8 +82,10 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from bot.formats import xmlsafe
+from bot.formats import numbers, xmlsafe
 from bot.formats.errors import FeedError
+from bot.formats.numbers import NumberError
+from bot.formats.slug import slug
 from bot.models import Candidate, Race, Snapshot, Turnout, Units, with_computed_shares
 
 FORMAT = "fr-interior-xml"
@@ -92,12 +93,11 @@ PARIS = ZoneInfo("Europe/Paris")
 MAX_NAME = 200
 MAX_CANDIDATES = 1000
 MAX_DIGITS = 15
+MAX_COUNT = 10**MAX_DIGITS - 1
 PCT_SCALE = 100
 
 Element = etree._Element
 
-_SPACES = str.maketrans("", "", " \t\r\n\u00a0\u202f")
-_PCT = re.compile(r"[0-9]{1,3}(?:\.[0-9]+)?")
 _DATE = re.compile(r"([0-9]{2})[-/]([0-9]{2})[-/]([0-9]{4})")
 _TIME = re.compile(r"([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?")
 _ARRONDISSEMENT = re.compile(r"(.+?)AR[0-9]+")
@@ -396,13 +396,15 @@ def _name(state: _State, elem: Element, tag: str, value: str) -> str:
 def _whole(state: _State, raw: str | None, parent: Element, tag: str) -> int:
     """Read a count: digits, with any spaces (incl. no-break ones) ignored."""
     if raw is not None and raw.isdigit() and raw.isascii() and len(raw) <= MAX_DIGITS:
-        return int(raw)
-    digits = (raw or "").translate(_SPACES)
-    if not (digits.isascii() and digits.isdigit()):
+        return int(raw)  # the usual form, read here: this runs for every figure of the file
+    try:
+        value = numbers.count(raw or "", MAX_COUNT)
+    except NumberError as exc:
+        reason = "number too large" if exc.too_large else "expected a whole number"
+        raise FeedError(state.origin, f"{_where(parent)}/{tag}", raw, reason) from None
+    if value is None:
         raise FeedError(state.origin, f"{_where(parent)}/{tag}", raw, "expected a whole number")
-    if len(digits) > MAX_DIGITS:
-        raise FeedError(state.origin, f"{_where(parent)}/{tag}", raw, "number too large")
-    return int(digits)
+    return value
 
 
 def _percent(state: _State, raw: str | None, parent: Element, tag: str) -> float | None:
@@ -416,17 +418,11 @@ def _percent(state: _State, raw: str | None, parent: Element, tag: str) -> float
 
 
 def _read_percent(state: _State, raw: str, parent: Element, tag: str) -> float | None:
-    if not raw.strip():
-        return None
-    value = raw.translate(_SPACES).removesuffix("%").replace(",", ".")
-    if not _PCT.fullmatch(value):
-        raise FeedError(
-            state.origin, f"{_where(parent)}/{tag}", raw, "expected a percentage like 40,12"
-        )
-    share = float(value)
-    if share > 100:
-        raise FeedError(state.origin, f"{_where(parent)}/{tag}", raw, "more than 100 %")
-    return share
+    try:
+        return numbers.percent(raw)
+    except NumberError as exc:
+        reason = "more than 100 %" if exc.too_large else "expected a percentage like 40,12"
+        raise FeedError(state.origin, f"{_where(parent)}/{tag}", raw, reason) from None
 
 
 def _flag(state: _State, elem: Element, tag: str) -> bool | None:
@@ -608,8 +604,7 @@ def _list_name(state: _State, item: Element, fields: dict[str, str | None]) -> s
 
 
 def _slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "candidate"
+    return slug(text) or "candidate"  # a name of punctuation alone still gives an id
 
 
 # ---------------------------------------------------------------- communes
