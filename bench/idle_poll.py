@@ -36,7 +36,7 @@ from bot.config import load
 from bot.pipeline import Pipeline
 from bot.poller import Poller
 from bot.sources.http import HttpSource
-from bot.store import Store
+from bot.store import open_store
 
 TARGET = 0.002
 
@@ -92,7 +92,7 @@ async def ours(tmp: Path, url: str, fmt: str, n: int) -> tuple[float, float, int
     """Return Soirée's CPU and wall time per idle poll of `url`, and the connections its
     `n` + 21 polls opened."""
     config = load(write_config(tmp, fmt))
-    store = await Store.open(str(tmp / f"idle-{fmt}-{time.monotonic_ns()}.db"))
+    store = await open_store(str(tmp / f"idle-{fmt}-{time.monotonic_ns()}.db"))
     async with httpx.AsyncClient(follow_redirects=True) as client:
         clock = lambda: datetime.now(UTC)  # noqa: E731
         pipeline = Pipeline(store, config, clock)

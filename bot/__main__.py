@@ -29,7 +29,7 @@ from bot.render.chart import ChartStyle, render_png
 from bot.render.text import LOCALES
 from bot.rules import Rules
 from bot.sources.errors import FetchError
-from bot.store import Store
+from bot.store import Store, open_store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -173,7 +173,7 @@ async def _replay(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="soiree-replay-") as tmp:
         db = Path(args.db) if args.db else Path(tmp) / "replay.db"
         config = load(args.config) if args.config else _default_config(db)
-        store = await Store.open(str(db))
+        store = await open_store(str(db))
         try:
             return await _replay_files(args, config, store)
         finally:

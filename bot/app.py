@@ -34,7 +34,7 @@ from bot.sources.base import Source
 from bot.sources.files import FileSource, ReplaySource
 from bot.sources.http import HttpSource
 from bot.staleness import StaleWatch
-from bot.store import Delivery, Store, Subscription
+from bot.store import Delivery, Store, Subscription, open_store
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class App:
             db.parent.mkdir(parents=True, exist_ok=True)
             self._lock = InstanceLock(db)
             self._lock.acquire()
-        self.store = await Store.open(str(db))
+        self.store = await open_store(str(db))
         await self._seed_subscriptions()
         speed = self.options.speed
         self.charts = Charts(self.config)

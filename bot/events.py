@@ -12,7 +12,8 @@ from bot.models import Candidate, Race
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Event:
-    """A fact about a race. `key` names the fact; `covers` are keys it also settles."""
+    """A fact about a race. `key` names the fact; `covers` are keys it also settles;
+    `retracts` is the key of a fact it takes back (a correction's), if any."""
 
     kind: ClassVar[str] = "event"
     audience: ClassVar[str] = "public"
@@ -21,6 +22,7 @@ class Event:
     race: Race
     at: datetime
     covers: tuple[str, ...] = ()
+    retracts: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -83,7 +85,6 @@ class ResultCorrected(Event):
 
     kind: ClassVar[str] = "correction"
     changes: tuple[Change, ...] = ()
-    retracts: str | None = None
     candidate: Candidate | None = None
     level: float | None = None
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real feed server, an HTTP client, stores on memory and on disk."""
+"""Shared fixtures: a real feed server, an HTTP client, a store of each backend (tests/store)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.store import Store
+from bot.store import Store, open_store
 from tests.feedserver import FeedServer
+from tests.store.backends import BACKENDS, Backend
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 for _var in ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
@@ -31,9 +32,9 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest.fixture(params=["memory", "disk"])
+@pytest.fixture(params=BACKENDS, ids=lambda b: b.id)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    path = ":memory:" if request.param == "memory" else str(tmp_path / "soiree.db")
-    s = await Store.open(path)
+    backend: Backend = request.param
+    s = await open_store(backend.where(tmp_path))
     yield s
     await s.close()

@@ -14,7 +14,7 @@ import pytest
 from bot.charts import MAX_PER_VERSION, Charts
 from bot.config import load
 from bot.pipeline import Pipeline
-from bot.store import Store, Subscription
+from bot.store import Store, Subscription, open_store
 from tests import support
 from tests.adapters.test_slack import SECRET, post, signed, slash
 from tests.builders import at, feed_doc, race
@@ -190,7 +190,7 @@ async def test_slack_public_results_upload_the_chart_and_ephemeral_ones_do_not(t
 async def charted(tmp_path: Path) -> AsyncIterator[tuple[Store, Pipeline, Charts]]:
     """A pipeline with charts on, and one Telegram chat that follows every race."""
     config = load(write_config(tmp_path, "file:feed.json", charts=""))
-    store = await Store.open(":memory:")
+    store = await open_store(":memory:")
     charts = Charts(config)
     await store.subscribe(Subscription(platform="telegram", chat_id="1", race="*", locale="fr"))
     try:

@@ -15,7 +15,7 @@ from bot.commands import Commands, Request, fold, parse_command
 from bot.config import Config, load
 from bot.live import Scoreboards
 from bot.models import Race
-from bot.store import Cycle, Store, Subscription
+from bot.store import Cycle, Store, Subscription, open_store
 from tests.builders import race, snap
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ def config(monkeypatch: pytest.MonkeyPatch) -> Config:
 
 @pytest.fixture
 async def store() -> AsyncIterator[Store]:
-    s = await Store.open(":memory:")
+    s = await open_store(":memory:")
     try:
         yield s
     finally:

@@ -11,7 +11,7 @@ import pytest
 from bot.commands import Commands, Request
 from bot.config import DEFAULT_CONFIG, load
 from bot.pipeline import Pipeline
-from bot.store import Store
+from bot.store import Store, open_store
 from tests.builders import at
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fr_interior"
@@ -19,7 +19,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fr_interior"
 
 @pytest.fixture
 async def night() -> AsyncIterator[tuple[Store, Pipeline, Commands]]:
-    store = await Store.open(":memory:")
+    store = await open_store(":memory:")
     config = dataclasses.replace(load(DEFAULT_CONFIG), main_races=("FE",), locale="fr")
     pipeline = Pipeline(store, config, lambda: at(0))
     for name in ("FE_T2.xml", "075com_T2.xml", "02Acom_T2_v1.xml"):

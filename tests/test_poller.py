@@ -16,7 +16,7 @@ from bot.poller import Poller
 from bot.sources.base import BeforeBody
 from bot.sources.errors import FetchError
 from bot.sources.http import HttpSource
-from bot.store import Store
+from bot.store import Store, open_store
 from tests.builders import at, feed_bytes
 from tests.feedserver import FeedServer
 
@@ -47,7 +47,7 @@ def make(store: Store, source: ScriptedSource) -> Poller:
 
 async def test_a_version_whose_processing_failed_is_processed_again(store: Store) -> None:
     body = feed_bytes(10, {"a": 60, "b": 40}, counted=50)
-    broken = await Store.open(":memory:")
+    broken = await open_store(":memory:")
     await broken.close()  # every query on it fails
     poller = make(broken, ScriptedSource([body]))
     assert await poller.poll() is None  # failed, kept

@@ -64,9 +64,9 @@ async def _eq(value, n: int) -> bool:
 
 
 async def _ledger(config):
-    from bot.store import Store
+    from bot.store import open_store
 
-    store = await Store.open(str(config.db))
+    store = await open_store(str(config.db))
     try:
         return await store.ledger()
     finally:

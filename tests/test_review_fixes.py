@@ -15,7 +15,7 @@ from bot.models import Candidate, Race, Units, with_computed_shares
 from bot.pipeline import Pipeline
 from bot.render.message import Message
 from bot.rules import Rules
-from bot.store import Delivery, Store, Subscription
+from bot.store import Delivery, Subscription, open_store
 from tests.builders import at, feed_bytes, race, snap
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def test_some_votes_missing_is_an_anomaly_not_a_zero() -> None:
 
 
 async def test_move_chat_with_the_new_id_already_queued_leaves_nothing_stuck() -> None:
-    store = await Store.open(":memory:")
+    store = await open_store(":memory:")
     try:
         rows = [
             Delivery(event_key="e1", platform="telegram", chat_id=c, message=Message(text="x"))
@@ -73,7 +73,7 @@ async def test_move_chat_with_the_new_id_already_queued_leaves_nothing_stuck() -
 
 
 async def test_a_chats_most_specific_subscription_sets_its_language() -> None:
-    store = await Store.open(":memory:")
+    store = await open_store(":memory:")
     try:
         from bot.config import DEFAULT_CONFIG, load
 
@@ -99,7 +99,7 @@ def test_replay_into_a_db_with_subscriptions_queues_nothing(tmp_path: Path) -> N
     db = tmp_path / "live.db"
 
     async def subscribe_a_group() -> None:
-        store = await Store.open(str(db))
+        store = await open_store(str(db))
         await store.subscribe(
             Subscription(platform="telegram", chat_id="-100123", race="*", locale="fr")
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -31,24 +30,6 @@ class Message:
     text: str
     blocks: tuple[dict[str, Any], ...] | None = None
     image: Image | None = None
-
-    def to_json(self) -> str:
-        """Serialise for the outbox (an image by its key: the bytes stay in the store)."""
-        d: dict[str, Any] = {"text": self.text, "blocks": self.blocks}
-        if self.image is not None:
-            d["image"] = {"key": self.image.key, "alt": self.image.alt}
-        return json.dumps(d, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, raw: str) -> Message:
-        """Rebuild from `to_json` output."""
-        d = json.loads(raw)
-        blocks, image = d.get("blocks"), d.get("image")
-        return cls(
-            text=d["text"],
-            blocks=tuple(blocks) if blocks is not None else None,
-            image=Image(key=image["key"], alt=image["alt"]) if image else None,
-        )
 
     def with_image(self, image: Image | None) -> Message:
         """Return this message carrying `image`."""

@@ -13,13 +13,13 @@ from bot.config import DEFAULT_CONFIG, load
 from bot.diff import advance, diff
 from bot.render.message import Message
 from bot.rules import Rules
-from bot.store import Cycle, Store
+from bot.store import Cycle, open_store
 from tests.builders import at, race, snap
 from tests.support import wait_for
 
 
 async def test_send_prints_the_message() -> None:
-    store = await Store.open(":memory:")
+    store = await open_store(":memory:")
     out = io.StringIO()
     adapter = ConsoleAdapter(Commands(store, load(DEFAULT_CONFIG)), out=out, interactive=False)
     await adapter.start()
@@ -30,7 +30,7 @@ async def test_send_prints_the_message() -> None:
 
 
 async def test_typed_commands_are_answered(tmp_path: Path) -> None:
-    store = await Store.open(":memory:")
+    store = await open_store(":memory:")
     s = snap(race({"hamon": 587, "valls": 413}, counted=4422, total=7370), minutes=75)
     events = diff(None, s, Rules(), at(75))
     await store.commit_cycle(

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from bot.events import FirstResultsReported, LeaderChanged
 from bot.models import Race, Units
-from bot.render.message import Message, split_text
+from bot.render.message import split_text
 from bot.render.text import Renderer, Style
+from bot.store.codec import message_from_json, message_to_json
 from tests.builders import at, race
 from tests.render.test_catalogs import all_events
 
@@ -278,7 +279,7 @@ def test_split_text_never_exceeds_the_limit_nor_loses_characters(text: str, limi
 
 def test_message_round_trips_through_json() -> None:
     message = renderer("fr", "html").results(hostile_race(), WINTER)
-    assert Message.from_json(message.to_json()) == message
+    assert message_from_json(message_to_json(message)) == message
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,7 @@
-"""One suite for every store backend: SQLite in memory and SQLite on disk."""
+"""One suite for every store backend (`tests/store/backends.py`), through the `Store` interface.
+
+It covers the whole `bot/store` package: each role of `bot/store/interface.py`, as the
+SQLite modules of `bot/store/sqlite/` implement it; the codec has `test_codec.py`."""
 
 from __future__ import annotations
 
@@ -12,10 +15,12 @@ from pathlib import Path
 import pytest
 
 from bot.diff import advance, diff
-from bot.render.message import Message
+from bot.events import ResultCorrected
+from bot.render.message import Image, Message
 from bot.rules import Rules
-from bot.store import Cycle, Delivery, Store, Subscription
+from bot.store import Cycle, Delivery, LiveBoard, Store, Subscription, open_store
 from tests.builders import at, race, snap
+from tests.store.backends import PERSISTENT, Backend
 
 
 def cycle(minutes: int, votes: dict[str, int], *, counted: int, deliveries=(), store_events=True):
@@ -154,12 +159,13 @@ async def test_move_chat_moves_subscriptions_and_pending(store: Store) -> None:
     ]
 
 
-async def test_reopen_keeps_data_and_schema(tmp_path: Path) -> None:
-    path = str(tmp_path / "s.db")
-    s = await Store.open(path)
+@pytest.mark.parametrize("backend", PERSISTENT, ids=lambda b: b.id)
+async def test_reopen_keeps_data_and_schema(backend: Backend, tmp_path: Path) -> None:
+    where = backend.where(tmp_path)
+    s = await open_store(where)
     await s.commit_cycle(cycle(10, {"a": 60, "b": 40}, counted=50))
     await s.close()
-    s = await Store.open(path)
+    s = await open_store(where)
     try:
         assert await s.latest_version("src") == at(10)
         assert await s.ledger() != []
@@ -199,3 +205,123 @@ async def test_a_flagged_version_does_not_replace_the_figures_served(store: Stor
     assert served is not None
     assert not served.flagged
     assert served.updated_at == at(30)
+
+
+# --- every other operation of the interface, so that a new backend is held to all of it ----
+
+
+async def test_races_are_listed_and_indexed_by_name(store: Store) -> None:
+    s = snap(
+        race({"a": 1}, race_id="r2", name="Brest"), race({"a": 1}, race_id="r1", name="Angers")
+    )
+    await store.commit_cycle(dataclasses.replace(cycle(10, {"a": 1}, counted=1), snapshot=s))
+    assert [r.race.id for r in await store.races()] == ["r1", "r2"]
+    assert [(r.id, r.name) for r in await store.race_index()] == [("r1", "Angers"), ("r2", "Brest")]
+    assert await store.latest_race("nowhere") is None
+
+
+async def test_a_correction_passes_only_when_what_it_retracts_was_recorded(store: Store) -> None:
+    told = cycle(10, {"a": 60, "b": 40}, counted=300)
+    await store.commit_cycle(told)
+    seen, unknown = (
+        ResultCorrected(key=f"correction:{k}", race=race({"a": 1}), at=at(20), retracts=k)
+        for k in ("national:caught_up", "national:never-told")
+    )
+    assert await store.unseen([seen, unknown]) == [seen]
+
+
+async def test_settings_by_key_and_by_literal_prefix(store: Store) -> None:
+    assert await store.setting("paused") is None
+    await store.set_setting("paused", "1")
+    await store.set_setting("paused", "0")
+    await store.set_setting("charts:telegram:-1", "results")
+    await store.set_setting("chartsXtelegram", "other")
+    assert await store.setting("paused") == "0"
+    assert await store.settings("charts:") == {"charts:telegram:-1": "results"}
+    assert await store.settings("charts_") == {}  # a prefix, not a LIKE pattern
+
+
+async def test_a_cycle_keeps_each_image_once_by_its_key(store: Store) -> None:
+    chart, unsent = Image.of(b"png-bytes", "chart"), Image(key="no-bytes", alt="x")
+    c = dataclasses.replace(cycle(10, {"a": 1}, counted=1), images=[chart, chart, unsent])
+    await store.commit_cycle(c)
+    assert await store.image(chart.key) == b"png-bytes"
+    assert await store.image(unsent.key) is None
+
+
+async def test_live_boards_saved_listed_and_dropped(store: Store) -> None:
+    first = LiveBoard(platform="telegram", chat_id="-1", race="national", locale="fr",
+                      message_id="7", shown="abc", next_edit=at(5))  # fmt: skip
+    second = LiveBoard(platform="slack", chat_id="C1", race="r1", locale="en", next_edit=at(6))
+    await store.save_live_board(first)
+    await store.save_live_board(second)
+    await store.save_live_board(dataclasses.replace(first, shown="def"))
+    assert await store.live_board("telegram", "-1") == dataclasses.replace(first, shown="def")
+    assert {(b.platform, b.chat_id) for b in await store.live_boards()} == {
+        ("telegram", "-1"),
+        ("slack", "C1"),
+    }
+    assert await store.drop_live_board("slack", "C1") == second
+    assert await store.drop_live_board("slack", "C1") is None
+    assert await store.live_board("slack", "C1") is None
+
+
+async def test_a_moved_chat_takes_its_board_and_a_gone_chat_loses_it(store: Store) -> None:
+    board = LiveBoard(platform="telegram", chat_id="-1", race="national", locale="fr",
+                      message_id="7", next_edit=at(5))  # fmt: skip
+    await store.save_live_board(board)
+    await store.move_chat("telegram", "-1", "-1001")
+    moved = await store.live_board("telegram", "-1001")
+    assert moved == dataclasses.replace(board, chat_id="-1001", message_id=None)
+    assert await store.live_board("telegram", "-1") is None
+    await store.disable_chat("telegram", "-1001", "kicked")
+    assert await store.live_boards() == []
+
+
+async def test_admin_chats(store: Store) -> None:
+    admin = Subscription(platform="slack", chat_id="C1", race="*", locale="fr", admin=True)
+    await store.subscribe(admin)
+    await store.subscribe(dataclasses.replace(admin, admin=False, locale="en"))  # stays admin
+    await store.subscribe(Subscription(platform="slack", chat_id="C2", race="*", locale="fr"))
+    assert await store.is_admin_chat("slack", "C1")
+    assert not await store.is_admin_chat("slack", "C2")
+    assert [(s.locale, s.admin) for s in await store.subscriptions("slack", "C1")] == [("en", True)]
+    await store.disable_chat("slack", "C1", "gone")
+    assert not await store.is_admin_chat("slack", "C1")
+
+
+async def test_unsubscribe_from_every_race(store: Store) -> None:
+    for race_key in ("*", "national", "r1"):
+        await store.subscribe(
+            Subscription(platform="slack", chat_id="C1", race=race_key, locale="fr")
+        )
+    await store.subscribe(Subscription(platform="slack", chat_id="C2", race="*", locale="fr"))
+    assert await store.unsubscribe("slack", "C1") == 3
+    assert [s.chat_id for s in await store.subscriptions()] == ["C2"]
+
+
+async def test_outbox_by_platform_failed_and_empty(store: Store) -> None:
+    assert await store.next_due() is None
+    assert await store.pending_platforms() == set()
+    await store.enqueue([delivery("k1"), delivery("k2", platform="slack")], at(0))
+    assert await store.pending_platforms() == {"console", "slack"}
+    [slack] = await store.due(at(1), platforms=["slack"])
+    assert slack.event_key == "k2"
+    await store.mark_failed([slack.id], "x" * 600)
+    await store.mark_sent([d.id for d in await store.due(at(1))], at(2))
+    assert await store.pending_platforms() == set()
+    assert await store.outbox_counts() == {"failed": 1, "sent": 1}
+    assert await store.sent("slack") == []
+    assert await store.sent("console") == [("k1", "console", "c1")]
+
+
+async def test_a_delivery_keeps_its_message_whole(store: Store) -> None:
+    message = Message(
+        text="<b>é</b>",
+        blocks=({"type": "section", "text": {"type": "mrkdwn", "text": "*é*"}},),
+        image=Image(key="k", alt="chart"),
+    )
+    await store.enqueue([dataclasses.replace(delivery("k1"), message=message)], at(0))
+    [due] = await store.due(at(0))
+    assert due.message == message
+    assert due.attempts == 0

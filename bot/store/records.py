@@ -1,0 +1,74 @@
+"""The records the store reads and writes: subscriptions, deliveries, live boards, races, cycles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.events import Event
+from bot.models import Race, Snapshot
+from bot.render.message import Image, Message
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Subscription:
+    """A chat that receives a race's announcements, in a locale."""
+
+    platform: str
+    chat_id: str
+    race: str
+    locale: str
+    admin: bool = False
+    active: bool = True
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Delivery:
+    """One message due to one chat; a row of the outbox."""
+
+    id: int = 0
+    event_key: str
+    platform: str
+    chat_id: str
+    message: Message
+    attempts: int = 0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LiveBoard:
+    """A chat's live scoreboard: the message edited in place, and what it last showed."""
+
+    platform: str
+    chat_id: str
+    race: str
+    locale: str
+    message_id: str | None = None  # None until posted (or after it was deleted)
+    shown: str | None = None  # fingerprint of the text last posted or edited in
+    next_edit: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StoredRace:
+    """The latest version of a race, with its data time and whether it was flagged."""
+
+    race: Race
+    updated_at: datetime
+    source: str
+    flagged: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Cycle:
+    """Everything one accepted feed version writes, committed in one transaction."""
+
+    source: str
+    snapshot: Snapshot
+    raw: bytes
+    sha256: str
+    fetched_at: datetime
+    baseline: Snapshot
+    events: Sequence[Event]
+    deliveries: Sequence[Delivery]
+    flagged_races: frozenset[str]
+    images: Sequence[Image] = ()

@@ -1,0 +1,89 @@
+"""The store's codec: snapshots, races and messages round-trip through JSON unchanged."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from bot.models import Candidate, Race, Turnout, Units
+from bot.render.message import Image, Message
+from bot.store.codec import (
+    message_from_json,
+    message_to_json,
+    race_from_dict,
+    race_from_json,
+    race_to_dict,
+    race_to_json,
+    snapshot_from_json,
+    snapshot_to_json,
+)
+from tests.builders import race, snap
+
+
+def full_race() -> Race:
+    """Return a race with every field set away from its default, accents included."""
+    return dataclasses.replace(
+        race({"amélie": 600, "bob": 400}, counted=7, total=9, registered=2000, valid=990),
+        final=True,
+        level="commune",
+        code="056AR01",
+        units=Units(counted=7, total=9, kind="communes"),
+        turnout=Turnout(registered=2000, voters=1000, valid=990),
+        candidates=(
+            Candidate(id="amélie", name="Amélie Œ", votes=600, share=60.6, published_share=60.0),
+            Candidate(id="bob", name="Bob", votes=None, share=None, published_share=39.4),
+        ),
+    )
+
+
+def test_a_race_round_trips_through_a_dict_and_json() -> None:
+    r = full_race()
+    assert race_from_dict(race_to_dict(r)) == r
+    assert race_from_json(race_to_json(r)) == r
+    assert "Amélie Œ" in race_to_json(r)  # kept readable, not \\u-escaped
+
+
+def test_a_snapshot_round_trips_with_its_aware_time() -> None:
+    s = snap(full_race(), race({"a": 1}, race_id="r2", name="Brest"), minutes=42)
+    back = snapshot_from_json(snapshot_to_json(s))
+    assert back == s
+    assert back.updated_at.utcoffset() == s.updated_at.utcoffset()
+    assert " " not in snapshot_to_json(snap(minutes=1))  # compact
+
+
+def test_an_empty_snapshot_round_trips() -> None:
+    s = snap(minutes=0)
+    assert snapshot_from_json(snapshot_to_json(s)) == s
+
+
+def test_a_text_message_round_trips() -> None:
+    m = Message(text="<b>Résultats</b> & co")
+    assert message_from_json(message_to_json(m)) == m
+    assert message_from_json(message_to_json(m)).blocks is None
+
+
+def test_a_message_with_blocks_round_trips_as_a_tuple() -> None:
+    blocks = (
+        {"type": "header", "text": {"type": "plain_text", "text": "Primaire"}},
+        {"type": "divider"},
+    )
+    m = Message(text="fallback", blocks=blocks)
+    back = message_from_json(message_to_json(m))
+    assert back == m
+    assert isinstance(back.blocks, tuple)
+
+
+def test_empty_blocks_stay_empty_not_none() -> None:
+    m = Message(text="x", blocks=())
+    assert message_from_json(message_to_json(m)).blocks == ()
+
+
+def test_a_message_keeps_its_image_by_key_without_the_bytes() -> None:
+    image = Image.of(b"\x89PNG...", "Results chart")
+    m = Message(text="caption", image=image)
+    raw = message_to_json(m)
+    assert json.loads(raw)["image"] == {"key": image.key, "alt": "Results chart"}
+    back = message_from_json(raw)
+    assert back == m
+    assert back.image is not None
+    assert back.image.data is None  # the store keeps the bytes once, apart
