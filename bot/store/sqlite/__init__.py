@@ -5,7 +5,7 @@ One class per role over one shared connection (`base.py`); `SQLiteStore` joins t
 
 from __future__ import annotations
 
-from bot.store.sqlite.base import SQLiteBase, ts
+from bot.store.sqlite.base import ts
 from bot.store.sqlite.boards import SQLiteBoards
 from bot.store.sqlite.chats import SQLiteChats
 from bot.store.sqlite.ledger import SQLiteLedger
@@ -13,7 +13,7 @@ from bot.store.sqlite.outbox import SQLiteOutbox
 from bot.store.sqlite.settings import SQLiteSettings
 from bot.store.sqlite.snapshots import SQLiteSnapshots
 
-__all__ = ["SQLiteBase", "SQLiteStore", "ts"]
+__all__ = ["SQLiteStore", "ts"]
 
 
 class SQLiteStore(
