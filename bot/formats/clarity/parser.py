@@ -160,7 +160,7 @@ def _children(xml: bytes, origin: str) -> Iterator[Element]:
                 if parent is not None:
                     parent.remove(elem)
     except etree.LxmlError as exc:
-        line = getattr(exc, "lineno", None)
+        line = exc.lineno if isinstance(exc, etree.ParseError) else None
         where = f"(document, line {line})" if line else "(document)"
         raise FeedError(origin, where, str(exc), "invalid XML") from exc
 
