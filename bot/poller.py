@@ -90,16 +90,8 @@ class Poller:
             self.gate.release()
 
     async def _poll(self, now: datetime) -> Outcome | None:
-        raw, self._pending = self._pending, None
+        raw = await self._next_body(now)
         if raw is None:
-            try:
-                raw = await self.source.fetch()
-            except FetchError as exc:
-                self._failed(str(exc), now)
-                return None
-            self._recovered(now)
-        if raw is None:
-            self._note_replay_end()
             return None
         await self._take_turn()  # taken already if the source called before_body
         if self._stopped:  # the bot stopped while this body waited for its turn
@@ -107,6 +99,24 @@ class Poller:
         sha = hashlib.sha256(raw).hexdigest()
         if sha == self._last_sha:
             return None
+        return await self._ingest(raw, sha, now)
+
+    async def _next_body(self, now: datetime) -> bytes | None:
+        """Return the body kept from a failed attempt, else the source's (None: nothing new)."""
+        raw, self._pending = self._pending, None
+        if raw is not None:
+            return raw
+        try:
+            raw = await self.source.fetch()
+        except FetchError as exc:
+            self._failed(str(exc), now)
+            return None
+        self._recovered(now)
+        if raw is None:
+            self._note_replay_end()
+        return raw
+
+    async def _ingest(self, raw: bytes, sha: str, now: datetime) -> Outcome | None:
         try:
             outcome = await self.pipeline.ingest(
                 self.source_id, self.fmt, raw, self.source.origin, self.options

@@ -22,19 +22,23 @@ class _Reader:
         self.origin = origin
 
     def fail(self, path: str, value: object, reason: str) -> FeedError:
+        """Return the FeedError for a field of this document."""
         return FeedError(self.origin, path, value, reason)
 
     def get(self, obj: dict[str, Any], path: str, key: str) -> Any:
+        """Return a required field, or raise naming its path."""
         if key not in obj:
             raise self.fail(f"{path}.{key}".lstrip("."), None, "missing required field")
         return obj[key]
 
     def obj(self, value: Any, path: str) -> dict[str, Any]:
+        """Return the value as an object, or raise naming its path."""
         if not isinstance(value, dict):
             raise self.fail(path, value, "expected an object")
         return value
 
     def text(self, obj: dict[str, Any], path: str, key: str, limit: int = MAX_NAME) -> str:
+        """Return a required non-empty string of at most `limit` characters."""
         value = self.get(obj, path, key)
         if not isinstance(value, str) or not value.strip():
             raise self.fail(f"{path}.{key}".lstrip("."), value, "expected a non-empty string")
@@ -43,6 +47,7 @@ class _Reader:
         return value
 
     def count(self, obj: dict[str, Any], path: str, key: str, required: bool = False) -> int | None:
+        """Return a whole number that is not negative; None when absent and not required."""
         where = f"{path}.{key}".lstrip(".")
         value = self.get(obj, path, key) if required else obj.get(key)
         if value is None and not required:
@@ -54,6 +59,7 @@ class _Reader:
         return value
 
     def share(self, obj: dict[str, Any], path: str) -> float | None:
+        """Return a published share between 0 and 100, None when absent."""
         value = obj.get("share")
         if value is None:
             return None
@@ -73,18 +79,8 @@ def parse(
     """Parse a canonical JSON document into a Snapshot, or raise FeedError.
 
     It takes no options, and its own `updated_at` is required: the fetch time is not used."""
-    try:
-        doc = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise FeedError(origin, "(document)", data[exc.start : exc.start + 8], "not UTF-8") from exc
-    except json.JSONDecodeError as exc:
-        raise FeedError(
-            origin, f"(line {exc.lineno} col {exc.colno})", exc.msg, "invalid JSON"
-        ) from exc
-    except RecursionError as exc:
-        raise FeedError(origin, "(document)", "nesting too deep", "invalid JSON") from exc
     r = _Reader(origin)
-    root = r.obj(doc, "(document)")
+    root = r.obj(_decode(data, origin), "(document)")
     election = r.text(root, "", "election")
     updated_at = _timestamp(r, r.get(root, "", "updated_at"))
     races = r.get(root, "", "races")
@@ -97,6 +93,19 @@ def parse(
     if len(set(ids)) != len(ids):
         raise r.fail("races[].id", ids, "race ids must be unique")
     return Snapshot(election=election, updated_at=updated_at, races=parsed)
+
+
+def _decode(data: bytes, origin: str) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise FeedError(origin, "(document)", data[exc.start : exc.start + 8], "not UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        raise FeedError(
+            origin, f"(line {exc.lineno} col {exc.colno})", exc.msg, "invalid JSON"
+        ) from exc
+    except RecursionError as exc:
+        raise FeedError(origin, "(document)", "nesting too deep", "invalid JSON") from exc
 
 
 def _timestamp(r: _Reader, value: Any) -> datetime:

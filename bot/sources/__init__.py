@@ -1,0 +1,1 @@
+"""Feed transports: HTTP (conditional GET), a file, a replay of files; and their FetchError."""

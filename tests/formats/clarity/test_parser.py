@@ -14,8 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.checks import find_anomalies
-from bot.formats.clarity import check_options, parse
-from bot.formats.clarity import parser as clarity
+from bot.formats.clarity import check_options, document, parse
 from bot.formats.errors import FeedError
 from bot.formats.registry import PARSERS
 from bot.models import Snapshot
@@ -429,7 +428,7 @@ def test_a_truncated_zip_is_rejected() -> None:
 
 
 def test_a_zip_bomb_is_refused_before_it_is_inflated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(clarity, "MAX_XML_BYTES", 100_000)
+    monkeypatch.setattr(document, "MAX_XML_BYTES", 100_000)
     bomb = zipped({"detail.xml": XML + b" " * 200_000})
     assert len(bomb) < 10_000
 
@@ -456,7 +455,7 @@ def test_a_zip_that_understates_its_size_is_cut_at_the_stated_size() -> None:
 
 
 def test_plain_xml_over_the_cap_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(clarity, "MAX_XML_BYTES", 1_000)
+    monkeypatch.setattr(document, "MAX_XML_BYTES", 1_000)
 
     err = reject(XML)
 

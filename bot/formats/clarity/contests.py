@@ -1,0 +1,174 @@
+"""What a Clarity file says, gathered while streaming: its turnout places and its contests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.formats.clarity.document import (
+    Element,
+    children,
+    count_attr,
+    path_of,
+    tag_of,
+    text_attr,
+    timestamp,
+)
+from bot.formats.errors import FeedError
+from bot.formats.slug import slug
+from bot.models import Units
+
+MAX_CANDIDATES = 1_000
+PLACES = ("Precinct", "County")
+
+
+@dataclass(kw_only=True, slots=True)
+class Place:
+    """A precinct or county of the turnout element."""
+
+    registered: int | None
+    voters: int | None
+    units: Units | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class Contest:
+    """One contest, read: its figures overall and per place."""
+
+    key: str
+    text: str
+    vote_for: int
+    units: Units
+    choices: dict[str, tuple[str, int]]
+    by_place: dict[str, dict[str, int]] = field(default_factory=dict)
+    activity: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True, slots=True)
+class Document:
+    """What the file says, gathered while streaming."""
+
+    origin: str
+    stamp: datetime | None = None
+    name: str | None = None
+    region: str | None = None
+    level: str = "county"
+    turnout: Place = field(default_factory=lambda: Place(registered=None, voters=None))
+    places: dict[str, Place] = field(default_factory=dict)
+    contests: list[Contest] = field(default_factory=list)
+
+
+def read_document(xml: bytes, origin: str, wanted: frozenset[str] | None) -> Document:
+    """Stream the file into a Document, keeping only the wanted contests (None: all)."""
+    doc = Document(origin=origin)
+    for elem in children(xml, origin):
+        tag = elem.tag
+        if tag == "Timestamp":
+            doc.stamp = timestamp(elem.text, origin)
+        elif tag == "ElectionName":
+            doc.name = (elem.text or "").strip() or None
+        elif tag == "Region":
+            doc.region = (elem.text or "").strip() or None
+        elif tag in ("VoterTurnout", "ElectionVoterTurnout"):
+            doc.level = "state" if tag == "ElectionVoterTurnout" else "county"
+            _turnout(elem, doc)
+        elif tag == "Contest" and (wanted is None or _names(elem) & wanted):
+            doc.contests.append(_contest(elem, origin))
+    return doc
+
+
+def _names(elem: Element) -> set[str]:
+    return {(elem.get(a) or "").strip().casefold() for a in ("key", "text")} - {""}
+
+
+def _turnout(elem: Element, doc: Document) -> None:
+    where = tag_of(elem)
+    doc.turnout = _place(elem, where, doc.origin)
+    for place in elem.iter(*PLACES):
+        name = text_attr(place, path_of(place, where), "name", doc.origin)
+        doc.places[name] = _place(place, path_of(place, where), doc.origin)
+
+
+def _place(elem: Element, where: str, origin: str) -> Place:
+    registered = count_attr(elem, where, "totalVoters", origin)
+    total = count_attr(elem, where, "precinctsParticipating", origin)
+    counted = count_attr(elem, where, "precinctsReported", origin)
+    units = None
+    if total is not None and counted is not None and counted <= total:
+        units = Units(counted=counted, total=total)
+    return Place(
+        registered=registered or None,
+        voters=count_attr(elem, where, "ballotsCast", origin),
+        units=units,
+    )
+
+
+def _contest(elem: Element, origin: str) -> Contest:
+    where = path_of(elem)
+    contest = Contest(
+        key=elem.get("key") or "",
+        text=text_attr(elem, where, "text", origin),
+        vote_for=count_attr(elem, where, "voteFor", origin) or 1,
+        units=_units(elem, where, origin),
+        choices={},
+    )
+    for child in elem:
+        if child.tag == "Choice":
+            _choice(child, contest, where, origin)
+        elif child.tag == "VoteType":
+            _tally(child, contest, None, path_of(child, where), origin)
+    if len(contest.choices) > MAX_CANDIDATES:
+        raise FeedError(origin, where, f"{len(contest.choices)} choices", "too many")
+    return contest
+
+
+def _units(elem: Element, where: str, origin: str) -> Units:
+    participating = count_attr(elem, where, "precinctsParticipating", origin)
+    reported = count_attr(elem, where, "precinctsReported", origin)
+    reporting = count_attr(elem, where, "precinctsReporting", origin)
+    if participating is not None:
+        counted = reported if reported is not None else reporting
+        if counted is None:
+            raise FeedError(origin, f"{where}@precinctsReported", None, "missing attribute")
+        if counted > participating:
+            reason = f"more than precinctsParticipating ({participating})"
+            raise FeedError(origin, f"{where}@precinctsReported", counted, reason)
+        return Units(counted=counted, total=participating)
+    known = [v for v in (reporting, reported) if v is not None]
+    if not known:
+        raise FeedError(origin, f"{where}@precinctsReported", None, "missing attribute")
+    return Units(counted=min(known), total=max(known) if len(known) == 2 else None)
+
+
+def _choice(elem: Element, contest: Contest, parent: str, origin: str) -> None:
+    where = path_of(elem, parent)
+    text = text_attr(elem, where, "text", origin)
+    cid = slug(text) or f"choice-{elem.get('key') or len(contest.choices) + 1}"
+    if cid in contest.choices:
+        cid = f"{cid}-{elem.get('key') or len(contest.choices) + 1}"
+    if cid in contest.choices:
+        raise FeedError(origin, f"{where}@key", elem.get("key"), "two choices with this key")
+    by_type = [
+        _tally(vt, contest, cid, path_of(vt, where), origin) for vt in elem if vt.tag == "VoteType"
+    ]
+    total = count_attr(elem, where, "totalVotes", origin)
+    if total is None:
+        if not by_type:
+            raise FeedError(origin, f"{where}@totalVotes", None, "missing attribute")
+        total = sum(by_type)
+    contest.choices[cid] = (text, total)
+
+
+def _tally(vote_type: Element, contest: Contest, cid: str | None, where: str, o: str) -> int:
+    """Add a VoteType's per-place votes to the contest; return its total."""
+    for place in vote_type:
+        if place.tag not in PLACES:
+            continue
+        spot = path_of(place, where)
+        name = text_attr(place, spot, "name", o)
+        votes = count_attr(place, spot, "votes", o, required=True) or 0
+        contest.activity[name] = contest.activity.get(name, 0) + votes
+        if cid is not None:
+            row = contest.by_place.setdefault(name, {})
+            row[cid] = row.get(cid, 0) + votes
+    return count_attr(vote_type, where, "votes", o, required=True) or 0
