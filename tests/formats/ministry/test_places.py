@@ -1,0 +1,84 @@
+"""Places as races: commune codes, départements summed once, progress, the communes kept."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.formats.ministry import parse
+from tests.formats.ministry.support import (
+    FETCHED,
+    PARIS,
+    REPLAY,
+    fixture,
+    race,
+    read,
+)
+
+
+def test_paris_commune_file_keeps_codes_and_does_not_double_count() -> None:
+    snap = read("075com_T2.xml")
+    assert snap.updated_at == datetime(2017, 5, 7, 21, 42, 10, tzinfo=PARIS)
+    assert [r.id for r in snap.races] == [
+        "D075",
+        "C075056",
+        "C075056AR01",
+        "C075056AR02",
+        "C075056AR03",
+    ]
+    dept, paris, first = race(snap, "D075"), race(snap, "C075056"), race(snap, "C075056AR01")
+    assert (dept.level, dept.code, dept.name) == ("département", "075", "Paris")
+    assert (first.level, first.code, first.name) == (
+        "commune",
+        "056AR01",
+        "Paris 1er arrondissement",
+    )
+    assert (first.units.counted, first.units.total) == (1, 1)
+    # 056 holds its arrondissements: the département sums it once, not twice.
+    assert dept.turnout == paris.turnout
+    assert dept.turnout.registered == 11_285 + 14_893 + 22_338
+    assert [c.votes for c in dept.candidates] == [22_713, 4_690]
+    assert [c.published_share for c in dept.candidates] == [None, None]
+    assert [c.published_share for c in first.candidates] == [83.04, 16.96]
+
+
+def test_corsica_codes_stay_strings_with_their_zeros() -> None:
+    snap = read("02Acom_T2_v4.xml")
+    dept = race(snap, "D02A")
+    assert (dept.code, dept.name) == ("02A", "Corse-du-Sud")
+    ajaccio = race(snap, "C02A004")
+    assert (ajaccio.code, ajaccio.name) == ("004", "Ajaccio")
+    assert race(snap, "C02A017").code == "017"
+    sartene = race(snap, "C02A272")
+    assert sartene.name == "Sartène"
+
+
+def test_departement_progress_counts_communes_received() -> None:
+    progress = []
+    for path in REPLAY:
+        dept = race(parse(path.read_bytes(), path.name, {}, FETCHED), "D02A")
+        progress.append((dept.units.counted, dept.units.total))
+    assert progress == [(1, 6), (3, 6), (5, 6), (6, 6)]
+    last = race(parse(REPLAY[-1].read_bytes(), "v4", {}, FETCHED), "D02A")
+    assert last.turnout.valid == last.votes_cast == 34_981
+    assert [c.votes for c in last.candidates] == [21_067, 13_914]
+
+
+def test_commune_without_round_figures_is_zero_of_one() -> None:
+    snap = read("02Acom_T2_v1.xml")
+    bonifacio = race(snap, "C02A041")
+    assert (bonifacio.units.counted, bonifacio.units.total) == (0, 1)
+    assert bonifacio.candidates == ()
+    assert not bonifacio.has_results
+
+
+def test_communes_option_keeps_some_communes_and_the_whole_aggregate() -> None:
+    snap = read("075com_T2.xml", communes=["056AR01", "075056AR03"])
+    assert [r.id for r in snap.races] == ["D075", "C075056AR01", "C075056AR03"]
+    assert race(snap, "D075").turnout.registered == 48_516
+    snap = read("02Acom_T2_v4.xml", communes=["C02A004"])
+    assert [r.id for r in snap.races] == ["D02A", "C02A004"]
+
+
+def test_2024_complete_flag_marks_the_place_final() -> None:
+    data = fixture("R1_2A_2024.xml").replace(b"<Complet>NON<", b"<Complet>OUI<")
+    assert race(parse(data, "R1.xml", {}, FETCHED), "D02A").final
