@@ -11,7 +11,6 @@ from bot.render.message import Message
 from bot.render.text import Renderer, Style
 from bot.store import Delivery, Store
 
-ADMIN_COMMANDS = ("pause", "resume", "status", "announce")
 MAX_ANNOUNCEMENT = 3000
 
 
@@ -52,7 +51,8 @@ class Controls(Protocol):
 
 
 class Admin:
-    """Runs the admin commands; the caller has checked that the chat is an admin chat."""
+    """Runs the admin commands (admin_only in bot.commands.table); the caller has checked
+    that the chat is an admin chat."""
 
     def __init__(self, store: Store, controls: Controls) -> None:
         self.store, self.controls = store, controls

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.adapters.base import Adapter, RateLimited, Rejected, TargetGone, TargetMoved
-from bot.render import PLATFORM_CAPTION_LIMIT
+from bot.platforms import platform_named
 from bot.render.message import Image, Message, digests, merge
 from bot.store import Delivery, Store
 
@@ -93,7 +93,7 @@ class Dispatcher:
 
     async def _chat(self, adapter: Adapter, rows: list[Delivery]) -> int:
         sent = 0
-        caption = PLATFORM_CAPTION_LIMIT.get(adapter.platform)
+        caption = platform_named(adapter.platform).caption_limit
         for size in digests([r.message for r in rows], self.digest_max, caption):
             batch, rows = rows[:size], rows[size:]
             chat = batch[0].chat_id

@@ -8,15 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.audience import Audience
 from bot.charts import SETTING_PREFIX, Budget, Charts
-from bot.commands import AREA_PREFIX, covers
 from bot.config import Config
 from bot.diff import advance, diff
 from bot.events import AnomalyDetected, Event
 from bot.formats.errors import FeedError
 from bot.formats.registry import Options, parse
 from bot.models import Snapshot
-from bot.render import PLATFORM_CAPTION_LIMIT, PLATFORM_TEXT_LIMIT, markup_for
+from bot.platforms import platform_named
+from bot.render import markup_for
 from bot.render.message import Message, split_text
 from bot.render.text import Renderer, Style
 from bot.store import Cycle, Delivery, Store, Subscription
@@ -148,8 +149,8 @@ class Pipeline:
 def _parts(message: Message, platform: str) -> list[Message]:
     """Split a message into parts the platform accepts, each its own outbox row, so that a
     retry never sends a part twice: a picture with the caption that fits it, then text."""
-    limit = PLATFORM_TEXT_LIMIT.get(platform)
-    caption = PLATFORM_CAPTION_LIMIT.get(platform)
+    spec = platform_named(platform)
+    limit, caption = spec.text_limit, spec.caption_limit
     text, first = message.text, []
     if message.image is not None and caption is not None and len(text) > caption:
         head, *rest = split_text(text, caption)
@@ -173,46 +174,3 @@ def _rows(event: Event, sub: Subscription, parts: list[Message]) -> list[Deliver
         )
         for i, part in enumerate(parts)
     ]
-
-
-class Audience:
-    """The subscriptions of one feed version, indexed by race once: a département file
-    yields hundreds of commune events, and sorting every subscription again for each of
-    them cost most of a version's processing with 10,000 chats."""
-
-    def __init__(self, subs: list[Subscription], *, staging: bool) -> None:
-        self.staging = staging
-        self._by_race: dict[str, list[Subscription]] = {}
-        self._areas: list[Subscription] = []
-        self._everything: list[Subscription] = []
-        for sub in subs:  # in the store's order, which breaks ties between equals
-            if sub.race == "*":
-                self._everything.append(sub)
-            elif sub.race.startswith(AREA_PREFIX):
-                self._areas.append(sub)
-            else:
-                self._by_race.setdefault(sub.race, []).append(sub)
-        self._admins = [s for s in subs if s.admin]
-
-    def of(self, event: Event) -> list[Subscription]:
-        """Return one subscription per chat that should receive the event (in staging mode,
-        the admin chats only: a rehearsal reaches nobody else)."""
-        race = event.race
-        if event.audience == "admin" or self.staging:
-            candidates = self._specific_first(self._admins, race.id)
-        else:
-            # The most specific subscription of a chat sets its language: the race, an
-            # area, all.
-            candidates = [
-                *self._by_race.get(race.id, ()),
-                *(s for s in self._areas if covers(s.race, race)),
-                *self._everything,
-            ]
-        chosen: dict[tuple[str, str], Subscription] = {}
-        for sub in candidates:
-            chosen.setdefault((sub.platform, sub.chat_id), sub)
-        return list(chosen.values())
-
-    @staticmethod
-    def _specific_first(subs: list[Subscription], race_id: str) -> list[Subscription]:
-        return sorted(subs, key=lambda s: (s.race == "*", s.race != race_id))

@@ -1,4 +1,4 @@
-"""Who receives an event: the pipeline's race index picks what a full scan would."""
+"""Who receives an event: the audience's race index picks what a full scan would."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.commands import covers
+from bot.audience import Audience, covers
 from bot.events import AnomalyDetected, Event, FirstResultsReported
-from bot.pipeline import Audience
 from bot.store import Subscription
 from tests.builders import at, race
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot.charts import Charts
-from bot.commands import Commands, Request, fold, parse_command
+from bot.commands import Commands, Request, parse_command
 from bot.config import Config, load
 from bot.live import Scoreboards
+from bot.lookup import fold
 from bot.models import Race
 from bot.store import Cycle, Store, Subscription, open_store
 from tests.builders import race, snap

@@ -26,15 +26,17 @@ from bot.adapters.base import (
     TargetGone,
     TransientError,
 )
-from bot.commands import Handler, Request
+from bot.commands import COMMANDS, Handler, Request
+from bot.platforms import SLACK
 from bot.render.message import Message
-from bot.render.slack import MAX_BLOCKS, mrkdwn
+from bot.render.slack import mrkdwn
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
-SLASH_COMMANDS = ("/results", "/turnout", "/soiree")
+# The commands with a slash command of their own; /soiree <name> runs any command.
+SLASH_COMMANDS = (*(f"/{c.name}" for c in COMMANDS if c.slash), "/soiree")
 PUBLIC_WORDS = {"public", "publier", "channel", "canal"}
 SHARE_ACTION = "soiree_share"
 GONE = {"channel_not_found", "is_archived", "not_in_channel", "account_inactive"}
@@ -99,7 +101,9 @@ class SlackAdapter:
 
     def __init__(self, settings: SlackSettings, handle: Handler) -> None:
         self.settings, self.handle = settings, handle
-        self.limits = Limits(per_chat_interval=1.0 / settings.rate_scale, concurrency=8)
+        self.limits = Limits(
+            per_chat_interval=SLACK.per_chat_interval / settings.rate_scale, concurrency=8
+        )
         self.pacer = Pacer(self.limits.per_chat_interval)
         self.client = AsyncWebClient(token=settings.bot_token, base_url=settings.base_url)
         self.app = AsyncApp(
@@ -222,7 +226,7 @@ class SlackAdapter:
             await self._publish(channel, reply, respond)
             return
         blocks = list(reply.blocks or ())
-        if blocks and len(blocks) < MAX_BLOCKS:
+        if blocks and len(blocks) < SLACK.max_blocks:
             blocks.append(_share_button(text))
         # An ephemeral answer cannot carry a file: the chart comes with "Post to channel".
         await respond(response_type="ephemeral", text=reply.text, blocks=blocks or None)

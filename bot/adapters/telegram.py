@@ -15,7 +15,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from telegram import BotCommand, Update
 from telegram import Message as TgMessage
-from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -45,41 +45,18 @@ from bot.adapters.base import (
     TargetMoved,
     TransientError,
 )
-from bot.commands import ALIASES, COMMANDS, Handler, Request
+from bot.commands import COMMANDS, Handler, Request, find, menu, parse_command
+from bot.platforms import TELEGRAM
 from bot.render.message import Message, split_text
+from bot.render.text import LOCALES
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
-GROUP_BURST = 20  # messages per minute in a group
-OVERALL_BURST = 30  # messages per second in all (Telegram's broadcast limit)
 WINDOW_MARGIN = 1.02  # Telegram counts arrivals; leave room for network jitter
-MANAGED = frozenset({"subscribe", "unsubscribe", "live", "charts"})
 EDIT_GONE = ("message to edit not found", "message can't be edited", "message_id_invalid")
 GONE_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", "have no rights")
-
-COMMAND_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "results": "Results of a race: /results [race or place]",
-        "turnout": "Turnout: /turnout [race]",
-        "races": "The races followed",
-        "subscribe": "Get the alerts here: /subscribe [race] [fr|en]",
-        "unsubscribe": "Stop the alerts: /unsubscribe [race]",
-        "live": "A pinned scoreboard kept up to date: /live on [race] | off",
-        "charts": "Charts with results and alerts: /charts on | off",
-        "help": "What Soirée can do",
-    },
-    "fr": {
-        "results": "Résultats d’une course : /results [course ou lieu]",
-        "turnout": "Participation : /turnout [course]",
-        "races": "Les courses suivies",
-        "subscribe": "Recevoir les alertes ici : /subscribe [course] [fr|en]",
-        "unsubscribe": "Ne plus les recevoir : /unsubscribe [course]",
-        "live": "Un tableau épinglé tenu à jour : /live on [course] | off",
-        "charts": "Graphiques avec résultats et alertes : /charts on | off",
-        "help": "Ce que Soirée sait faire",
-    },
-}
+DEFAULT_MENU = "en"  # the command menu of every language without its own
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -114,15 +91,15 @@ class TelegramAdapter:
         self.settings = settings
         self.handle = handle
         scale = settings.rate_scale
-        self.limits = Limits(per_chat_interval=1.0 / scale, concurrency=16)
+        self.limits = Limits(per_chat_interval=TELEGRAM.per_chat_interval / scale, concurrency=16)
         # Groups (negative ids) also get at most 20 messages in any minute: a sliding window,
         # stricter than PTB's leaky bucket, which lets a 21st through after 3 s.
         self.pacer = Pacer(
             self.limits.per_chat_interval,
-            burst=GROUP_BURST,
-            window=60.0 * WINDOW_MARGIN / scale,
+            burst=TELEGRAM.group_burst,
+            window=TELEGRAM.group_window * WINDOW_MARGIN / scale,
             grouped=lambda chat_id: chat_id.startswith("-"),
-            overall=(OVERALL_BURST, WINDOW_MARGIN / scale),
+            overall=(TELEGRAM.overall_burst, TELEGRAM.overall_window * WINDOW_MARGIN / scale),
         )
         self.app: Application = self._build()  # type: ignore[type-arg]
 
@@ -146,16 +123,17 @@ class TelegramAdapter:
             .concurrent_updates(True)  # a reply waiting for its chat's pace holds no one else
             .rate_limiter(
                 AIORateLimiter(
-                    overall_max_rate=30,
-                    overall_time_period=1 / scale,
-                    group_max_rate=20,
-                    group_time_period=60 / scale,
+                    overall_max_rate=TELEGRAM.overall_burst,
+                    overall_time_period=TELEGRAM.overall_window / scale,
+                    group_max_rate=TELEGRAM.group_burst,
+                    group_time_period=TELEGRAM.group_window / scale,
                     max_retries=0,  # the outbox retries, after retry_after
                 )
             )
         )
         app = builder.build()
-        names = sorted({*COMMANDS, "start", *(a for a, c in ALIASES.items() if a.isascii())})
+        # Every name and alias Telegram can carry (a bot command is ASCII: not /résultats).
+        names = sorted({word for c in COMMANDS for word in c.words if word.isascii()})
         app.add_handler(CommandHandler(names, self._on_command))
         return app
 
@@ -203,9 +181,9 @@ class TelegramAdapter:
         await self.app.shutdown()
 
     async def _register_commands(self) -> None:
-        for language, texts in COMMAND_TEXT.items():
-            commands = [BotCommand(name, texts[name]) for name in COMMANDS]
-            code = None if language == "en" else language
+        for language in (DEFAULT_MENU, *(lo for lo in LOCALES if lo != DEFAULT_MENU)):
+            commands = [BotCommand(name, text) for name, text in menu(language)]
+            code = None if language == DEFAULT_MENU else language
             try:
                 await self.app.bot.set_my_commands(commands, language_code=code)
             except TelegramError as exc:
@@ -225,7 +203,7 @@ class TelegramAdapter:
     async def _send_photo(self, chat_id: str, photo: bytes, text: str) -> None:
         """Send a photo captioned with as many whole lines as fit; the rest follows as text.
         A chat that takes no photos (no right to send media) gets the text alone."""
-        chunks = split_text(text, MessageLimit.CAPTION_LENGTH)
+        chunks = split_text(text, TELEGRAM.caption_limit)
         try:
             await self._call(
                 self.app.bot.send_photo(
@@ -246,7 +224,7 @@ class TelegramAdapter:
             await self._send_text(chat_id, rest)
 
     async def _send_text(self, chat_id: str, text: str) -> None:
-        chunks = [c for c in split_text(text, MessageLimit.MAX_TEXT_LENGTH) if c.strip()]
+        chunks = [c for c in split_text(text, TELEGRAM.text_limit) if c.strip()]
         for i, chunk in enumerate(chunks):
             if i:
                 await self.pacer.wait(chat_id)  # the caller paced the first part
@@ -351,7 +329,7 @@ class TelegramAdapter:
             can_manage=True,
             locale_hint=user.language_code if user else None,
         )
-        if _command_name(msg.text) in MANAGED and chat.type != ChatType.PRIVATE:
+        if _changes_settings(msg.text) and chat.type != ChatType.PRIVATE:
             request = _with_manage(request, await self._is_admin(chat.id, user.id if user else 0))
         reply = await self.handle(request)
         if reply is not None:
@@ -386,12 +364,15 @@ def _chat_ref(chat_id: str) -> int | str:
 
 def _first_part(text: str) -> str:
     """Return what of a text fits one message, cut on a line (never inside a tag)."""
-    return split_text(text, MessageLimit.MAX_TEXT_LENGTH)[0]
+    return split_text(text, TELEGRAM.text_limit)[0]
 
 
-def _command_name(text: str) -> str:
-    word = text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
-    return ALIASES.get(word, word)
+def _changes_settings(text: str) -> bool:
+    """Return True when a text is a command that changes the chat's settings (the command
+    table says which), so that only a group's admins may run it."""
+    parsed = parse_command(text)
+    command = find(parsed[0]) if parsed else None
+    return command is not None and command.changes_settings
 
 
 def _with_manage(request: Request, allowed: bool) -> Request:

@@ -43,17 +43,25 @@ CATALOG: dict[str, str] = {
     "line.previous_round": "Previous round: {voters} voters ({delta})",
     "line.flagged": "⚠ The feed's newest figures did not add up: Soirée holds them back",
     "line.source": "Source: {source}",
-    "reply.help": (
-        "Soirée, election-night results.\n"
-        "/results [race] — the results\n"
-        "/turnout [race] — turnout\n"
-        "/races — the races followed\n"
+    "reply.help": "Soirée, election-night results.",
+    "help.results": "/results [race] — the results",
+    "help.turnout": "/turnout [race] — turnout",
+    "help.races": "/races — the races followed",
+    "help.subscribe": (
         "/subscribe [race] [fr|en] — get the alerts\n"
-        "/subscribe area [place] — a race and every race within it\n"
-        "/unsubscribe [race] — stop them\n"
-        "/live on [race] — a pinned scoreboard, updated live (/live off)\n"
-        "/charts on|off — charts with /results and the alerts"
+        "/subscribe area [place] — a race and every race within it"
     ),
+    "help.unsubscribe": "/unsubscribe [race] — stop them",
+    "help.live": "/live on [race] — a pinned scoreboard, updated live (/live off)",
+    "help.charts": "/charts on|off — charts with /results and the alerts",
+    "menu.results": "Results of a race: /results [race or place]",
+    "menu.turnout": "Turnout: /turnout [race]",
+    "menu.races": "The races followed",
+    "menu.subscribe": "Get the alerts here: /subscribe [race] [fr|en]",
+    "menu.unsubscribe": "Stop the alerts: /unsubscribe [race]",
+    "menu.live": "A pinned scoreboard kept up to date: /live on [race] | off",
+    "menu.charts": "Charts with results and alerts: /charts on | off",
+    "menu.help": "What Soirée can do",
     "reply.unknown_race": "Unknown race: “{query}”. Races followed: {races}",
     "reply.no_data": "No results yet for {race}.",
     "reply.no_races": "No race has published results yet.",

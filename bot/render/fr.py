@@ -44,17 +44,25 @@ CATALOG: dict[str, str] = {
     "line.previous_round": "Tour précédent : {voters} votants ({delta})",
     "line.flagged": "⚠ Les derniers chiffres publiés ne tiennent pas : Soirée les met de côté",
     "line.source": "Source : {source}",
-    "reply.help": (
-        "Soirée, les résultats de la soirée électorale.\n"
-        "/results [course] — les résultats\n"
-        "/turnout [course] — la participation\n"
-        "/races — les courses suivies\n"
+    "reply.help": "Soirée, les résultats de la soirée électorale.",
+    "help.results": "/results [course] — les résultats",
+    "help.turnout": "/turnout [course] — la participation",
+    "help.races": "/races — les courses suivies",
+    "help.subscribe": (
         "/subscribe [course] [fr|en] — recevoir les alertes\n"
-        "/subscribe zone [lieu] — une course et toutes celles de son territoire\n"
-        "/unsubscribe [course] — ne plus les recevoir\n"
-        "/live on [course] — un tableau épinglé, mis à jour en direct (/live off)\n"
-        "/charts on|off — les graphiques avec /results et les alertes"
+        "/subscribe zone [lieu] — une course et toutes celles de son territoire"
     ),
+    "help.unsubscribe": "/unsubscribe [course] — ne plus les recevoir",
+    "help.live": "/live on [course] — un tableau épinglé, mis à jour en direct (/live off)",
+    "help.charts": "/charts on|off — les graphiques avec /results et les alertes",
+    "menu.results": "Résultats d’une course : /results [course ou lieu]",
+    "menu.turnout": "Participation : /turnout [course]",
+    "menu.races": "Les courses suivies",
+    "menu.subscribe": "Recevoir les alertes ici : /subscribe [course] [fr|en]",
+    "menu.unsubscribe": "Ne plus les recevoir : /unsubscribe [course]",
+    "menu.live": "Un tableau épinglé tenu à jour : /live on [course] | off",
+    "menu.charts": "Graphiques avec résultats et alertes : /charts on | off",
+    "menu.help": "Ce que Soirée sait faire",
     "reply.unknown_race": "Course inconnue : « {query} ». Courses suivies : {races}",
     "reply.no_data": "Pas encore de résultats pour {race}.",
     "reply.no_races": "Aucune course n’a encore publié de résultats.",

@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.platforms import SLACK
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Image:
@@ -62,9 +64,6 @@ def split_text(text: str, limit: int) -> list[str]:
     return chunks
 
 
-MAX_BLOCKS = 50
-
-
 def merge(messages: list[Message]) -> Message:
     """Join several messages into one digest: texts one after the other, blocks with dividers."""
     if len(messages) == 1:
@@ -109,7 +108,7 @@ def _joins(
     pictured: bool,
 ) -> bool:  # fmt: skip
     """Return True when `m` may join the digest being built."""
-    if count >= most or blocks + 1 + len(m.blocks or ()) > MAX_BLOCKS:
+    if count >= most or blocks + 1 + len(m.blocks or ()) > SLACK.max_blocks:
         return False
     if m.image is not None and pictured:
         return False

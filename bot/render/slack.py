@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.platforms import SLACK
 from bot.render.message import split_text
 
-MAX_BLOCKS = 50  # Slack refuses more in one message
-MAX_SECTION = 3000  # characters of text in one section block
-MAX_FALLBACK = 3000  # keep the plain `text` fallback short: notifications show it
 FENCE = "```"
 
 
@@ -38,18 +36,18 @@ def _section(text: str) -> dict[str, Any]:
 
 def _sections(item: str) -> list[dict[str, Any]]:
     """Split one body item into sections within the limit; a table keeps its fences."""
-    if len(item) <= MAX_SECTION:
+    if len(item) <= SLACK.max_section:
         return [_section(item)]
     if item.startswith(FENCE):
         inner = item[len(FENCE) + 1 : -len(FENCE) - 1]
-        size = MAX_SECTION - 2 * (len(FENCE) + 1)
+        size = SLACK.max_section - 2 * (len(FENCE) + 1)
         return [_section(f"{FENCE}\n{chunk}\n{FENCE}") for chunk in split_text(inner, size)]
-    return [_section(chunk) for chunk in split_text(item, MAX_SECTION)]
+    return [_section(chunk) for chunk in split_text(item, SLACK.max_section)]
 
 
 def blocks(headline: str, body: list[str], footer: str) -> tuple[dict[str, Any], ...]:
     """Lay out a message: the headline, then the body items, then a context line."""
-    out = [_section(headline[:MAX_SECTION])]
+    out = [_section(headline[: SLACK.max_section])]
     prose: list[str] = []
     for item in body:
         if item.startswith(FENCE):
@@ -61,18 +59,22 @@ def blocks(headline: str, body: list[str], footer: str) -> tuple[dict[str, Any],
             prose.append(item)
     if prose:
         out += _sections("\n".join(prose))
-    if len(out) > MAX_BLOCKS - 1:
-        out = [*out[: MAX_BLOCKS - 2], _section("…")]
+    if len(out) > SLACK.max_blocks - 1:
+        out = [*out[: SLACK.max_blocks - 2], _section("…")]
     if not footer:
         return tuple(out)
-    context = {"type": "context", "elements": [{"type": "mrkdwn", "text": footer[:MAX_SECTION]}]}
+    context = {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": footer[: SLACK.max_section]}],
+    }
     return (*out, context)
 
 
 def fallback(headline: str, body: list[str], footer: str) -> str:
     """Return the plain `text` of a message: what notifications and screen readers show."""
     text = "\n".join([headline, *body, footer])
-    return text if len(text) <= MAX_FALLBACK else text[: MAX_FALLBACK - 1] + "…"
+    limit = SLACK.max_fallback
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def mrkdwn(blocks: tuple[dict[str, Any], ...]) -> str:

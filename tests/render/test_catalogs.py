@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.commands import help_text, menu
 from bot.diff import advance, diff, diff_race
 from bot.events import (
     EVENT_KINDS,
@@ -289,6 +290,8 @@ def test_every_event_renders_in_both_locales(
     renderer.turnout(_race(), AT, previous_round=None)
     renderer.turnout(race({"a": 1}, voters=5, registered=None), AT, previous_round=None)
     renderer.live(_race(), AT, "10")
+    help_text(renderer)  # the command texts, reached through the command table
+    menu(locale)
     for kind in ("results", "reporting_threshold", "final"):
         renderer.t(f"kind.{kind}")
     many = race({f"c{i}": 100 - i for i in range(chart.MAX_BARS + 2)})

@@ -2,72 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Protocol
 
-from bot.admin import ADMIN_COMMANDS, Admin
+from bot.admin import Admin
+from bot.audience import AREA_PREFIX, AREA_WORDS, EVERYTHING, area_key
 from bot.charts import Charts, setting_key
+from bot.commands.request import Request
 from bot.config import CHART_KINDS, Config
 from bot.lookup import MAX_CHOICES, RaceRef, fold, lookup
-from bot.models import Race
 from bot.render import markup_for
 from bot.render.message import Message
 from bot.render.text import LOCALES, Renderer, Style
 from bot.store import Store, StoredRace, Subscription
 
-ALIASES: dict[str, str] = {
-    "pause": "pause",
-    "resume": "resume",
-    "reprendre": "resume",
-    "status": "status",
-    "etat": "status",
-    "announce": "announce",
-    "annonce": "announce",
-    "start": "help",
-    "help": "help",
-    "aide": "help",
-    "results": "results",
-    "resultats": "results",
-    "résultats": "results",
-    "turnout": "turnout",
-    "participation": "turnout",
-    "races": "races",
-    "courses": "races",
-    "subscribe": "subscribe",
-    "abonner": "subscribe",
-    "unsubscribe": "unsubscribe",
-    "desabonner": "unsubscribe",
-    "live": "live",
-    "direct": "live",
-    "charts": "charts",
-    "graphiques": "charts",
-}
 CHART_WORDS = {
     "results": "results", "resultats": "results", "reporting": "reporting_threshold",
     "depouillement": "reporting_threshold", "final": "final", "definitif": "final",
 }  # fmt: skip
-AREA_WORDS = {"area", "zone"}
-AREA_PREFIX = "area:"
-
-
-def area_key(code: str) -> str:
-    """Return the subscription key of an area: a race and every race whose code extends it."""
-    return AREA_PREFIX + code
-
-
-def covers(subscription_race: str, race: Race) -> bool:
-    """Return True when a subscription's race key takes in this race."""
-    if subscription_race in ("*", race.id):
-        return True
-    if subscription_race.startswith(AREA_PREFIX):
-        return (race.code or race.id).startswith(subscription_race[len(AREA_PREFIX) :])
-    return False
-
-
-COMMANDS: tuple[str, ...] = (
-    "results", "turnout", "races", "subscribe", "unsubscribe", "live", "charts", "help",
-)  # fmt: skip
 
 
 class LiveControl(Protocol):
@@ -82,31 +33,9 @@ class LiveControl(Protocol):
         ...
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Request:
-    """A command typed in a chat. `can_manage` says whether the sender may change subscriptions."""
-
-    platform: str
-    chat_id: str
-    text: str
-    can_manage: bool = True
-    locale_hint: str | None = None
-
-
-Handler = Callable[[Request], Awaitable[Message | None]]
-
-
-def parse_command(text: str) -> tuple[str, list[str]] | None:
-    """Split "/results@Bot paris" into ("results", ["paris"]); None if not a command."""
-    words = text.strip().split()
-    if not words or not words[0].startswith("/"):
-        return None
-    name = words[0][1:].split("@", 1)[0].lower()
-    return ALIASES.get(name, name), words[1:]
-
-
-class Commands:
-    """Answers commands from the store; never waits on a feed."""
+class Handlers:
+    """The handlers of the chat commands, answering from the store; never waits on a feed.
+    bot.commands.table names which handler runs which command."""
 
     def __init__(
         self,
@@ -120,32 +49,8 @@ class Commands:
         self.store, self.config, self.admin = store, config, admin
         self.charts, self.live = charts, live
 
-    async def handle(self, req: Request) -> Message | None:
-        """Return the reply to a command, or None when the text is not a command."""
-        parsed = parse_command(req.text)
-        if parsed is None:
-            return None
-        name, args = parsed
-        r = await self._renderer(req)
-        handler = {
-            "help": self._help,
-            "results": self._results,
-            "turnout": self._turnout,
-            "races": self._races,
-            "subscribe": self._subscribe,
-            "unsubscribe": self._unsubscribe,
-            "live": self._live,
-            "charts": self._charts,
-        }.get(name)
-        if name in ADMIN_COMMANDS and self.admin is not None:
-            if not await self.store.is_admin_chat(req.platform, req.chat_id):
-                return Message(text=r.t("reply.admin_only"))
-            return await self.admin.handle(name, args, req.text, r)
-        if handler is None:
-            return Message(text=r.t("reply.unknown_command", command="/" + name))
-        return await handler(req, args, r)
-
-    async def _renderer(self, req: Request) -> Renderer:
+    async def renderer(self, req: Request) -> Renderer:
+        """Return the renderer of a chat: its subscription's locale, else its sender's."""
         subs = await self.store.subscriptions(req.platform, req.chat_id)
         hint = (req.locale_hint or "")[:2].lower()
         locale = subs[0].locale if subs else hint if hint in LOCALES else self.config.locale
@@ -185,10 +90,18 @@ class Commands:
         known = [ref.id for ref in (await self.store.race_index())[:MAX_CHOICES]]
         return Message(text=r.t("reply.unknown_race", query=query, races=", ".join(known) or "—"))
 
-    async def _help(self, req: Request, args: list[str], r: Renderer) -> Message:
-        return Message(text=r.t("reply.help"))
+    def unknown(self, name: str, r: Renderer) -> Message:
+        """Return the reply to a command this bot does not run."""
+        return Message(text=r.t("reply.unknown_command", command="/" + name))
 
-    async def _results(self, req: Request, args: list[str], r: Renderer) -> Message:
+    async def on_admin(self, name: str, req: Request, args: list[str], r: Renderer) -> Message:
+        """Run an admin command through bot.admin (Commands has checked the chat)."""
+        if self.admin is None:  # Commands offers admin commands only with an Admin
+            return self.unknown(name, r)
+        return await self.admin.handle(name, args, req.text, r)
+
+    async def on_results(self, req: Request, args: list[str], r: Renderer) -> Message:
+        """Answer /results [race]: the standings, with a chart where the chat takes them."""
         found = await self._race_or_reply(args, r)
         if isinstance(found, Message):
             return found
@@ -206,29 +119,26 @@ class Commands:
         stored = await self.store.settings(setting_key(req.platform, req.chat_id))
         return self.charts.kinds(req.platform, req.chat_id, stored)
 
-    async def _charts(self, req: Request, args: list[str], r: Renderer) -> Message:
+    async def on_charts(self, req: Request, args: list[str], r: Renderer) -> Message:
+        """Answer /charts [on|off|kinds]: show, or set, which messages carry a chart."""
         if self.charts is None:
-            return Message(text=r.t("reply.unknown_command", command="/charts"))
+            return self.unknown("charts", r)
         words = [fold(a) for a in args]
         if words:
             if not req.can_manage:
                 return Message(text=r.t("reply.charts_not_admin"))
-            if words == ["on"]:
-                kinds: tuple[str, ...] = CHART_KINDS
-            elif words == ["off"]:
-                kinds = ()
-            elif all(w in CHART_WORDS for w in words):
-                kinds = tuple(k for k in CHART_KINDS if k in {CHART_WORDS[w] for w in words})
-            else:
+            kinds = _chart_choice(words)
+            if kinds is None:
                 return Message(text=r.t("reply.charts_usage"))
             await self.store.set_setting(setting_key(req.platform, req.chat_id), ",".join(kinds))
         names = [r.t(f"kind.{kind}") for kind in await self._chart_kinds(req)]
         shown = ", ".join(names) or r.t("reply.charts_none")
         return Message(text=r.t("reply.charts_state", kinds=shown))
 
-    async def _live(self, req: Request, args: list[str], r: Renderer) -> Message:
+    async def on_live(self, req: Request, args: list[str], r: Renderer) -> Message:
+        """Answer /live on [race] | off: start or stop the chat's pinned scoreboard."""
         if self.live is None:
-            return Message(text=r.t("reply.unknown_command", command="/live"))
+            return self.unknown("live", r)
         if not args or fold(args[0]) not in {"on", "off"}:
             return Message(text=r.t("reply.live_usage"))
         if not req.can_manage:
@@ -242,14 +152,16 @@ class Commands:
         await self.live.enable(req.platform, req.chat_id, found.race.id, r.style.locale)
         return Message(text=r.t("reply.live_on", race=found.race.name))
 
-    async def _turnout(self, req: Request, args: list[str], r: Renderer) -> Message:
+    async def on_turnout(self, req: Request, args: list[str], r: Renderer) -> Message:
+        """Answer /turnout [race]: voters and turnout, against the previous round."""
         found = await self._race_or_reply(args, r)
         if isinstance(found, Message):
             return found
         prev = self.config.rules.previous_round(found.race.id)
         return self._for_race(r, found).turnout(found.race, found.updated_at, prev, found.flagged)
 
-    async def _races(self, req: Request, args: list[str], r: Renderer) -> Message:
+    async def on_races(self, req: Request, args: list[str], r: Renderer) -> Message:
+        """Answer /races: every race in the store, with how far its count is."""
         races = await self.store.races()
         if not races:
             return Message(text=r.t("reply.no_races"))
@@ -264,7 +176,8 @@ class Commands:
         ]
         return Message(text="\n".join(lines))
 
-    async def _subscribe(self, req: Request, args: list[str], r: Renderer) -> Message:
+    async def on_subscribe(self, req: Request, args: list[str], r: Renderer) -> Message:
+        """Answer /subscribe [race|zone place|all] [fr|en]: the chat gets the alerts."""
         if not req.can_manage:
             return Message(text=r.t("reply.not_admin"))
         locale = r.style.locale
@@ -285,10 +198,10 @@ class Commands:
 
     async def _targets(self, args: list[str], r: Renderer) -> list[str] | Message:
         if not args:
-            return list(self.config.main_races) or ["*"]
+            return list(self.config.main_races) or [EVERYTHING]
         query = fold(" ".join(args))
-        if args == ["*"] or query in {"all", "tout", "toutes"}:
-            return ["*"]
+        if args == [EVERYTHING] or query in {"all", "tout", "toutes"}:
+            return [EVERYTHING]
         if fold(args[0]) in AREA_WORDS and len(args) > 1:
             area = await self._race_or_reply(args[1:], r)
             if isinstance(area, Message):
@@ -301,7 +214,8 @@ class Commands:
         found = await self._race_or_reply(args, r)
         return found if isinstance(found, Message) else [found.race.id]
 
-    async def _unsubscribe(self, req: Request, args: list[str], r: Renderer) -> Message:
+    async def on_unsubscribe(self, req: Request, args: list[str], r: Renderer) -> Message:
+        """Answer /unsubscribe [race]: the chat stops getting a race's alerts, or all."""
         if not req.can_manage:
             return Message(text=r.t("reply.not_admin"))
         race: str | None = None
@@ -312,3 +226,14 @@ class Commands:
             race = found.race.id
         count = await self.store.unsubscribe(req.platform, req.chat_id, race)
         return Message(text=r.t("reply.unsubscribed", count=count))
+
+
+def _chart_choice(words: list[str]) -> tuple[str, ...] | None:
+    """Return the chart kinds that folded words choose, or None when they are not a choice."""
+    if words == ["on"]:
+        return CHART_KINDS
+    if words == ["off"]:
+        return ()
+    if all(w in CHART_WORDS for w in words):
+        return tuple(k for k in CHART_KINDS if k in {CHART_WORDS[w] for w in words})
+    return None
