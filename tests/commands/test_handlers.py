@@ -1,4 +1,4 @@
-"""Chat commands answered from a real in-memory store."""
+"""Chat commands answered from a real in-memory store, through the command table."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.charts import Charts
-from bot.commands import Commands, Request, parse_command
+from bot.commands import Commands, Request
 from bot.config import Config, load
 from bot.live import Scoreboards
 from bot.lookup import fold
@@ -19,7 +19,7 @@ from bot.models import Race
 from bot.store import Cycle, Store, Subscription, open_store
 from tests.builders import race, snap
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NNBSP = "\u202f"
 NBSP = "\xa0"
 SOURCE_LABEL = "Haute autorité des primaires (reconstitution)"
@@ -90,15 +90,7 @@ async def ask(
     return reply.text
 
 
-# --- parsing ------------------------------------------------------------------------------
-
-
-def test_parse_command() -> None:
-    assert parse_command("/results@SoireeBot national") == ("results", ["national"])
-    assert parse_command("  /RÉSULTATS  Île de France ") == ("results", ["Île", "de", "France"])
-    assert parse_command("/participation") == ("turnout", [])
-    assert parse_command("bonsoir /results") is None
-    assert parse_command("") is None
+# --- matching -----------------------------------------------------------------------------
 
 
 def test_fold_ignores_case_and_accents() -> None:
