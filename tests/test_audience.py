@@ -1,16 +1,20 @@
-"""Who receives an event: the audience's race index picks what a full scan would."""
+"""Who receives an event: the audience's race index picks what a full scan would, and a
+chat's most specific subscription sets its language."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.audience import Audience, covers
+from bot.config import DEFAULT_CONFIG, load
 from bot.events import AnomalyDetected, Event, FirstResultsReported
-from bot.store import Subscription
-from tests.builders import at, race
+from bot.pipeline import Pipeline
+from bot.store import Subscription, open_store
+from tests.builders import at, feed_bytes, race
 
 RACES = ["FE", "D075", "C075001", "C075002", "D013", "C013001"]
 KEYS = [*RACES, "*", "area:075", "area:013", "area:C075"]
@@ -53,3 +57,24 @@ def test_the_index_picks_what_a_full_scan_picks(
         else FirstResultsReported(key="k", race=r, at=at(0))
     )
     assert Audience(subs, staging=staging).of(event) == scan(event, subs, staging=staging)
+
+
+async def test_a_chats_most_specific_subscription_sets_its_language() -> None:
+    store = await open_store(":memory:")
+    try:
+        config = load(DEFAULT_CONFIG)
+        for race_key, locale in (("*", "fr"), ("national", "en")):
+            await store.subscribe(
+                Subscription(platform="slack", chat_id="C1", race=race_key, locale=locale)
+            )
+        pipeline = Pipeline(store, config, lambda: datetime.now(at(0).tzinfo))
+        outcome = await pipeline.ingest(
+            "s", "canonical-json", feed_bytes(10, {"a": 60, "b": 40}, counted=50), "f"
+        )
+        assert outcome.status == "accepted"
+        due = await store.due(at(0).replace(year=2100))
+        slack = [d for d in due if d.platform == "slack"]
+        assert len(slack) == 1
+        assert slack[0].message.text.startswith("First results")
+    finally:
+        await store.close()

@@ -6,17 +6,15 @@ import asyncio
 import json
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from bot.diff import advance, diff
 from bot.events import TurnoutThresholdCrossed, admit
 from bot.models import Candidate, Race, Units, with_computed_shares
-from bot.pipeline import Pipeline
 from bot.render.message import Message
 from bot.rules import Rules
 from bot.store import Delivery, Subscription, open_store
-from tests.builders import at, feed_bytes, race, snap
+from tests.builders import at, race, snap
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,29 +66,6 @@ async def test_move_chat_with_the_new_id_already_queued_leaves_nothing_stuck() -
         await store.move_chat("telegram", "-1", "-100")
         due = await store.due(at(1))
         assert [(d.event_key, d.chat_id) for d in due] == [("e1", "-100")]
-    finally:
-        await store.close()
-
-
-async def test_a_chats_most_specific_subscription_sets_its_language() -> None:
-    store = await open_store(":memory:")
-    try:
-        from bot.config import DEFAULT_CONFIG, load
-
-        config = load(DEFAULT_CONFIG)
-        for race_key, locale in (("*", "fr"), ("national", "en")):
-            await store.subscribe(
-                Subscription(platform="slack", chat_id="C1", race=race_key, locale=locale)
-            )
-        pipeline = Pipeline(store, config, lambda: datetime.now(at(0).tzinfo))
-        outcome = await pipeline.ingest(
-            "s", "canonical-json", feed_bytes(10, {"a": 60, "b": 40}, counted=50), "f"
-        )
-        assert outcome.status == "accepted"
-        due = await store.due(at(0).replace(year=2100))
-        slack = [d for d in due if d.platform == "slack"]
-        assert len(slack) == 1
-        assert slack[0].message.text.startswith("First results")
     finally:
         await store.close()
 
