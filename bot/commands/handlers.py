@@ -50,7 +50,7 @@ class Handlers:
         self.charts, self.live = charts, live
 
     async def renderer(self, req: Request) -> Renderer:
-        """Return the renderer of a chat: its subscription's locale, else its sender's."""
+        """Return a chat's renderer: its subscription's locale, else its sender's, else ours."""
         subs = await self.store.subscriptions(req.platform, req.chat_id)
         hint = (req.locale_hint or "")[:2].lower()
         locale = subs[0].locale if subs else hint if hint in LOCALES else self.config.locale
