@@ -14,12 +14,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.formats.registry import PARSERS
-from bot.platforms import NAMES
+from bot.platforms import NAMES as PLATFORMS  # bot/platforms.py's table, in its order
 from bot.render.text import LOCALES
 from bot.rules import DEFAULT_REPORTING_STEPS, Rules
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
-PLATFORMS = NAMES  # the platform table's, in its order
 # What may carry a results chart: /results replies, and these announcements.
 CHART_KINDS = ("results", "reporting_threshold", "final")
 CHART_THEMES = ("light", "dark")
