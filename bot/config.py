@@ -165,29 +165,23 @@ class _Reader:
     ) -> tuple[Any, ...]:
         values = self.pick(table, prefix, key, list, list(default))
         for i, v in enumerate(values):
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, kind)
-                or not isinstance(v, int | float)
-                or v < 0
-            ):
+            numeric = isinstance(v, kind) and isinstance(v, int | float)
+            if isinstance(v, bool) or not numeric or v < 0:
                 raise self.fail(
                     f"{prefix}{key}[{i}]", v, f"expected {_kind_name(kind)}, not negative"
                 )
         return tuple(values)
 
 
+_KIND_NAMES: dict[type, str] = {
+    int: "an integer", float: "a number", str: "a string", bool: "true or false",
+    list: "a list", dict: "a table",
+}  # fmt: skip
+
+
 def _kind_name(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    names = {
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        bool: "true or false",
-        list: "a list",
-        dict: "a table",
-    }
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
+    return " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
 
 
 def load(path: Path | str) -> Config:
