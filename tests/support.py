@@ -1,17 +1,34 @@
-"""Test support: wait on conditions (never on fixed sleeps) and write configs."""
+"""Test support: wait on conditions (never on fixed sleeps), write configs, run the app (in
+process or as a child process) against the fakes, and speak Slack's signed HTTP.
+
+Test modules share helpers through here (or tests/builders.py, tests/fakes/), never by
+importing another test module: tests/test_layout.py holds that rule.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import json
+import os
+import subprocess
+import sys
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+from slack_sdk.signature import SignatureVerifier
 
 from bot.app import App, Options
 from bot.config import load
 from tests.builders import feed_doc
+from tests.fakes.slack import FakeSlack
+from tests.fakes.telegram import FakeTelegram
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 async def wait_for(
@@ -110,3 +127,97 @@ class Night:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.app.stop()
+
+
+# --- Slack's signed HTTP requests --------------------------------------------------------------
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+def slash(slack: FakeSlack, command: str, text: str = "", channel: str = "C09") -> dict[str, str]:
+    """Return the form Slack posts for a slash command typed in `channel`."""
+    return {
+        "token": "legacy", "team_id": "T1", "team_domain": "test", "channel_id": channel,
+        "channel_name": "campagne", "user_id": "U1", "user_name": "marie", "command": command,
+        "text": text, "api_app_id": "A1", "response_url": slack.response_url(channel),
+        "trigger_id": "1.2.3",
+    }  # fmt: skip
+
+
+def signed(form: dict[str, str], *, secret: str = SECRET, age: int = 0) -> tuple[str, dict]:
+    """Return the body and headers of `form` signed as Slack signs it, `age` seconds ago."""
+    body = urlencode(form)
+    ts = str(int(time.time()) - age)
+    sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    headers = {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": sig,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    return body, headers
+
+
+async def post(url: str, body: str, headers: dict) -> httpx.Response:
+    """Post a signed body to the app's Slack endpoint."""
+    async with httpx.AsyncClient(trust_env=False) as client:
+        return await client.post(url, content=body, headers=headers)
+
+
+# --- the app at the fakes ------------------------------------------------------------------
+
+
+def chats(*ids: int, locale: str = "fr") -> str:
+    """Return config tables subscribing Telegram chats `ids` to every race."""
+    return "".join(
+        f'\n[[chats]]\nplatform = "telegram"\nid = {i}\nlocale = "{locale}"\n' for i in ids
+    )
+
+
+class BothNight(Night):
+    """The app with Telegram and Slack (HTTP mode) at the fakes, charts on by default."""
+
+    def __init__(
+        self, tmp_path: Path, tg: FakeTelegram, slack: FakeSlack, *, charts: str = "", extra="",
+        top: str = "",
+    ) -> None:  # fmt: skip
+        env = {
+            "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
+            "TELEGRAM_POLL_TIMEOUT": "1", "SLACK_BOT_TOKEN": slack.bot_token,
+            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_BASE_URL": slack.api_url,
+            "SLACK_HTTP_HOST": "127.0.0.1", "PORT": "0",
+        }  # fmt: skip
+        super().__init__(tmp_path, env, extra, charts=charts, top=top)
+
+    @property
+    def events_url(self) -> str:
+        return f"http://127.0.0.1:{self.app.adapters['slack'].port}/slack/events"  # type: ignore[attr-defined]
+
+
+# --- the bot as a child process (the crash tests kill it) -------------------------------------
+
+
+async def start_bot(config: Path, tg: FakeTelegram, log: Path) -> asyncio.subprocess.Process:
+    """Start `python -m bot run` on `config` with Telegram at the fake; stderr goes to `log`."""
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": tg.token,
+        "TELEGRAM_API_BASE_URL": tg.base_url,
+        "TELEGRAM_POLL_TIMEOUT": "1",
+        "NO_PROXY": "127.0.0.1",
+        "SOIREE_LOG_LEVEL": os.environ.get("SOIREE_LOG_LEVEL", "INFO"),
+    }
+    with log.open("ab") as stderr:  # the child keeps its own copy of the descriptor
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config),
+            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
+
+
+def tally(tg: FakeTelegram) -> Counter[tuple[int, str]]:
+    """Count each alert headline (a bold line) per group; a digest holds several."""
+    return Counter(
+        (c.params["chat_id"], line)
+        for c in tg.sent()
+        for line in c.params["text"].split("\n")
+        if line.startswith("<b>")
+    )

@@ -15,12 +15,11 @@ from bot.charts import MAX_PER_VERSION, Charts
 from bot.config import load
 from bot.pipeline import Pipeline
 from bot.store import Store, Subscription, open_store
-from tests import support
-from tests.adapters.test_slack import SECRET, post, signed, slash
 from tests.builders import at, feed_doc, race
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
-from tests.support import wait_for, write_config
+from tests.support import BothNight as Night
+from tests.support import post, signed, slash, wait_for, write_config
 
 PNG = b"\x89PNG\r\n\x1a\n"
 GROUP, CHANNEL, OWNER = -3001, "C301", 42
@@ -35,26 +34,6 @@ async def fakes() -> AsyncIterator[tuple[FakeTelegram, FakeSlack]]:
     yield tg, slack
     await tg.stop()
     await slack.stop()
-
-
-class Night(support.Night):
-    """The app with Telegram and Slack (HTTP mode) at the fakes, charts on by default."""
-
-    def __init__(
-        self, tmp_path: Path, tg: FakeTelegram, slack: FakeSlack, *, charts: str = "", extra="",
-        top: str = "",
-    ) -> None:  # fmt: skip
-        env = {
-            "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
-            "TELEGRAM_POLL_TIMEOUT": "1", "SLACK_BOT_TOKEN": slack.bot_token,
-            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_BASE_URL": slack.api_url,
-            "SLACK_HTTP_HOST": "127.0.0.1", "PORT": "0",
-        }  # fmt: skip
-        super().__init__(tmp_path, env, extra, charts=charts, top=top)
-
-    @property
-    def events_url(self) -> str:
-        return f"http://127.0.0.1:{self.app.adapters['slack'].port}/slack/events"  # type: ignore[attr-defined]
 
 
 def subscribed() -> str:

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests import test_charts
-from tests.adapters.test_slack import post, signed, slash
+from tests import support
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import Call, FakeTelegram
-from tests.support import wait_for
+from tests.support import post, signed, slash, wait_for
 
 GROUP, CHANNEL, OWNER = -5001, "C501", 42
 INTERVAL = 0.5  # live_interval, seconds
@@ -36,7 +35,7 @@ async def fakes() -> AsyncIterator[tuple[FakeTelegram, FakeSlack]]:
     await slack.stop()
 
 
-class Night(test_charts.Night):
+class Night(support.BothNight):
     """The app with both platforms at the fakes and a quick live scoreboard (alerts as text:
     these tests are about the board)."""
 

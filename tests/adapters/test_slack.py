@@ -6,17 +6,13 @@ import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlencode
 
-import httpx
 import pytest
-from slack_sdk.signature import SignatureVerifier
 
 from tests import support
 from tests.fakes.slack import FakeSlack
-from tests.support import wait_for
+from tests.support import SECRET, post, signed, slash, wait_for
 
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 CHANNELS = ["C01", "C02", "C03", "C04"]
 
 
@@ -50,32 +46,6 @@ class Night(support.Night):
     @property
     def events_url(self) -> str:
         return f"http://127.0.0.1:{self.app.adapters['slack'].port}/slack/events"  # type: ignore[attr-defined]
-
-
-def slash(slack: FakeSlack, command: str, text: str = "", channel: str = "C09") -> dict[str, str]:
-    return {
-        "token": "legacy", "team_id": "T1", "team_domain": "test", "channel_id": channel,
-        "channel_name": "campagne", "user_id": "U1", "user_name": "marie", "command": command,
-        "text": text, "api_app_id": "A1", "response_url": slack.response_url(channel),
-        "trigger_id": "1.2.3",
-    }  # fmt: skip
-
-
-def signed(form: dict[str, str], *, secret: str = SECRET, age: int = 0) -> tuple[str, dict]:
-    body = urlencode(form)
-    ts = str(int(time.time()) - age)
-    sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-    headers = {
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": sig,
-        "Content-Type": "application/x-www-form-urlencoded",
-    }
-    return body, headers
-
-
-async def post(url: str, body: str, headers: dict) -> httpx.Response:
-    async with httpx.AsyncClient(trust_env=False) as client:
-        return await client.post(url, content=body, headers=headers)
 
 
 async def test_slash_command_is_acked_fast_and_answered_on_response_url(tmp_path, slack):

@@ -10,7 +10,7 @@ import pytest
 
 from tests import support
 from tests.fakes.telegram import FakeTelegram
-from tests.support import wait_for
+from tests.support import chats, wait_for
 
 GROUPS = [-1001, -1002, -1003, -1004, -1005, -1006]
 
@@ -21,12 +21,6 @@ async def tg() -> AsyncIterator[FakeTelegram]:
     await fake.start()
     yield fake
     await fake.stop()
-
-
-def chats(*ids: int, locale: str = "fr") -> str:
-    return "".join(
-        f'\n[[chats]]\nplatform = "telegram"\nid = {i}\nlocale = "{locale}"\n' for i in ids
-    )
 
 
 class Night(support.Night):

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import random
-import subprocess
-import sys
-from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.adapters.test_telegram import chats
 from tests.builders import feed_doc
 from tests.fakes.telegram import FakeTelegram
-from tests.support import wait_for, write_config
+from tests.support import chats, start_bot, tally, wait_for, write_config
 
-ROOT = Path(__file__).resolve().parents[2]
 GROUPS = [-2000 - i for i in range(30)]
 
 
@@ -29,32 +22,6 @@ async def tg() -> AsyncIterator[FakeTelegram]:
     await fake.start()
     yield fake
     await fake.stop()
-
-
-async def start(config: Path, tg: FakeTelegram, log: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": tg.token,
-        "TELEGRAM_API_BASE_URL": tg.base_url,
-        "TELEGRAM_POLL_TIMEOUT": "1",
-        "NO_PROXY": "127.0.0.1",
-        "SOIREE_LOG_LEVEL": os.environ.get("SOIREE_LOG_LEVEL", "INFO"),
-    }
-    with log.open("ab") as stderr:  # the child keeps its own copy of the descriptor
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(config),
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
-        )  # fmt: skip
-
-
-def tally(tg: FakeTelegram) -> Counter[tuple[int, str]]:
-    """Count each alert headline (a bold line) per group; a digest holds several."""
-    return Counter(
-        (c.params["chat_id"], line)
-        for c in tg.sent()
-        for line in c.params["text"].split("\n")
-        if line.startswith("<b>")
-    )
 
 
 async def test_kill_mid_fan_out_loses_nothing(tmp_path: Path, tg: FakeTelegram) -> None:
@@ -69,13 +36,13 @@ async def test_kill_mid_fan_out_loses_nothing(tmp_path: Path, tg: FakeTelegram) 
     for doc in versions:
         feed.write_text(json.dumps(doc), encoding="utf-8")
         before = len(tg.sent())
-        proc = await start(config, tg, tmp_path / "bot.log")
+        proc = await start_bot(config, tg, tmp_path / "bot.log")
         kill_at = before + rng.randint(1, len(GROUPS) - 1)
         await wait_for(lambda k=kill_at: len(tg.sent()) >= k, patience=20, what="mid fan-out")
         proc.kill()
         await proc.wait()
         crashes += 1
-    proc = await start(config, tg, tmp_path / "bot.log")
+    proc = await start_bot(config, tg, tmp_path / "bot.log")
     try:
         expected = 3 * len(GROUPS)
         await wait_for(lambda: len(set(tally(tg))) >= expected, patience=30, what="every alert")

@@ -11,11 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.adapters.test_telegram import chats
-from tests.adapters.test_telegram_crash import start, tally
 from tests.builders import feed_doc
 from tests.fakes.telegram import FakeTelegram
-from tests.support import wait_for, write_config
+from tests.support import chats, start_bot, tally, wait_for, write_config
 
 GROUPS = [-5000 - i for i in range(200)]
 KILLS = 20
@@ -39,11 +37,11 @@ async def test_twenty_kills_during_a_fan_out_to_200_chats(tmp_path: Path, tg: Fa
     log = tmp_path / "bot.log"
     moments = sorted(rng.sample(range(1, len(GROUPS)), KILLS))
     for moment in moments:
-        proc = await start(config, tg, log)
+        proc = await start_bot(config, tg, log)
         await wait_for(lambda m=moment: len(tg.sent()) >= m, patience=60, what=f"send {moment}")
         proc.kill()
         await proc.wait()
-    proc = await start(config, tg, log)
+    proc = await start_bot(config, tg, log)
     try:
         await wait_for(lambda: {c for c, _ in tally(tg)} >= set(GROUPS), patience=90)
     finally:
