@@ -1,15 +1,32 @@
-"""Builders for models and canonical feed documents used across the tests."""
+"""Builders for models, canonical feed documents and sample events used across the tests."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from bot.diff import diff_race
+from bot.events import (
+    AnomalyDetected,
+    CandidateThresholdCrossed,
+    CaughtUp,
+    Change,
+    Event,
+    FirstResultsReported,
+    LeaderChanged,
+    ReportingThresholdCrossed,
+    ResultCorrected,
+    ResultDeclaredFinal,
+    TurnoutThresholdCrossed,
+)
 from bot.models import Candidate, Race, Snapshot, Turnout, Units, with_computed_shares
+from bot.rules import Rules
 
 PARIS_WINTER = timezone(timedelta(hours=1))
 T0 = datetime(2017, 1, 29, 19, 30, tzinfo=PARIS_WINTER)
+EVENTS_AT = datetime(2017, 1, 29, 20, 10, tzinfo=UTC)  # the sample events' data time
 
 
 def at(minutes: int) -> datetime:
@@ -93,3 +110,154 @@ def feed_doc(
 def feed_bytes(*args: Any, **kwargs: Any) -> bytes:
     """Return a canonical JSON document as bytes."""
     return json.dumps(feed_doc(*args, **kwargs)).encode()
+
+
+# --- sample events: one of every kind, in every variant the renderer distinguishes ---------
+
+
+def sample_race() -> Race:
+    """Return the race every sample event is about: Hamon ahead, 4,100 of 7,370 stations counted."""
+    return race(
+        {"hamon": 650_000, "valls": 470_180},
+        counted=4100,
+        total=7370,
+        voters=1_140_000,
+        registered=2_000_000,
+        name="Primaire",
+    )
+
+
+def anomaly_races() -> Iterator[tuple[Race | None, Race]]:
+    """Yield (before, race) pairs that each fail one arithmetic check."""
+    yield None, race({"a": 60, "b": 40}, valid=90)  # votes_vs_valid
+    yield None, race({"a": 60, "b": 40}, voters=90)  # votes_vs_voters
+    yield None, race({"a": 60, "b": 40}, voters=120, registered=100)  # voters_vs_registered
+    yield (
+        None,
+        with_computed_shares(
+            Race(
+                id="national",
+                name="Primaire",
+                units=Units(counted=10, total=100),
+                turnout=Turnout(voters=110, valid=100, blank=3, null=2),
+                candidates=(
+                    Candidate(id="a", name="A", votes=60),
+                    Candidate(id="b", name="B", votes=40),
+                ),
+            )
+        ),
+    )  # ballots_vs_voters
+    yield (
+        None,
+        with_computed_shares(
+            Race(
+                id="national",
+                name="Primaire",
+                units=Units(counted=10, total=100),
+                candidates=(
+                    Candidate(id="a", name="Alice", votes=60, published_share=55.0),
+                    Candidate(id="b", name="Bob", votes=40, published_share=40.0),
+                ),
+            )
+        ),
+    )  # published_share:a
+    yield None, race(shares={"a": 50.0, "b": 40.0})  # share_sum
+    yield (
+        None,
+        with_computed_shares(
+            Race(
+                id="national",
+                name="Primaire",
+                units=Units(counted=10, total=100),
+                candidates=(
+                    Candidate(id="a", name="A", votes=60),
+                    Candidate(id="b", name="B", published_share=40.0),
+                ),
+            )
+        ),
+    )  # partial_votes
+    yield (
+        race({"a": 600, "b": 400}, counted=100),
+        race({"a": 1200, "b": 800}, counted=200),
+    )  # republication
+
+
+def anomaly_events() -> list[AnomalyDetected]:
+    """Return the anomaly each pair of `anomaly_races` raises, one per check."""
+    events = []
+    for before, after in anomaly_races():
+        found = diff_race(before, after, Rules(), EVENTS_AT)
+        assert found, (before, after)
+        assert all(isinstance(e, AnomalyDetected) for e in found)
+        events.extend(e for e in found if isinstance(e, AnomalyDetected))
+    return events
+
+
+def all_events() -> list[Event]:
+    """Return at least one event of every kind, in every variant the renderer distinguishes."""
+    r = sample_race()
+    hamon, valls = r.candidates
+    complete = race({"hamon": 1, "valls": 2}, counted=7370, total=7370, voters=3)
+    final = race({"hamon": 1, "valls": 2}, counted=7370, total=7370, voters=3, final=True)
+    return [
+        FirstResultsReported(key="national:first_results", race=r, at=EVENTS_AT),
+        ReportingThresholdCrossed(
+            key="national:reporting:50", race=r, at=EVENTS_AT, step=50, pct=55.6
+        ),
+        CandidateThresholdCrossed(
+            key="national:candidate:hamon:50", race=r, at=EVENTS_AT, candidate=hamon, level=50.0
+        ),
+        CandidateThresholdCrossed(
+            key="national:candidate:hamon:57.5", race=r, at=EVENTS_AT, candidate=hamon, level=57.5
+        ),
+        LeaderChanged(
+            key="national:leader:valls", race=r, at=EVENTS_AT, leader=valls, previous=hamon
+        ),
+        TurnoutThresholdCrossed(
+            key="national:turnout:voters:1000000",
+            race=r,
+            at=EVENTS_AT,
+            metric="voters",
+            threshold=1_000_000,
+            value=1_140_000,
+        ),
+        TurnoutThresholdCrossed(
+            key="national:turnout:participation:50",
+            race=r,
+            at=EVENTS_AT,
+            metric="participation",
+            threshold=50.0,
+            value=57.0,
+        ),
+        TurnoutThresholdCrossed(
+            key="national:turnout:previous_round",
+            race=r,
+            at=EVENTS_AT,
+            metric="previous_round",
+            threshold=1_100_000,
+            value=1_140_000,
+        ),
+        ResultCorrected(
+            key="national:correction:candidate:hamon:50",
+            race=r,
+            at=EVENTS_AT,
+            candidate=hamon,
+            level=50.0,
+            retracts="national:candidate:hamon:50",
+        ),
+        ResultCorrected(
+            key="national:correction:figures",
+            race=r,
+            at=EVENTS_AT,
+            changes=(
+                Change(field="units", subject="national", before=4200, after=4100),
+                Change(field="voters", subject="national", before=1_150_000, after=1_140_000),
+                Change(field="votes", subject="Benoît Hamon", before=651_000, after=650_000),
+            ),
+        ),
+        *anomaly_events(),
+        ResultDeclaredFinal(key="national:final", race=final, at=EVENTS_AT),
+        ResultDeclaredFinal(key="national:final", race=complete, at=EVENTS_AT),
+        CaughtUp(key="national:caught_up", race=r, at=EVENTS_AT, covers=("national:reporting:50",)),
+        CaughtUp(key="national:caught_up", race=final, at=EVENTS_AT, covers=("national:final",)),
+    ]

@@ -4,38 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import string
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.commands import help_text, menu
-from bot.diff import advance, diff, diff_race
-from bot.events import (
-    EVENT_KINDS,
-    AnomalyDetected,
-    CandidateThresholdCrossed,
-    CaughtUp,
-    Change,
-    Event,
-    FirstResultsReported,
-    LeaderChanged,
-    ReportingThresholdCrossed,
-    ResultCorrected,
-    ResultDeclaredFinal,
-    TurnoutThresholdCrossed,
-)
+from bot.diff import advance, diff
+from bot.events import EVENT_KINDS, Event
 from bot.formats.canonical import parse
-from bot.models import Candidate, Race, Turnout, Units, with_computed_shares
+from bot.models import Units
 from bot.render import chart, en, fr, text
 from bot.render.text import LOCALES, Renderer, Style
 from bot.rules import Rules
-from tests.builders import race
+from tests.builders import EVENTS_AT, all_events, anomaly_events, race, sample_race
 
 PARIS = ZoneInfo("Europe/Paris")
-AT = datetime(2017, 1, 29, 20, 10, tzinfo=UTC)  # 21:10 in Paris
+AT = EVENTS_AT  # 21:10 in Paris, the data time of every sample event
 DEMO_FEEDS = sorted((Path(__file__).resolve().parents[2] / "config" / "demo").glob("*.json"))
 
 
@@ -77,148 +62,6 @@ def test_placeholders_are_named_and_plain(locale: str) -> None:
 
 
 # --- every event renders ------------------------------------------------------------------
-
-
-def _race() -> Race:
-    return race(
-        {"hamon": 650_000, "valls": 470_180},
-        counted=4100,
-        total=7370,
-        voters=1_140_000,
-        registered=2_000_000,
-        name="Primaire",
-    )
-
-
-def _anomaly_races() -> Iterator[tuple[Race | None, Race]]:
-    """Yield (before, race) pairs that each fail one arithmetic check."""
-    yield None, race({"a": 60, "b": 40}, valid=90)  # votes_vs_valid
-    yield None, race({"a": 60, "b": 40}, voters=90)  # votes_vs_voters
-    yield None, race({"a": 60, "b": 40}, voters=120, registered=100)  # voters_vs_registered
-    yield (
-        None,
-        with_computed_shares(
-            Race(
-                id="national",
-                name="Primaire",
-                units=Units(counted=10, total=100),
-                turnout=Turnout(voters=110, valid=100, blank=3, null=2),
-                candidates=(
-                    Candidate(id="a", name="A", votes=60),
-                    Candidate(id="b", name="B", votes=40),
-                ),
-            )
-        ),
-    )  # ballots_vs_voters
-    yield (
-        None,
-        with_computed_shares(
-            Race(
-                id="national",
-                name="Primaire",
-                units=Units(counted=10, total=100),
-                candidates=(
-                    Candidate(id="a", name="Alice", votes=60, published_share=55.0),
-                    Candidate(id="b", name="Bob", votes=40, published_share=40.0),
-                ),
-            )
-        ),
-    )  # published_share:a
-    yield None, race(shares={"a": 50.0, "b": 40.0})  # share_sum
-    yield (
-        None,
-        with_computed_shares(
-            Race(
-                id="national",
-                name="Primaire",
-                units=Units(counted=10, total=100),
-                candidates=(
-                    Candidate(id="a", name="A", votes=60),
-                    Candidate(id="b", name="B", published_share=40.0),
-                ),
-            )
-        ),
-    )  # partial_votes
-    yield (
-        race({"a": 600, "b": 400}, counted=100),
-        race({"a": 1200, "b": 800}, counted=200),
-    )  # republication
-
-
-def anomaly_events() -> list[AnomalyDetected]:
-    events = []
-    for before, after in _anomaly_races():
-        found = diff_race(before, after, Rules(), AT)
-        assert found, (before, after)
-        assert all(isinstance(e, AnomalyDetected) for e in found)
-        events.extend(e for e in found if isinstance(e, AnomalyDetected))
-    return events
-
-
-def all_events() -> list[Event]:
-    """Return at least one event of every kind, in every variant the renderer distinguishes."""
-    r = _race()
-    hamon, valls = r.candidates
-    complete = race({"hamon": 1, "valls": 2}, counted=7370, total=7370, voters=3)
-    final = race({"hamon": 1, "valls": 2}, counted=7370, total=7370, voters=3, final=True)
-    return [
-        FirstResultsReported(key="national:first_results", race=r, at=AT),
-        ReportingThresholdCrossed(key="national:reporting:50", race=r, at=AT, step=50, pct=55.6),
-        CandidateThresholdCrossed(
-            key="national:candidate:hamon:50", race=r, at=AT, candidate=hamon, level=50.0
-        ),
-        CandidateThresholdCrossed(
-            key="national:candidate:hamon:57.5", race=r, at=AT, candidate=hamon, level=57.5
-        ),
-        LeaderChanged(key="national:leader:valls", race=r, at=AT, leader=valls, previous=hamon),
-        TurnoutThresholdCrossed(
-            key="national:turnout:voters:1000000",
-            race=r,
-            at=AT,
-            metric="voters",
-            threshold=1_000_000,
-            value=1_140_000,
-        ),
-        TurnoutThresholdCrossed(
-            key="national:turnout:participation:50",
-            race=r,
-            at=AT,
-            metric="participation",
-            threshold=50.0,
-            value=57.0,
-        ),
-        TurnoutThresholdCrossed(
-            key="national:turnout:previous_round",
-            race=r,
-            at=AT,
-            metric="previous_round",
-            threshold=1_100_000,
-            value=1_140_000,
-        ),
-        ResultCorrected(
-            key="national:correction:candidate:hamon:50",
-            race=r,
-            at=AT,
-            candidate=hamon,
-            level=50.0,
-            retracts="national:candidate:hamon:50",
-        ),
-        ResultCorrected(
-            key="national:correction:figures",
-            race=r,
-            at=AT,
-            changes=(
-                Change(field="units", subject="national", before=4200, after=4100),
-                Change(field="voters", subject="national", before=1_150_000, after=1_140_000),
-                Change(field="votes", subject="Benoît Hamon", before=651_000, after=650_000),
-            ),
-        ),
-        *anomaly_events(),
-        ResultDeclaredFinal(key="national:final", race=final, at=AT),
-        ResultDeclaredFinal(key="national:final", race=complete, at=AT),
-        CaughtUp(key="national:caught_up", race=r, at=AT, covers=("national:reporting:50",)),
-        CaughtUp(key="national:caught_up", race=final, at=AT, covers=("national:final",)),
-    ]
 
 
 def demo_night_events() -> list[Event]:
@@ -273,7 +116,7 @@ def test_every_event_renders_in_both_locales(
         assert "}" not in message.text, message.text
         assert "21:10" in message.text, message.text
     # The headlines, lines and anomaly texts of the catalog are all reachable from events.
-    renderer.results(_race(), AT, flagged=True)
+    renderer.results(sample_race(), AT, flagged=True)
     renderer.turnout(race(shares={"a": 100.0}), AT, None)
     renderer.footer(race({"a": 1}, total=None), AT)
     for units in (
@@ -281,15 +124,15 @@ def test_every_event_renders_in_both_locales(
         Units(counted=3, total=None, kind="communes"),
         Units(counted=6250, total=10000, kind="percent"),
     ):
-        renderer.footer(dataclasses.replace(_race(), units=units), AT)
+        renderer.footer(dataclasses.replace(sample_race(), units=units), AT)
     renderer.notice(
         "notice.stale", source="s", since="20:00", minutes=12, reason=renderer.t("notice.unchanged")
     )
     renderer.notice("notice.recovered", source="s", time="20:12")
     renderer.notice("notice.announcement", text="Rendez-vous à 22 h")
-    renderer.turnout(_race(), AT, previous_round=None)
+    renderer.turnout(sample_race(), AT, previous_round=None)
     renderer.turnout(race({"a": 1}, voters=5, registered=None), AT, previous_round=None)
-    renderer.live(_race(), AT, "10")
+    renderer.live(sample_race(), AT, "10")
     help_text(renderer)  # the command texts, reached through the command table
     menu(locale)
     for kind in ("results", "reporting_threshold", "final"):

@@ -15,8 +15,7 @@ from bot.models import Race, Units
 from bot.render.message import split_text
 from bot.render.text import Renderer, Style
 from bot.store.codec import message_from_json, message_to_json
-from tests.builders import at, race
-from tests.render.test_catalogs import all_events
+from tests.builders import all_events, at, race
 
 PARIS = ZoneInfo("Europe/Paris")
 NNBSP = "\u202f"  # narrow no-break space: Babel's French grouping separator
