@@ -1,4 +1,4 @@
-"""The store: its interface, its records, and `open_store`, the one place a backend is chosen.
+"""The store: its interface, its records, and `store_at`, the one place a backend is chosen.
 
 Snapshots, the events ledger, subscriptions, the outbox, live boards and settings. Callers
 depend on `Store` (or one of its roles), never on a backend.
@@ -32,9 +32,17 @@ __all__ = [
     "Subscription",
     "SubscriptionStore",
     "open_store",
+    "store_at",
 ]
+
+
+def store_at(where: str) -> Store:
+    """Return the store at `where`, not yet opened: a SQLite path or ":memory:"."""
+    return SQLiteStore(where)
 
 
 async def open_store(where: str) -> Store:
     """Open (creating and migrating) the store at `where`: a SQLite path or ":memory:"."""
-    return await SQLiteStore.open(where)
+    store = store_at(where)
+    await store.open()
+    return store

@@ -151,7 +151,11 @@ class Store(
     SettingStore,
     Protocol,
 ):
-    """The whole store: every role, and closing it."""
+    """The whole store: every role, opening it and closing it. A store is made unopened
+    (bot.store.store_at); `open` comes once, before any other operation."""
+
+    async def open(self) -> None:
+        """Connect (a file, a pool), creating or migrating the schema."""
 
     async def close(self) -> None:
         """Close the store (its connection or pool)."""

@@ -18,9 +18,9 @@ from bot.diff import advance, diff
 from bot.events import ResultCorrected
 from bot.render.message import Image, Message
 from bot.rules import Rules
-from bot.store import Cycle, Delivery, LiveBoard, Store, Subscription, open_store
+from bot.store import Cycle, Delivery, LiveBoard, Store, Subscription, open_store, store_at
 from tests.builders import at, race, snap
-from tests.store.backends import PERSISTENT, Backend
+from tests.store.backends import BACKENDS, PERSISTENT, Backend
 
 
 def cycle(minutes: int, votes: dict[str, int], *, counted: int, deliveries=(), store_events=True):
@@ -169,6 +169,21 @@ async def test_reopen_keeps_data_and_schema(backend: Backend, tmp_path: Path) ->
     try:
         assert await s.latest_version("src") == at(10)
         assert await s.ledger() != []
+    finally:
+        await s.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS, ids=lambda b: b.id)
+async def test_a_store_is_made_unopened_and_opened_by_open(backend: Backend, tmp_path: Path):
+    where = backend.where(tmp_path)
+    await store_at(where).close()  # closing a store never opened does nothing
+    s = store_at(where)
+    made = await asyncio.to_thread(lambda: list(tmp_path.iterdir()))
+    assert made == []  # made, not opened: no file yet (the app's builder makes it so)
+    await s.open()
+    try:
+        await s.commit_cycle(cycle(10, {"a": 60, "b": 40}, counted=50))
+        assert await s.latest_version("src") == at(10)
     finally:
         await s.close()
 

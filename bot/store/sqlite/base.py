@@ -7,7 +7,7 @@ import functools
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
-from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
@@ -23,24 +23,24 @@ B = TypeVar("B", bound="SQLiteBase")
 class SQLiteBase:
     """One connection to one database file (or ":memory:"); the role mixins build on it."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self._db = db
+    def __init__(self, path: str) -> None:
+        self.path = path
+        # aiosqlite's connection is made here but connects only when awaited, in open():
+        # a store can be handed to its users before the app opens any file.
+        self._db = aiosqlite.connect(path)
         self._lock = asyncio.Lock()
 
-    @classmethod
-    async def open(cls, path: str) -> Self:
-        """Open (creating and migrating) the database at `path` (":memory:" allowed)."""
-        db = await aiosqlite.connect(path)
-        db.row_factory = aiosqlite.Row
-        if path != ":memory:":
-            await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=NORMAL")
-        store = cls(db)
-        await store._migrate()
-        return store
+    async def open(self) -> None:
+        """Connect to the database at `path` (":memory:" allowed), creating and migrating it."""
+        await self._db
+        self._db.row_factory = aiosqlite.Row
+        if self.path != ":memory:":
+            await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=NORMAL")
+        await self._migrate()
 
     async def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (nothing to do if it was never opened)."""
         await self._db.close()
 
     async def _migrate(self) -> None:
