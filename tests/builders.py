@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from bot.diff import diff_race
+from bot.diff import advance, diff, diff_race
 from bot.events import (
     AnomalyDetected,
     CandidateThresholdCrossed,
@@ -20,6 +21,7 @@ from bot.events import (
     ResultCorrected,
     ResultDeclaredFinal,
     TurnoutThresholdCrossed,
+    admit,
 )
 from bot.models import Candidate, Race, Snapshot, Turnout, Units, with_computed_shares
 from bot.rules import Rules
@@ -110,6 +112,43 @@ def feed_doc(
 def feed_bytes(*args: Any, **kwargs: Any) -> bytes:
     """Return a canonical JSON document as bytes."""
     return json.dumps(feed_doc(*args, **kwargs)).encode()
+
+
+# --- diffs as the pipeline plays them ----------------------------------------------------------
+
+RULES = Rules()  # the default rules
+NOW = at(600)  # wall-clock time of the diff; events must carry the data time instead
+STAMP = at(1).isoformat()  # the data time `step` diffs at, as an event key spells it
+
+
+def step(
+    before: Race | Snapshot | None, after: Race, rules: Rules = RULES, minutes: int = 1
+) -> list[Event]:
+    """Diff `after` (at `minutes`) over `before` (a race at minute 0, a snapshot, or None)."""
+    prev = snap(before, minutes=0) if isinstance(before, Race) else before
+    return diff(prev, snap(after, minutes=minutes), rules, NOW)
+
+
+def key(*parts: str) -> str:
+    """Return the key of a fact about the race "national"."""
+    return ":".join(("national", *parts))
+
+
+def with_turnout(r: Race, **fields: int | None) -> Race:
+    """Return the race with some turnout fields replaced."""
+    return replace(r, turnout=replace(r.turnout, **fields))
+
+
+def run(snapshots: list[Snapshot], rules: Rules = RULES) -> tuple[list[Event], set[str]]:
+    """Play snapshots through diff → admit → advance, as the pipeline does."""
+    baseline: Snapshot | None = None
+    seen: set[str] = set()
+    admitted: list[Event] = []
+    for s in snapshots:
+        found = diff(baseline, s, rules, NOW)
+        admitted += admit(found, seen)
+        baseline = advance(baseline, s, found)
+    return admitted, seen
 
 
 # --- sample events: one of every kind, in every variant the renderer distinguishes ---------

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.store import Subscription, open_store
 from tests.builders import feed_bytes
 from tests.feedserver import FeedServer
 from tests.support import write_config
@@ -92,6 +93,30 @@ def test_replay_reports_rejected_file_and_goes_on(tmp_path: Path) -> None:
     assert lines[0]["file"] == str(bad)
     assert "races[0].units" in lines[0]["error"]
     assert lines[1]["kind"] == "first_results"
+
+
+def test_replay_into_a_db_with_subscriptions_queues_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "live.db"
+
+    async def subscribe_a_group() -> None:
+        store = await open_store(str(db))
+        await store.subscribe(
+            Subscription(platform="telegram", chat_id="-100123", race="*", locale="fr")
+        )
+        await store.close()
+
+    asyncio.run(subscribe_a_group())
+    files = [str(p) for p in sorted((ROOT / "config" / "demo").glob("*.json"))[:2]]
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "replay", *files, "--db", str(db), "--format", "jsonl"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0
+    assert [json.loads(line)["kind"] for line in result.stdout.splitlines()] == ["first_results"]
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
 
 
 def test_chart_draws_a_feed_version_into_a_png(tmp_path: Path) -> None:

@@ -1,4 +1,6 @@
-"""Unit tests of the pure diff: every event kind, its edges, anomalies, `advance` and `admit`."""
+"""Unit tests of the pure diff: every event kind, its edges, what an anomaly hides, `advance`.
+
+Each check's own cases are in tests/test_checks.py, `admit` in tests/test_events.py."""
 
 from __future__ import annotations
 
@@ -23,46 +25,13 @@ from bot.events import (
     TurnoutThresholdCrossed,
     admit,
 )
-from bot.models import Race, Snapshot, Turnout, with_computed_shares
+from bot.models import Race, Snapshot, Turnout
 from bot.rules import Rules
-from tests.builders import at, race, snap
-
-RULES = Rules()
-NOW = at(600)  # wall-clock time of the diff; events must carry the data time instead
-STAMP = at(1).isoformat()
-
-
-def step(
-    before: Race | Snapshot | None, after: Race, rules: Rules = RULES, minutes: int = 1
-) -> list[Event]:
-    """Diff `after` (at `minutes`) over `before` (a race at minute 0, a snapshot, or None)."""
-    prev = snap(before, minutes=0) if isinstance(before, Race) else before
-    return diff(prev, snap(after, minutes=minutes), rules, NOW)
+from tests.builders import NOW, RULES, STAMP, at, key, race, run, snap, step, with_turnout
 
 
 def kinds(events: list[Event]) -> list[str]:
     return [e.kind for e in events]
-
-
-def key(*parts: str) -> str:
-    return ":".join(("national", *parts))
-
-
-def with_turnout(r: Race, **fields: int | None) -> Race:
-    """Return the race with some turnout fields replaced."""
-    return replace(r, turnout=replace(r.turnout, **fields))
-
-
-def run(snapshots: list[Snapshot], rules: Rules = RULES) -> tuple[list[Event], set[str]]:
-    """Play snapshots through diff → admit → advance, as the pipeline does."""
-    baseline: Snapshot | None = None
-    seen: set[str] = set()
-    admitted: list[Event] = []
-    for s in snapshots:
-        found = diff(baseline, s, rules, NOW)
-        admitted += admit(found, seen)
-        baseline = advance(baseline, s, found)
-    return admitted, seen
 
 
 def _without_figures() -> Race:
@@ -571,6 +540,24 @@ def test_turnout_event_with_voters_only_in_turnout() -> None:
     assert [e.key for e in events] == [key("turnout", "voters", "1000")]
 
 
+def test_turnout_milestones_before_any_result_are_announced() -> None:
+    rules = Rules(turnout_voters=(1_000_000,), previous_round_voters=(("national", 1_500_000),))
+    seen: set[str] = set()
+    baseline = None
+    keys: list[str] = []
+    for minutes, voters, votes in ((0, 400_000, {}), (10, 1_600_000, {}), (20, 1_700_000, None)):
+        r = race(votes or {"a": 0, "b": 0}, counted=0 if votes is not None else 100, voters=voters)
+        if votes is None:
+            r = race({"a": 900_000, "b": 700_000}, counted=100, voters=voters)
+        s = snap(r, minutes=minutes)
+        found = diff(baseline, s, rules, at(minutes))
+        keys += [e.key for e in admit(found, seen)]
+        baseline = advance(baseline, s, found)
+    assert "national:turnout:voters:1000000" in keys
+    assert "national:turnout:previous_round" in keys
+    assert keys.index("national:turnout:voters:1000000") < keys.index("national:first_results")
+
+
 # --- corrections -------------------------------------------------------------------------------
 
 
@@ -654,137 +641,6 @@ def test_votes_wiped_to_zero_is_a_correction() -> None:
 
 
 # --- anomalies ---------------------------------------------------------------------------------
-
-
-def _ballots_race() -> Race:
-    r = race({"a": 600, "b": 400}, counted=500)
-    return with_turnout(r, voters=1020, valid=1000, blank=10, null=5)
-
-
-def _published(votes: dict[str, int], published: dict[str, float]) -> Race:
-    r = race(votes, counted=500)
-    cands = tuple(replace(c, published_share=published.get(c.id)) for c in r.candidates)
-    return with_computed_shares(replace(r, candidates=cands))
-
-
-ANOMALIES = [
-    pytest.param(
-        None,
-        race({"a": 600, "b": 400}, counted=500, valid=990),
-        "votes_vs_valid",
-        (("votes", 1000.0), ("valid", 990.0)),
-        id="votes_vs_valid",
-    ),
-    pytest.param(
-        None,
-        race({"a": 600, "b": 400}, counted=500, voters=900),
-        "votes_vs_voters",
-        (("votes", 1000.0), ("voters", 900.0)),
-        id="votes_vs_voters",
-    ),
-    pytest.param(
-        None,
-        race({"a": 600, "b": 400}, counted=500, voters=1200, registered=1100),
-        "voters_vs_registered",
-        (("voters", 1200.0), ("registered", 1100.0)),
-        id="voters_vs_registered",
-    ),
-    pytest.param(
-        None,
-        _ballots_race(),
-        "ballots_vs_voters",
-        (("ballots", 1015.0), ("voters", 1020.0)),
-        id="ballots_vs_voters",
-    ),
-    pytest.param(
-        None,
-        _published({"a": 600, "b": 400}, {"a": 61.0, "b": 40.0}),
-        "published_share:a",
-        (("published", 61.0), ("computed", 60.0)),
-        id="published_share",
-    ),
-    pytest.param(
-        None,
-        race(shares={"a": 58.65, "b": 41.45}, counted=500),
-        "share_sum",
-        (("sum", 100.1),),
-        id="share_sum",
-    ),
-    pytest.param(
-        race({"a": 600, "b": 400}, counted=500),
-        race({"a": 768, "b": 512}, counted=500),
-        "republication",
-        (("before", 1000.0), ("after", 1280.0)),
-        id="republication-identical-shares",
-    ),
-    pytest.param(
-        race({"a": 60000, "b": 40000}, counted=500),
-        race({"a": 76805, "b": 51195}, counted=500),
-        "republication",
-        (("before", 100000.0), ("after", 128000.0)),
-        id="republication-shares-within-epsilon",
-    ),
-]
-
-
-@pytest.mark.parametrize(("before", "curr", "check", "detail"), ANOMALIES)
-def test_each_check_is_flagged(
-    before: Race | None, curr: Race, check: str, detail: tuple[tuple[str, float], ...]
-) -> None:
-    events = step(before, curr)
-
-    assert len(events) == 1
-    (event,) = events
-    assert isinstance(event, AnomalyDetected)
-    assert event.check == check
-    assert event.detail == detail
-    assert event.key == key("anomaly", check, STAMP)
-    assert event.audience == "admin"
-    assert event.race == curr
-    assert event.at == at(1)
-
-
-@pytest.mark.parametrize(
-    ("before", "curr"),
-    [
-        pytest.param(None, race({"a": 600, "b": 400}, counted=500, valid=1000), id="valid-agrees"),
-        pytest.param(None, race({"a": 600, "b": 400}, voters=1000), id="votes-equal-voters"),
-        pytest.param(
-            None, race({"a": 600, "b": 400}, voters=1100, registered=1100), id="all-voted"
-        ),
-        pytest.param(
-            None,
-            with_turnout(_ballots_race(), voters=1015),
-            id="ballots-agree",
-        ),
-        pytest.param(
-            None,
-            _published({"a": 600, "b": 400}, {"a": 60.1, "b": 39.95}),
-            id="published-share-within-tolerance",
-        ),
-        pytest.param(None, race(shares={"a": 58.33, "b": 41.67}), id="share-sum-rounded"),
-        pytest.param(
-            None,
-            race(shares={"a": 33.33, "b": 33.33, "c": 33.33}),
-            id="share-sum-three-thirds",
-        ),
-        pytest.param(
-            race({"a": 600, "b": 400}, counted=500),
-            race({"a": 654, "b": 436}, counted=500),
-            id="republication-growth-below-10pct",
-        ),
-        pytest.param(
-            race({"a": 60000, "b": 40000}, counted=500),
-            race({"a": 76820, "b": 51180}, counted=500),
-            id="republication-share-moved-by-0.01",
-        ),
-        pytest.param(None, race({"a": 768, "b": 512}, counted=500), id="republication-no-before"),
-    ],
-)
-def test_consistent_figures_are_not_flagged(before: Race | None, curr: Race) -> None:
-    events = step(before, curr)
-
-    assert not any(isinstance(e, AnomalyDetected) for e in events)
 
 
 def test_anomalous_race_yields_only_anomalies() -> None:
@@ -921,75 +777,6 @@ def test_diff_is_pure() -> None:
     assert once == twice == other_clock
     assert once  # the pair is busy: purity is checked on real events
     assert (prev, curr) == (prev_copy, curr_copy)
-
-
-# --- admit -------------------------------------------------------------------------------------
-
-
-def _ev(key_: str, covers: tuple[str, ...] = ()) -> Event:
-    return FirstResultsReported(key=key_, race=race({"a": 1}), at=at(0), covers=covers)
-
-
-def _retraction(retracts: str) -> ResultCorrected:
-    return ResultCorrected(
-        key=f"correction:{retracts}", race=race({"a": 1}), at=at(0), retracts=retracts
-    )
-
-
-def test_admit_drops_seen_keys_and_records_covers() -> None:
-    seen = {"old"}
-    events = [_ev("old"), _ev("new", covers=("c1", "c2")), _ev("c1"), _ev("new"), _ev("other")]
-
-    admitted = admit(events, seen)
-
-    assert [e.key for e in admitted] == ["new", "other"]
-    assert seen == {"old", "new", "c1", "c2", "other"}
-
-
-def test_admit_drops_a_correction_of_a_key_never_announced() -> None:
-    seen: set[str] = set()
-
-    assert admit([_retraction("k")], seen) == []
-    assert seen == set()
-
-
-@pytest.mark.parametrize(
-    "announce",
-    [pytest.param(_ev("k"), id="announced"), pytest.param(_ev("x", covers=("k",)), id="covered")],
-)
-def test_admit_keeps_a_correction_of_an_announced_key(announce: Event) -> None:
-    seen: set[str] = set()
-    correction = _retraction("k")
-
-    admitted = admit([announce, correction], seen)
-
-    assert admitted == [announce, correction]
-    assert "correction:k" in seen
-    assert admit([correction], seen) == []  # and only once
-
-
-def test_admit_keeps_a_figures_correction_without_retraction() -> None:
-    seen: set[str] = set()
-    event = ResultCorrected(key="fix", race=race({"a": 1}), at=at(0), changes=())
-
-    assert admit([event], seen) == [event]
-
-
-def test_admit_with_real_hysteresis_correction() -> None:
-    """A dip from just below the level is a correction of nothing, and admit drops it."""
-    shares = {"a": 49.8, "b": 30.0, "c": 20.2}
-    dipped = {"a": 49.4, "b": 30.0, "c": 20.6}
-    admitted, seen = run(
-        [
-            snap(race(shares=shares, counted=50), minutes=0),
-            snap(race(shares=dipped, counted=50), minutes=1),
-        ]
-    )
-
-    assert [e.kind for e in admitted] == ["first_results"]
-    assert key("correction", "candidate", "a", "50") not in seen
-    emitted = step(race(shares=shares, counted=50), race(shares=dipped, counted=50))
-    assert [getattr(e, "retracts", None) for e in emitted] == [key("candidate", "a", "50")]
 
 
 # --- thresholds must not be lost across a full pipeline ----------------------------------------

@@ -159,6 +159,17 @@ async def test_move_chat_moves_subscriptions_and_pending(store: Store) -> None:
     ]
 
 
+async def test_move_chat_with_the_new_id_already_queued_leaves_nothing_stuck(store: Store) -> None:
+    rows = [
+        Delivery(event_key="e1", platform="telegram", chat_id=c, message=Message(text="x"))
+        for c in ("-1", "-100")
+    ]
+    await store.enqueue(rows, at(0))
+    await store.move_chat("telegram", "-1", "-100")
+    due = await store.due(at(1))
+    assert [(d.event_key, d.chat_id) for d in due] == [("e1", "-100")]
+
+
 @pytest.mark.parametrize("backend", PERSISTENT, ids=lambda b: b.id)
 async def test_reopen_keeps_data_and_schema(backend: Backend, tmp_path: Path) -> None:
     where = backend.where(tmp_path)

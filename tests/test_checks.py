@@ -1,0 +1,163 @@
+"""The anomaly checks, through the diff: each check flags its own inconsistency, with its
+figures, and lets consistent figures through; a missing count is an anomaly, not a zero."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot.diff import diff
+from bot.events import AnomalyDetected, TurnoutThresholdCrossed
+from bot.models import Candidate, Race, Units, with_computed_shares
+from bot.rules import Rules
+from tests.builders import STAMP, at, key, race, snap, step, with_turnout
+
+
+def _ballots_race() -> Race:
+    r = race({"a": 600, "b": 400}, counted=500)
+    return with_turnout(r, voters=1020, valid=1000, blank=10, null=5)
+
+
+def _published(votes: dict[str, int], published: dict[str, float]) -> Race:
+    r = race(votes, counted=500)
+    cands = tuple(replace(c, published_share=published.get(c.id)) for c in r.candidates)
+    return with_computed_shares(replace(r, candidates=cands))
+
+
+ANOMALIES = [
+    pytest.param(
+        None,
+        race({"a": 600, "b": 400}, counted=500, valid=990),
+        "votes_vs_valid",
+        (("votes", 1000.0), ("valid", 990.0)),
+        id="votes_vs_valid",
+    ),
+    pytest.param(
+        None,
+        race({"a": 600, "b": 400}, counted=500, voters=900),
+        "votes_vs_voters",
+        (("votes", 1000.0), ("voters", 900.0)),
+        id="votes_vs_voters",
+    ),
+    pytest.param(
+        None,
+        race({"a": 600, "b": 400}, counted=500, voters=1200, registered=1100),
+        "voters_vs_registered",
+        (("voters", 1200.0), ("registered", 1100.0)),
+        id="voters_vs_registered",
+    ),
+    pytest.param(
+        None,
+        _ballots_race(),
+        "ballots_vs_voters",
+        (("ballots", 1015.0), ("voters", 1020.0)),
+        id="ballots_vs_voters",
+    ),
+    pytest.param(
+        None,
+        _published({"a": 600, "b": 400}, {"a": 61.0, "b": 40.0}),
+        "published_share:a",
+        (("published", 61.0), ("computed", 60.0)),
+        id="published_share",
+    ),
+    pytest.param(
+        None,
+        race(shares={"a": 58.65, "b": 41.45}, counted=500),
+        "share_sum",
+        (("sum", 100.1),),
+        id="share_sum",
+    ),
+    pytest.param(
+        race({"a": 600, "b": 400}, counted=500),
+        race({"a": 768, "b": 512}, counted=500),
+        "republication",
+        (("before", 1000.0), ("after", 1280.0)),
+        id="republication-identical-shares",
+    ),
+    pytest.param(
+        race({"a": 60000, "b": 40000}, counted=500),
+        race({"a": 76805, "b": 51195}, counted=500),
+        "republication",
+        (("before", 100000.0), ("after", 128000.0)),
+        id="republication-shares-within-epsilon",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "curr", "check", "detail"), ANOMALIES)
+def test_each_check_is_flagged(
+    before: Race | None, curr: Race, check: str, detail: tuple[tuple[str, float], ...]
+) -> None:
+    events = step(before, curr)
+
+    assert len(events) == 1
+    (event,) = events
+    assert isinstance(event, AnomalyDetected)
+    assert event.check == check
+    assert event.detail == detail
+    assert event.key == key("anomaly", check, STAMP)
+    assert event.audience == "admin"
+    assert event.race == curr
+    assert event.at == at(1)
+
+
+@pytest.mark.parametrize(
+    ("before", "curr"),
+    [
+        pytest.param(None, race({"a": 600, "b": 400}, counted=500, valid=1000), id="valid-agrees"),
+        pytest.param(None, race({"a": 600, "b": 400}, voters=1000), id="votes-equal-voters"),
+        pytest.param(
+            None, race({"a": 600, "b": 400}, voters=1100, registered=1100), id="all-voted"
+        ),
+        pytest.param(
+            None,
+            with_turnout(_ballots_race(), voters=1015),
+            id="ballots-agree",
+        ),
+        pytest.param(
+            None,
+            _published({"a": 600, "b": 400}, {"a": 60.1, "b": 39.95}),
+            id="published-share-within-tolerance",
+        ),
+        pytest.param(None, race(shares={"a": 58.33, "b": 41.67}), id="share-sum-rounded"),
+        pytest.param(
+            None,
+            race(shares={"a": 33.33, "b": 33.33, "c": 33.33}),
+            id="share-sum-three-thirds",
+        ),
+        pytest.param(
+            race({"a": 600, "b": 400}, counted=500),
+            race({"a": 654, "b": 436}, counted=500),
+            id="republication-growth-below-10pct",
+        ),
+        pytest.param(
+            race({"a": 60000, "b": 40000}, counted=500),
+            race({"a": 76820, "b": 51180}, counted=500),
+            id="republication-share-moved-by-0.01",
+        ),
+        pytest.param(None, race({"a": 768, "b": 512}, counted=500), id="republication-no-before"),
+    ],
+)
+def test_consistent_figures_are_not_flagged(before: Race | None, curr: Race) -> None:
+    events = step(before, curr)
+
+    assert not any(isinstance(e, AnomalyDetected) for e in events)
+
+
+def test_some_votes_missing_is_an_anomaly_not_a_zero() -> None:
+    r = with_computed_shares(
+        Race(
+            id="national",
+            name="X",
+            units=Units(counted=10, total=100),
+            candidates=(
+                Candidate(id="a", name="A", votes=100),
+                Candidate(id="b", name="B", votes=None, published_share=60.0),
+            ),
+        )
+    )
+    events = diff(None, snap(r), Rules(), at(0))
+    assert [e.kind for e in events] == ["anomaly"]
+    assert events[0].check == "partial_votes"  # type: ignore[attr-defined]
+    assert not any(isinstance(e, TurnoutThresholdCrossed) for e in events)
