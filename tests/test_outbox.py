@@ -10,7 +10,7 @@ import pytest
 
 from bot.adapters.base import Limits, Pacer, RateLimited, TargetGone, TargetMoved, TransientError
 from bot.outbox import Dispatcher
-from bot.render.message import Image, Message, digests
+from bot.render.message import Message
 from bot.store import Delivery, Store, Subscription
 from tests.builders import at
 
@@ -230,22 +230,6 @@ async def test_a_refused_digest_is_retried_whole(store: Store) -> None:
     clock.advance(2)
     assert await dispatcher.run_once() == 2
     assert platform.received == [("a", "e1\n\ne2")]
-
-
-def test_digests_respect_the_block_limit() -> None:
-    wide = Message(text="x", blocks=tuple({"type": "section"} for _ in range(20)))
-    assert digests([wide, wide, wide], most=10) == [2, 1]  # 20 + divider + 20 = 41; +21 > 50
-    assert digests([Message(text="x")] * 25, most=10) == [10, 10, 5]
-
-
-def test_a_digest_holds_one_picture_within_the_caption_limit() -> None:
-    picture = Message(text="p" * 400, image=Image(key="k", alt="chart"))
-    text = Message(text="t" * 400)
-    # One picture per digest; text joins it while the whole caption fits 1,024 characters.
-    assert digests([picture, text, text], most=10, caption_limit=1024) == [2, 1]
-    assert digests([text, picture, picture], most=10, caption_limit=1024) == [2, 1]
-    assert digests([picture, picture], most=10) == [1, 1]
-    assert digests([picture, text, text], most=10) == [3]  # no caption limit (Slack)
 
 
 async def test_stop_ends_a_run_after_the_sends_under_way(store: Store) -> None:

@@ -1,4 +1,6 @@
-"""The renderer: locale numbers, Paris data time, footers, HTML escaping, message splitting."""
+"""The renderer: locale numbers, Paris data time, footers, HTML escaping.
+
+Splitting a message is tested with the message, in tests/render/test_message.py."""
 
 from __future__ import annotations
 
@@ -7,12 +9,9 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from bot.events import FirstResultsReported, LeaderChanged
 from bot.models import Race, Units
-from bot.render.message import split_text
 from bot.render.text import Renderer, Style
 from bot.store.codec import message_from_json, message_to_json
 from tests.builders import all_events, at, race
@@ -206,74 +205,6 @@ def test_plain_markup_leaves_feed_text_literal() -> None:
     assert "&amp;" not in text
     assert "&lt;" not in text
     assert "<i>Données" not in text
-
-
-# --- split_text ---------------------------------------------------------------------------
-
-LINES = [f"line {i:02d} " + "x" * (i % 7) for i in range(40)]
-TEXT = "\n".join(LINES)
-
-
-@pytest.mark.parametrize("limit", [20, 33, 64, 100, 4096])
-def test_split_text_on_line_boundaries(limit: int) -> None:
-    chunks = split_text(TEXT, limit)
-    assert all(0 < len(c) <= limit for c in chunks)
-    assert "\n".join(chunks) == TEXT
-    # No line is cut: each chunk is whole lines.
-    for chunk in chunks:
-        assert all(line in LINES for line in chunk.split("\n"))
-    if len(TEXT) > limit:
-        assert len(chunks) > 1
-    else:
-        assert chunks == [TEXT]
-
-
-def test_split_text_packs_lines_greedily() -> None:
-    assert split_text("aaa\nbbb\nccc", 7) == ["aaa\nbbb", "ccc"]
-    assert split_text("aaa\nbbb\nccc", 11) == ["aaa\nbbb\nccc"]
-
-
-def test_split_text_cuts_an_overlong_line() -> None:
-    long = "y" * 25
-    chunks = split_text(f"head\n{long}\ntail", 10)
-    assert all(len(c) <= 10 for c in chunks)
-    assert chunks[0] == "head"
-    assert "".join(chunks[1:]).replace("\n", "") == long + "tail"
-    assert chunks[1:3] == ["y" * 10, "y" * 10]
-
-
-def test_split_text_of_a_single_long_line() -> None:
-    chunks = split_text("z" * 95, 10)
-    assert len(chunks) == 10
-    assert all(len(c) <= 10 for c in chunks)
-    assert "".join(chunks) == "z" * 95
-
-
-def test_split_text_short_text_is_one_chunk() -> None:
-    assert split_text("bonsoir", 4096) == ["bonsoir"]
-    assert split_text("", 10) == [""]
-
-
-@given(
-    lines=st.lists(
-        st.text(alphabet=st.characters(blacklist_characters="\n"), min_size=1, max_size=30),
-        min_size=1,
-        max_size=30,
-    ),
-    limit=st.integers(min_value=30, max_value=200),
-)
-def test_split_text_restores_short_lines(lines: list[str], limit: int) -> None:
-    text = "\n".join(lines)
-    chunks = split_text(text, limit)
-    assert all(len(c) <= limit for c in chunks)
-    assert "\n".join(chunks) == text
-
-
-@given(text=st.text(max_size=300), limit=st.integers(min_value=1, max_value=50))
-def test_split_text_never_exceeds_the_limit_nor_loses_characters(text: str, limit: int) -> None:
-    chunks = split_text(text, limit)
-    assert all(len(c) <= limit for c in chunks)
-    assert "".join(chunks).replace("\n", "") == text.replace("\n", "")
 
 
 def test_message_round_trips_through_json() -> None:
