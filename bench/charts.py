@@ -58,7 +58,7 @@ def draw_times(n: int, repeat: int) -> tuple[float, list[float], int]:
 
 async def shared(repeat: int) -> tuple[float, int]:
     config = load(DEMO)
-    charts = Charts(config)
+    charts = Charts(config.charts, config.tz, config.chats)
     await charts.warm()
     started = time.perf_counter()
     images = await asyncio.gather(*(charts.image(race(2), AT, "fr") for _ in range(repeat)))

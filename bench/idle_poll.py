@@ -32,6 +32,7 @@ import httpx
 
 from bench.feeds import Country, national_json
 from bench.harness import FeedServer, machine, verdict, workdir
+from bot.app import display_of
 from bot.config import load
 from bot.pipeline import Pipeline
 from bot.poller import Poller
@@ -95,7 +96,7 @@ async def ours(tmp: Path, url: str, fmt: str, n: int) -> tuple[float, float, int
     store = await open_store(str(tmp / f"idle-{fmt}-{time.monotonic_ns()}.db"))
     async with httpx.AsyncClient(follow_redirects=True) as client:
         clock = lambda: datetime.now(UTC)  # noqa: E731
-        pipeline = Pipeline(store, config, clock)
+        pipeline = Pipeline(store, config.rules, display_of(config), clock)
         source = HttpSource(url, client)
         poller = Poller(source_id="s", fmt=fmt, source=source, pipeline=pipeline,
                         interval=1.0, clock=clock)  # fmt: skip

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import logs
-from bot.app import Options, run, utcnow
+from bot.app import Options, display_of, run, utcnow
 from bot.config import CHART_THEMES, DEFAULT_CONFIG, Config, ConfigError, load
 from bot.events import Event
 from bot.feedcheck import describe, parse_options, read
@@ -181,7 +181,8 @@ async def _replay(args: argparse.Namespace) -> int:
 
 
 async def _replay_files(args: argparse.Namespace, config: Config, store: Store) -> int:
-    pipeline = Pipeline(store, config, utcnow, deliver=False)  # a rehearsal sends nothing
+    # A rehearsal sends nothing.
+    pipeline = Pipeline(store, config.rules, display_of(config), utcnow, deliver=False)
     status = 0
     for path in args.files:
         try:

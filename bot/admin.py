@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from bot.poller import Poller
 from bot.render import markup_for
 from bot.render.message import Message
 from bot.render.text import Renderer, Style
-from bot.store import Delivery, Store
+from bot.store import Delivery, SettingStore, Store
+
+log = logging.getLogger("bot.app")  # the name its log lines have always had
 
 MAX_ANNOUNCEMENT = 3000
+PAUSED = "paused"  # the settings key that keeps a pause across restarts
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -48,6 +54,66 @@ class Controls(Protocol):
     def now(self) -> datetime:
         """Return the current time."""
         ...
+
+
+class PauseSwitch(Protocol):
+    """What holds the announcements back while paused (bot.outbox.Dispatcher)."""
+
+    paused: bool
+
+
+class AdminControls:
+    """The running bot's side of the admin commands, from the parts it is made of: the
+    dispatcher's pause switch, the pollers, the platforms running, the clock, the wake-up."""
+
+    def __init__(
+        self,
+        settings: SettingStore,
+        switch: PauseSwitch,
+        pollers: Sequence[Poller],
+        running: Collection[str],  # the app's adapters by platform: those started join it
+        *,
+        clock: Callable[[], datetime],
+        wake: Callable[[], None],
+    ) -> None:
+        self.settings, self.switch, self.pollers, self.running = settings, switch, pollers, running
+        self.clock, self.wake = clock, wake
+
+    async def restore(self, paused: bool = False) -> bool:
+        """Pause if asked to, or if an admin's pause was kept; return True when paused."""
+        stored = await self.settings.setting(PAUSED) == "1"
+        self.switch.paused = paused or stored
+        return self.switch.paused
+
+    @property
+    def paused(self) -> bool:
+        """Return True while announcements are suspended."""
+        return self.switch.paused
+
+    async def set_paused(self, paused: bool) -> None:
+        """Suspend or resume announcements; the choice survives a restart."""
+        self.switch.paused = paused
+        await self.settings.set_setting(PAUSED, "1" if paused else "0")
+        log.warning("announcements %s by an admin", "paused" if paused else "resumed")
+        if not paused:
+            self.wake()
+
+    def sources(self) -> list[SourceView]:
+        """Return the state of every source."""
+        return [
+            SourceView(id=p.source_id, last_fetch=p.status.last_fetch,
+                       last_change=p.status.last_change, failures=p.status.failures,
+                       last_error=p.status.last_error)
+            for p in self.pollers
+        ]  # fmt: skip
+
+    def platforms(self) -> list[str]:
+        """Return the adapters running."""
+        return sorted(self.running)
+
+    def now(self) -> datetime:
+        """Return the current time from the bot's clock."""
+        return self.clock()
 
 
 class Admin:

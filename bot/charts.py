@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from bot import heap
-from bot.config import CHART_KINDS, Config
+from bot.config import CHART_KINDS, ChartsConfig, ChatConfig
 from bot.events import CaughtUp, Event, ReportingThresholdCrossed, ResultDeclaredFinal
 from bot.models import Race
 from bot.render.chart import ChartStyle, alt_text, render_png
@@ -41,21 +41,23 @@ class Charts:
     """Draws one chart at a time in a worker thread; a drawing that fails costs the chart,
     never the message."""
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
+    def __init__(
+        self, defaults: ChartsConfig, tz: tzinfo, chats: Sequence[ChatConfig] = ()
+    ) -> None:
+        self.defaults, self.tz = defaults, tz  # the [charts] table, the display time zone
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart")
         self._cache: OrderedDict[tuple[Race, datetime, ChartStyle], Image] = OrderedDict()
         self._drawing: dict[tuple[Race, datetime, ChartStyle], asyncio.Future[Image | None]] = {}
         self.drawn = 0  # charts actually drawn (the rest came from the cache)
         # Looked up for every chat of every announcement: a scan of 10,000 [[chats]] each
         # time was a hot spot of a large version.
-        self._chats = {(c.platform, c.id): c for c in reversed(config.chats)}
+        self._chats = {(c.platform, c.id): c for c in reversed(chats)}
 
     def style(self, locale: str, source: str | None) -> ChartStyle:
         """Return the chart style for a locale, from the [charts] config."""
-        c = self.config.charts
+        c = self.defaults
         return ChartStyle(
-            locale=locale, tz=self.config.tz, theme=c.theme, colours=c.colours, source=source
+            locale=locale, tz=self.tz, theme=c.theme, colours=c.colours, source=source
         )
 
     async def image(
@@ -123,7 +125,7 @@ class Charts:
         chat = self._chats.get((platform, chat_id))
         if chat is not None and chat.charts is not None:
             return chat.charts
-        return () if platform == "console" else self.config.charts.send_with
+        return () if platform == "console" else self.defaults.send_with
 
 
 class Budget:

@@ -18,10 +18,10 @@ from bot.adapters.base import (
     TargetGone,
     TargetMoved,
 )
-from bot.config import Config
+from bot.display import Display
 from bot.render import markup_for
 from bot.render.message import Message
-from bot.render.text import Renderer, Style
+from bot.render.text import Renderer
 from bot.store import LiveBoard, Store, StoredRace
 
 log = logging.getLogger(__name__)
@@ -36,13 +36,13 @@ class Scoreboards:
     def __init__(
         self,
         store: Store,
-        config: Config,
+        display: Display,
         adapters: Mapping[str, Adapter],
         *,
         clock: Callable[[], datetime],
         interval: float,
     ) -> None:
-        self.store, self.config, self.adapters, self.clock = store, config, adapters, clock
+        self.store, self.display, self.adapters, self.clock = store, display, adapters, clock
         self.interval = timedelta(seconds=interval)
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
@@ -154,11 +154,8 @@ class Scoreboards:
 
     def render(self, board: LiveBoard, stored: StoredRace | None) -> Message:
         """Render a board from the latest stored figures of its race."""
-        label = self.config.source_label(stored.source) if stored else None
-        style = Style(
-            locale=board.locale, tz=self.config.tz, markup=markup_for(board.platform), source=label
-        )
-        r = Renderer(style)
+        label = self.display.label(stored.source) if stored else None
+        r = Renderer(self.display.style(board.locale, markup_for(board.platform), label))
         seconds = r.num(round(self.interval.total_seconds(), 1))
         if stored is None:
             return Message(text=r.t("reply.no_data", race=board.race))

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from bot.audience import Audience
 from bot.charts import SETTING_PREFIX, Budget, Charts
-from bot.config import Config
 from bot.diff import advance, diff
+from bot.display import Display
 from bot.events import AnomalyDetected, Event
 from bot.formats.errors import FeedError
 from bot.formats.registry import Options, parse
@@ -19,7 +19,8 @@ from bot.models import Snapshot
 from bot.platforms import platform_named
 from bot.render import markup_for
 from bot.render.message import Message, split_text
-from bot.render.text import Renderer, Style
+from bot.render.text import Renderer
+from bot.rules import Rules
 from bot.store import Cycle, Delivery, Store, Subscription
 
 log = logging.getLogger(__name__)
@@ -42,18 +43,19 @@ class Pipeline:
     def __init__(
         self,
         store: Store,
-        config: Config,
+        rules: Rules,
+        display: Display,
         clock: Callable[[], datetime],
-        on_enqueued: Callable[[], None] | None = None,
         *,
         deliver: bool = True,
         staging: bool = False,
         charts: Charts | None = None,
+        on_enqueued: Callable[[], None] | None = None,
         on_accepted: Callable[[], None] | None = None,
     ) -> None:
         self.on_accepted = on_accepted
         self.deliver, self.staging, self.charts = deliver, staging, charts
-        self.store, self.config, self.clock = store, config, clock
+        self.store, self.rules, self.display, self.clock = store, rules, display, clock
         self.on_enqueued = on_enqueued
         self._stale_logged: set[tuple[str, datetime]] = set()
 
@@ -90,7 +92,7 @@ class Pipeline:
     async def _accept(self, source_id: str, snap: Snapshot, raw: bytes, origin: str) -> Outcome:
         now = self.clock()
         baseline = await self.store.baseline(source_id)
-        found = diff(baseline, snap, self.config.rules, now)
+        found = diff(baseline, snap, self.rules, now)
         events = await self.store.unseen(found)
         flagged = frozenset(e.race.id for e in found if isinstance(e, AnomalyDetected))
         for e in events:
@@ -122,7 +124,7 @@ class Pipeline:
         if not events or not self.deliver:
             return []
         audience = Audience(await self.store.subscriptions(), staging=self.staging)
-        label = self.config.source_label(source_id)
+        label = self.display.label(source_id)
         chosen = await self.store.settings(SETTING_PREFIX) if self.charts else {}
         budget = Budget(self.charts, chosen, label)
         out: list[Delivery] = []
@@ -142,8 +144,8 @@ class Pipeline:
 
     def render(self, event: Event, locale: str, markup: str, label: str | None) -> Message:
         """Render an event for one locale and markup."""
-        renderer = Renderer(Style(locale=locale, tz=self.config.tz, markup=markup, source=label))
-        return renderer.event(event, self.config.rules.previous_round(event.race.id))
+        renderer = Renderer(self.display.style(locale, markup, label))
+        return renderer.event(event, self.rules.previous_round(event.race.id))
 
 
 def _parts(message: Message, platform: str) -> list[Message]:

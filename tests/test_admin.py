@@ -38,7 +38,7 @@ async def test_admin_commands_are_refused_outside_admin_chats(tmp_path: Path) ->
     try:
         for command in ("/pause", "/status", "/announce hello"):
             assert await say(app, command, "slack", "C1") == "This command is for admin chats only."
-        assert not app.paused
+        assert not app.controls.paused
         assert (await app.store.outbox_counts()) == {}
     finally:
         await app.stop()
@@ -68,7 +68,7 @@ async def test_pause_holds_announcements_across_a_restart_and_resume_sends_them(
     app, out, _ = make(tmp_path)
     await app.start()
     try:
-        assert app.paused  # kept in the store
+        assert app.controls.paused  # kept in the store
         assert (await say(app, "/resume")).startswith("▶ Announcements resumed (")
         await wait_for(lambda: "First results" in out.getvalue(), what="the held alert")
     finally:

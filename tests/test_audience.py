@@ -9,6 +9,7 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.app import display_of
 from bot.audience import Audience, covers
 from bot.config import DEFAULT_CONFIG, load
 from bot.events import AnomalyDetected, Event, FirstResultsReported
@@ -67,7 +68,8 @@ async def test_a_chats_most_specific_subscription_sets_its_language() -> None:
             await store.subscribe(
                 Subscription(platform="slack", chat_id="C1", race=race_key, locale=locale)
             )
-        pipeline = Pipeline(store, config, lambda: datetime.now(at(0).tzinfo))
+        clock = lambda: datetime.now(at(0).tzinfo)  # noqa: E731
+        pipeline = Pipeline(store, config.rules, display_of(config), clock)
         outcome = await pipeline.ingest(
             "s", "canonical-json", feed_bytes(10, {"a": 60, "b": 40}, counted=50), "f"
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import display_of
 from bot.charts import MAX_PER_VERSION, Charts
 from bot.config import load
 from bot.pipeline import Pipeline
@@ -170,10 +171,11 @@ async def charted(tmp_path: Path) -> AsyncIterator[tuple[Store, Pipeline, Charts
     """A pipeline with charts on, and one Telegram chat that follows every race."""
     config = load(write_config(tmp_path, "file:feed.json", charts=""))
     store = await open_store(":memory:")
-    charts = Charts(config)
+    charts = Charts(config.charts, config.tz, config.chats)
     await store.subscribe(Subscription(platform="telegram", chat_id="1", race="*", locale="fr"))
     try:
-        yield store, Pipeline(store, config, lambda: at(0), charts=charts), charts
+        pipeline = Pipeline(store, config.rules, display_of(config), lambda: at(0), charts=charts)
+        yield store, pipeline, charts
     finally:
         charts.close()
         await store.close()
@@ -266,7 +268,8 @@ async def test_a_drawn_figure_is_freed_at_once(tmp_path: Path) -> None:
     dozen of them waited at once (P4)."""
     from matplotlib.figure import Figure
 
-    charts = Charts(load(write_config(tmp_path, "file:feed.json", charts="")))
+    config = load(write_config(tmp_path, "file:feed.json", charts=""))
+    charts = Charts(config.charts, config.tz, config.chats)
     gc.disable()  # no collection but the one after each chart
     try:
         for n in range(3):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import display_of
 from bot.commands import Commands, Request
 from bot.config import DEFAULT_CONFIG, load
 from bot.pipeline import Pipeline
@@ -21,12 +22,13 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fr_interior"
 async def night() -> AsyncIterator[tuple[Store, Pipeline, Commands]]:
     store = await open_store(":memory:")
     config = dataclasses.replace(load(DEFAULT_CONFIG), main_races=("FE",), locale="fr")
-    pipeline = Pipeline(store, config, lambda: at(0))
+    pipeline = Pipeline(store, config.rules, display_of(config), lambda: at(0))
     for name in ("FE_T2.xml", "075com_T2.xml", "02Acom_T2_v1.xml"):
         data = (FIXTURES / name).read_bytes()
         outcome = await pipeline.ingest(name, "fr-interior-xml", data, name, {"round": 2})
         assert outcome.status == "accepted", outcome.error
-    yield store, pipeline, Commands(store, config)
+    commands = Commands(store, display_of(config), config.rules, main_races=config.main_races)
+    yield store, pipeline, commands
     await store.close()
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.app import display_of
 from bot.config import DEFAULT_CONFIG, load
 from bot.pipeline import Pipeline
 from bot.poller import Poller
@@ -40,7 +41,8 @@ class ScriptedSource:
 
 
 def make(store: Store, source: ScriptedSource) -> Poller:
-    pipeline = Pipeline(store, load(DEFAULT_CONFIG), lambda: at(0), deliver=False)
+    config = load(DEFAULT_CONFIG)
+    pipeline = Pipeline(store, config.rules, display_of(config), lambda: at(0), deliver=False)
     return Poller(source_id="s", fmt="canonical-json", source=source, pipeline=pipeline,
                   interval=10, clock=lambda: at(0), rng=random.Random(1))  # fmt: skip
 
@@ -147,7 +149,8 @@ async def test_an_idle_http_poll_takes_no_turn(store: Store, feed: FeedServer, h
 
 
 async def test_a_gated_poller_hands_its_turn_to_every_source(store: Store) -> None:
-    pipeline = Pipeline(store, load(DEFAULT_CONFIG), lambda: at(0), deliver=False)
+    config = load(DEFAULT_CONFIG)
+    pipeline = Pipeline(store, config.rules, display_of(config), lambda: at(0), deliver=False)
     source = ScriptedSource()
     poller = Poller(source_id="s", fmt="canonical-json", source=source, pipeline=pipeline,
                     interval=10, clock=lambda: at(0), gate=asyncio.Semaphore(1))  # fmt: skip

@@ -7,8 +7,9 @@ from bot.charts import Charts
 from bot.commands.handlers import Handlers, LiveControl
 from bot.commands.request import Request
 from bot.commands.table import find, parse_command
-from bot.config import Config
+from bot.display import Display
 from bot.render.message import Message
+from bot.rules import Rules
 from bot.store import Store
 
 
@@ -18,14 +19,18 @@ class Commands:
     def __init__(
         self,
         store: Store,
-        config: Config,
-        admin: Admin | None = None,
+        display: Display,
+        rules: Rules,
         *,
+        main_races: tuple[str, ...] = (),
+        admin: Admin | None = None,
         charts: Charts | None = None,
         live: LiveControl | None = None,
     ) -> None:
         self.store = store
-        self.handlers = Handlers(store, config, admin, charts=charts, live=live)
+        self.handlers = Handlers(
+            store, display, rules, main_races=main_races, admin=admin, charts=charts, live=live
+        )
 
     async def handle(self, req: Request) -> Message | None:
         """Return the reply to a command, or None when the text is not a command."""

@@ -8,11 +8,13 @@ from bot.admin import Admin
 from bot.audience import AREA_PREFIX, AREA_WORDS, EVERYTHING, area_key
 from bot.charts import Charts, setting_key
 from bot.commands.request import Request
-from bot.config import CHART_KINDS, Config
+from bot.config import CHART_KINDS
+from bot.display import Display
 from bot.lookup import MAX_CHOICES, RaceRef, fold, lookup
 from bot.render import markup_for
 from bot.render.message import Message
 from bot.render.text import LOCALES, Renderer, Style
+from bot.rules import Rules
 from bot.store import Store, StoredRace, Subscription
 
 CHART_WORDS = {
@@ -40,24 +42,27 @@ class Handlers:
     def __init__(
         self,
         store: Store,
-        config: Config,
-        admin: Admin | None = None,
+        display: Display,
+        rules: Rules,
         *,
+        main_races: tuple[str, ...] = (),
+        admin: Admin | None = None,
         charts: Charts | None = None,
         live: LiveControl | None = None,
     ) -> None:
-        self.store, self.config, self.admin = store, config, admin
+        self.store, self.display, self.rules, self.admin = store, display, rules, admin
+        self.main_races = main_races  # what a command without a race answers about
         self.charts, self.live = charts, live
 
     async def renderer(self, req: Request) -> Renderer:
         """Return a chat's renderer: its subscription's locale, else its sender's, else ours."""
         subs = await self.store.subscriptions(req.platform, req.chat_id)
         hint = (req.locale_hint or "")[:2].lower()
-        locale = subs[0].locale if subs else hint if hint in LOCALES else self.config.locale
-        return Renderer(Style(locale=locale, tz=self.config.tz, markup=markup_for(req.platform)))
+        locale = subs[0].locale if subs else hint if hint in LOCALES else self.display.locale
+        return Renderer(self.display.style(locale, markup_for(req.platform)))
 
     def _for_race(self, r: Renderer, stored: StoredRace) -> Renderer:
-        label = self.config.source_label(stored.source)
+        label = self.display.label(stored.source)
         return Renderer(
             Style(locale=r.style.locale, tz=r.style.tz, markup=r.style.markup, source=label)
         )
@@ -69,7 +74,7 @@ class Handlers:
         """
         refs = await self.store.race_index()
         if not query:
-            main = [ref for m in self.config.main_races for ref in refs if ref.id == m]
+            main = [ref for m in self.main_races for ref in refs if ref.id == m]
             chosen = main[0] if main else (refs[0] if refs else None)
             return await self.store.latest_race(chosen.id) if chosen else None
         found = lookup(refs, query)
@@ -109,7 +114,7 @@ class Handlers:
             return Message(text=r.t("reply.no_data", race=found.race.name))
         reply = self._for_race(r, found).results(found.race, found.updated_at, found.flagged)
         if self.charts is not None and "results" in await self._chart_kinds(req):
-            label = self.config.source_label(found.source)
+            label = self.display.label(found.source)
             image = await self.charts.image(found.race, found.updated_at, r.style.locale, label)
             reply = reply.with_image(image)
         return reply
@@ -157,7 +162,7 @@ class Handlers:
         found = await self._race_or_reply(args, r)
         if isinstance(found, Message):
             return found
-        prev = self.config.rules.previous_round(found.race.id)
+        prev = self.rules.previous_round(found.race.id)
         return self._for_race(r, found).turnout(found.race, found.updated_at, prev, found.flagged)
 
     async def on_races(self, req: Request, args: list[str], r: Renderer) -> Message:
@@ -198,7 +203,7 @@ class Handlers:
 
     async def _targets(self, args: list[str], r: Renderer) -> list[str] | Message:
         if not args:
-            return list(self.config.main_races) or [EVERYTHING]
+            return list(self.main_races) or [EVERYTHING]
         query = fold(" ".join(args))
         if args == [EVERYTHING] or query in {"all", "tout", "toutes"}:
             return [EVERYTHING]
@@ -208,7 +213,7 @@ class Handlers:
                 return area
             return [area_key(area.race.code or area.race.id)]
         # A configured race can be subscribed to before its first figures are out.
-        known = next((race for race in self.config.main_races if fold(race) == query), None)
+        known = next((race for race in self.main_races if fold(race) == query), None)
         if known is not None:
             return [known]
         found = await self._race_or_reply(args, r)

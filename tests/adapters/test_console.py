@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from bot.adapters.console import ConsoleAdapter
+from bot.app import display_of
 from bot.commands import Commands
 from bot.config import DEFAULT_CONFIG, load
 from bot.diff import advance, diff
@@ -21,7 +22,9 @@ from tests.support import wait_for
 async def test_send_prints_the_message() -> None:
     store = await open_store(":memory:")
     out = io.StringIO()
-    adapter = ConsoleAdapter(Commands(store, load(DEFAULT_CONFIG)), out=out, interactive=False)
+    config = load(DEFAULT_CONFIG)
+    commands = Commands(store, display_of(config), config.rules, main_races=config.main_races)
+    adapter = ConsoleAdapter(commands, out=out, interactive=False)
     await adapter.start()
     await adapter.send("console", Message(text="Premiers résultats"))
     await adapter.stop()
@@ -50,7 +53,8 @@ async def test_typed_commands_are_answered(tmp_path: Path) -> None:
     read_fd, write_fd = os.pipe()
     out = io.StringIO()
     with os.fdopen(read_fd, "r") as stdin:
-        adapter = ConsoleAdapter(Commands(store, config), out=out, stdin=stdin, interactive=True)
+        commands = Commands(store, display_of(config), config.rules, main_races=config.main_races)
+        adapter = ConsoleAdapter(commands, out=out, stdin=stdin, interactive=True)
         await adapter.start()
         os.write(write_fd, b"/results\n/turnout national\nbonjour\n")
         await wait_for(lambda: "Votants" in out.getvalue(), what="the /turnout reply")

@@ -212,8 +212,10 @@ async def test_long_reply_is_split_on_lines(tmp_path, tg):
 
 
 async def test_bad_token_leaves_the_console_running(tmp_path, tg, caplog):
-    night = Night(tmp_path, tg, extra=chats(-1001))
-    night.app.options.env["TELEGRAM_BOT_TOKEN"] = "999:WRONG"
+    # The fake's address with a token it refuses; the adapters are made with the app.
+    env = {"TELEGRAM_BOT_TOKEN": "999:WRONG", "TELEGRAM_API_BASE_URL": tg.base_url,
+           "TELEGRAM_POLL_TIMEOUT": "1"}  # fmt: skip
+    night = support.Night(tmp_path, env, extra=chats(-1001))
     async with night:
         night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
         await wait_for(

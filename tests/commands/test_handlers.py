@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import display_of
 from bot.charts import Charts
 from bot.commands import Commands, Request
 from bot.config import Config, load
@@ -74,10 +75,20 @@ async def commit(store: Store, *races: Race, flagged: frozenset[str] = frozenset
     )
 
 
+def commands_of(
+    store: Store, config: Config, *, charts: Charts | None = None, live: Scoreboards | None = None
+) -> Commands:
+    """Return the commands over a store with the settings of a config, as the app makes them."""
+    return Commands(
+        store, display_of(config), config.rules, main_races=config.main_races,
+        charts=charts, live=live,
+    )  # fmt: skip
+
+
 @pytest.fixture
 async def commands(store: Store, config: Config) -> Commands:
     await commit(store, NATIONAL, AIN, IDF, EMPTY)
-    return Commands(store, config)
+    return commands_of(store, config)
 
 
 async def ask(
@@ -147,7 +158,7 @@ async def test_race_without_results_says_so(commands: Commands) -> None:
 
 
 async def test_results_with_an_empty_store(store: Store, config: Config) -> None:
-    reply = await Commands(store, config).handle(
+    reply = await commands_of(store, config).handle(
         Request(platform="console", chat_id="c", text="/results")
     )
     assert reply is not None
@@ -156,7 +167,7 @@ async def test_results_with_an_empty_store(store: Store, config: Config) -> None
 
 async def test_flagged_race_shows_the_warning(store: Store, config: Config) -> None:
     await commit(store, NATIONAL, AIN, flagged=frozenset({"national"}))
-    commands = Commands(store, config)
+    commands = commands_of(store, config)
     flagged = await ask(commands, "/results")
     assert "⚠ Les derniers chiffres publiés ne tiennent pas : Soirée les met de côté" in flagged
     assert "⚠" not in await ask(commands, "/results dep-01")
@@ -165,10 +176,10 @@ async def test_flagged_race_shows_the_warning(store: Store, config: Config) -> N
 
 async def test_telegram_replies_are_html_escaped(store: Store, config: Config) -> None:
     await commit(store, race({"a": 6, "b": 4}, race_id="national", name="<Nord> & Pas-de-Calais"))
-    text = await ask(Commands(store, config), "/results", platform="telegram")
+    text = await ask(commands_of(store, config), "/results", platform="telegram")
     assert text.startswith("<b>&lt;Nord&gt; &amp; Pas-de-Calais</b>\n")
     assert "<Nord>" not in text
-    unknown = await ask(Commands(store, config), "/results <x>", platform="telegram")
+    unknown = await ask(commands_of(store, config), "/results <x>", platform="telegram")
     assert "« &lt;x&gt; »" in unknown
 
 
@@ -277,7 +288,7 @@ async def test_races_lists_every_race(commands: Commands) -> None:
 
 
 async def test_races_with_an_empty_store(store: Store, config: Config) -> None:
-    text = await ask(Commands(store, config), "/races")
+    text = await ask(commands_of(store, config), "/races")
     assert text == "Aucune course n’a encore publié de résultats."
 
 
@@ -306,10 +317,10 @@ async def test_non_command_text_returns_none(commands: Commands, text: str) -> N
 @pytest.fixture
 async def full(store: Store, config: Config) -> AsyncIterator[Commands]:
     await commit(store, NATIONAL, AIN, IDF, EMPTY)
-    charts = Charts(config)
-    live = Scoreboards(store, config, {}, clock=lambda: datetime(2017, 1, 29, tzinfo=UTC),
-                       interval=10)  # fmt: skip
-    yield Commands(store, config, charts=charts, live=live)
+    charts = Charts(config.charts, config.tz, config.chats)
+    live = Scoreboards(store, display_of(config), {},
+                       clock=lambda: datetime(2017, 1, 29, tzinfo=UTC), interval=10)  # fmt: skip
+    yield commands_of(store, config, charts=charts, live=live)
     charts.close()
 
 

@@ -1,0 +1,174 @@
+"""Construction in one place: every component of the bot, made from the config and the
+options and connected, with nothing opened (bot/app/lifecycle.py opens and closes)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from bot.adapters import platform_adapters
+from bot.adapters.base import Adapter
+from bot.adapters.console import ConsoleAdapter
+from bot.admin import Admin, AdminControls
+from bot.app.jobs import Jobs
+from bot.app.options import Options
+from bot.charts import Charts
+from bot.commands import Commands
+from bot.config import Config, SourceConfig
+from bot.display import Display
+from bot.live import Scoreboards
+from bot.lock import InstanceLock
+from bot.outbox import Dispatcher
+from bot.pipeline import Pipeline
+from bot.poller import Poller
+from bot.sources.base import Source
+from bot.sources.files import FileSource, ReplaySource
+from bot.sources.http import HttpSource
+from bot.staleness import StaleNotices, StaleWatch
+from bot.store import Store, store_at
+
+# New feed bodies read and processed at once, across all sources (bot.poller.Poller.gate);
+# idle polls take no turn. Processing is serial anyway (one event loop, one store
+# connection, one chart thread); the second turn lets a body be read and parsed while
+# another version waits for its charts.
+VERSIONS_AT_ONCE = 2
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Parts:
+    """Every component of a running bot, connected to one another; none opened yet."""
+
+    db: Path  # the store's file, resolved, or ":memory:"
+    lock: InstanceLock | None  # one instance per store file; none in memory
+    store: Store
+    http: httpx.AsyncClient
+    own_http: bool  # made here, so closed here (a test's client is the test's)
+    jobs: Jobs
+    charts: Charts
+    live: Scoreboards
+    pipeline: Pipeline
+    pollers: tuple[Poller, ...]
+    dispatcher: Dispatcher
+    controls: AdminControls
+    commands: Commands
+    console: ConsoleAdapter
+    adapters: dict[str, Adapter]  # those running: the console, each platform once started
+    platforms: dict[str, Adapter]  # the platforms whose tokens are set, to start
+    staleness: StaleNotices | None  # None when no source is watched (replays just end)
+    staging: bool
+
+
+def display_of(config: Config) -> Display:
+    """Return how messages read, from the config: its locale, time zone, source labels."""
+    # Reversed: the first source of an id gives its label, as Config.source_label reads it.
+    firsts = {s.id: s.label for s in reversed(config.sources)}
+    labels = {source: label for source, label in firsts.items() if label is not None}
+    return Display(locale=config.locale, tz=config.tz, labels=labels)
+
+
+def build(config: Config, options: Options) -> Parts:
+    """Make every component from the config and the options, connected; open nothing."""
+    db = config.db if str(config.db) == ":memory:" else config.db.resolve()
+    jobs, store, display = Jobs(), store_at(str(db)), display_of(config)
+    http = options.http_client or httpx.AsyncClient(follow_redirects=True)
+    charts = Charts(config.charts, config.tz, config.chats)
+    adapters: dict[str, Adapter] = {}
+    live = Scoreboards(
+        store, display, adapters, clock=options.clock,
+        interval=config.live_interval / max(options.speed, 1.0),
+    )  # fmt: skip
+    staging = options.staging or config.staging
+    pipeline = Pipeline(
+        store, config.rules, display, options.clock, staging=staging, charts=charts,
+        on_enqueued=jobs.waker("dispatch"), on_accepted=jobs.waker("live"),
+    )  # fmt: skip
+    pollers = _pollers(config, options, pipeline, http)
+    dispatcher = Dispatcher(
+        store, adapters, clock=options.clock,
+        digest_max=options.digest_max or config.digest_max,
+        time_scale=1.0 / options.rate_scale,  # fakes' time runs faster in tests
+    )  # fmt: skip
+    controls = AdminControls(
+        store, dispatcher, pollers, adapters, clock=options.clock, wake=jobs.waker("dispatch")
+    )
+    commands = Commands(
+        store, display, config.rules, main_races=config.main_races,
+        admin=Admin(store, controls), charts=charts, live=live,
+    )  # fmt: skip
+    adapters["console"] = console = _console(options, commands, db)
+    return Parts(
+        db=db, lock=None if str(db) == ":memory:" else InstanceLock(db), store=store,
+        http=http, own_http=options.http_client is None, jobs=jobs, charts=charts, live=live,
+        pipeline=pipeline, pollers=pollers, dispatcher=dispatcher, controls=controls,
+        commands=commands, console=console, adapters=adapters,
+        platforms=platform_adapters(options.env, commands.handle, options.rate_scale),
+        staleness=_staleness(config, options, store, pollers, jobs), staging=staging,
+    )  # fmt: skip
+
+
+def _console(options: Options, commands: Commands, db: Path) -> ConsoleAdapter:
+    """Return the console chat; its charts go next to the store's file."""
+    return ConsoleAdapter(
+        commands,
+        out=options.out,
+        interactive=options.interactive,
+        charts_dir=None if str(db) == ":memory:" else db.parent / "charts",
+    )
+
+
+def _pollers(
+    config: Config, options: Options, pipeline: Pipeline, http: httpx.AsyncClient
+) -> tuple[Poller, ...]:
+    """Return one poller per source, all taking turns at one gate."""
+    gate = asyncio.Semaphore(VERSIONS_AT_ONCE)
+    return tuple(
+        Poller(
+            source_id=sc.id,
+            fmt=sc.format,
+            source=_source(sc, http),
+            pipeline=pipeline,
+            interval=sc.interval / options.speed,
+            clock=options.clock,
+            options=sc.options,
+            gate=gate,
+        )
+        for sc in config.sources
+    )
+
+
+def _source(sc: SourceConfig, http: httpx.AsyncClient) -> Source:
+    """Return the transport a source's config names: a URL, a file, or files to replay."""
+    if sc.url:
+        return HttpSource(sc.url, http, timeout=sc.timeout, max_bytes=sc.max_bytes)
+    if sc.path:
+        return FileSource(sc.path, sc.max_bytes)
+    return ReplaySource(sc.replay, sc.max_bytes)
+
+
+def _staleness(
+    config: Config, options: Options, store: Store, pollers: tuple[Poller, ...], jobs: Jobs
+) -> StaleNotices | None:
+    """Return the stale-source notices, their watches starting now; None if nothing is
+    watched (a replay just ends)."""
+    speed, start = options.speed, options.clock()
+    watched = [sc for sc in config.sources if sc.kind != "replay"]
+    if not watched:
+        return None
+    watches = {
+        sc.id: StaleWatch(
+            stale_after=timedelta(seconds=sc.stale_after / speed),
+            since=start,
+            window_start=config.window_start,
+            window_end=config.window_end,
+        )
+        for sc in watched
+    }
+    every = min(5.0, min(sc.stale_after for sc in watched) / 4) / speed
+    return StaleNotices(
+        store, pollers, watches, every=every, tz=config.tz, clock=options.clock,
+        wake=jobs.waker("dispatch"),
+    )  # fmt: skip

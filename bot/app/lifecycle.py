@@ -1,0 +1,167 @@
+"""The running bot: `start()` opens what the builder made (the instance lock, the store, the
+adapters, the scheduler's jobs) on the current loop, `stop()` closes it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot import heap
+from bot.adapters.base import Adapter
+from bot.adapters.console import CHAT_ID
+from bot.app.builder import build
+from bot.app.options import Options
+from bot.config import Config
+from bot.logs import redact, secrets_from
+from bot.store import Store, Subscription
+
+log = logging.getLogger("bot.app")  # the name its log lines have always had
+
+ADAPTER_START_TIMEOUT = 15.0
+ADAPTER_RETRY = 60.0  # seconds between two starts of an adapter that failed
+
+
+class App:
+    """The bot, built by bot.app.builder from a config and options (no I/O): `start()` and
+    `stop()` bracket its life on the current loop."""
+
+    def __init__(self, config: Config, options: Options | None = None) -> None:
+        self.config = config
+        self.options = options or Options()
+        self.parts = parts = build(config, self.options)
+        # The components the bot is made of, as tests and benchmarks read them.
+        self.store, self.jobs, self.charts = parts.store, parts.jobs, parts.charts
+        self.pipeline, self.pollers, self.dispatcher = (
+            parts.pipeline,
+            parts.pollers,
+            parts.dispatcher,
+        )
+        self.commands, self.controls, self.live = parts.commands, parts.controls, parts.live
+        self.console, self.adapters, self.staleness = parts.console, parts.adapters, parts.staleness
+        self._warming: asyncio.Task[None] | None = None  # matplotlib loading, from start()
+
+    async def start(self) -> None:
+        """Take the lock, open the store, start adapters, schedule the poll and dispatch jobs."""
+        if self.parts.lock is not None:
+            self.parts.db.parent.mkdir(parents=True, exist_ok=True)
+            self.parts.lock.acquire()
+        await self.store.open()
+        await seed_subscriptions(self.store, self.config)
+        if await self.controls.restore(self.options.paused):
+            log.warning("announcements are paused (/resume from an admin chat)")
+        if self.parts.staging:
+            log.warning("staging mode: every announcement goes to the admin chats only")
+        await self.console.start()
+        self._warming = asyncio.create_task(self.charts.warm(), name="charts-warm")
+        self._schedule()
+        self.jobs.start()  # polls and the console run while the platforms connect
+        await asyncio.gather(*(self._start_adapter(a) for a in self.parts.platforms.values()))
+        log.info(
+            "Soirée started: %d source(s), store %s, adapters: %s",
+            len(self.pollers),
+            self.parts.db,
+            ", ".join(self.adapters),
+        )
+
+    async def settle(self) -> None:
+        """Once the chart worker has loaded matplotlib, set aside what is alive for good, so
+        that collecting a chart's figure is quick (bot.heap.freeze)."""
+        if self._warming is not None:
+            await self._warming
+        heap.freeze()
+
+    async def stop(self) -> None:
+        """Stop jobs, wait for the running ones, stop adapters, close the store."""
+        self.jobs.shutdown()
+        for poller in self.pollers:  # polls still waiting for the gate give up
+            poller.stop()
+        self.dispatcher.stop()  # sends under way finish and are recorded; no new one starts
+        await self.jobs.finish()
+        for adapter in self.adapters.values():
+            await adapter.stop()
+        if self._warming is not None:
+            await self._warming
+        self.charts.close()
+        if self.parts.own_http:
+            await self.parts.http.aclose()
+        await self.store.close()
+        if self.parts.lock is not None:
+            self.parts.lock.release()
+
+    def wake(self) -> None:
+        """Run the dispatch job now rather than at its next tick."""
+        self.jobs.run_now("dispatch")
+
+    def _schedule(self) -> None:
+        """Schedule every poll, the staleness check, the dispatch and the live boards."""
+        speed = self.options.speed
+        for poller in self.pollers:
+            self.jobs.every(poller.poll, f"poll:{poller.source_id}", poller.interval)
+        if self.staleness is not None:
+            self.jobs.every(self.staleness.check, "staleness", self.staleness.every)
+        self.jobs.every(
+            self.dispatcher.run_once, "dispatch", self.config.dispatch_interval / max(speed, 1.0)
+        )
+        # Scoreboards are checked often; each chat's own throttle decides when one is edited.
+        every = min(1.0, self.config.live_interval / 5) / max(speed, 1.0)
+        self.jobs.every(self.live.run_once, "live", every)
+
+    async def _start_adapter(self, adapter: Adapter) -> bool:
+        """Start an adapter; one that fails is retried every minute, its messages queued."""
+        job_id = f"start:{adapter.platform}"
+        try:
+            # A platform that never answers must not hold the night: give up, retry later.
+            await asyncio.wait_for(adapter.start(), ADAPTER_START_TIMEOUT)
+        except Exception as exc:
+            self.adapters.pop(adapter.platform, None)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(adapter.stop(), ADAPTER_START_TIMEOUT)
+            if not self.jobs.has(job_id):
+                log.error(
+                    "%s adapter did not start (%s); retrying every minute, its messages "
+                    "stay queued",
+                    adapter.platform,
+                    redact(str(exc), secrets_from(self.options.env)),
+                )
+                self.jobs.retry(lambda: self._start_adapter(adapter), job_id, ADAPTER_RETRY)
+            return False
+        self.adapters[adapter.platform] = adapter
+        if self.jobs.has(job_id):
+            self.jobs.remove(job_id)
+            log.warning("%s adapter started after all", adapter.platform)
+        return True
+
+
+async def seed_subscriptions(store: Store, config: Config) -> None:
+    """Subscribe the config's [[chats]], and the console to everything unless it chose."""
+    for chat in config.chats:
+        for race in chat.races:
+            await store.subscribe(
+                Subscription(
+                    platform=chat.platform,
+                    chat_id=chat.id,
+                    race=race,
+                    locale=chat.locale or config.locale,
+                    admin=chat.admin,
+                )
+            )
+    if not await store.subscriptions("console", CHAT_ID):
+        await store.subscribe(
+            Subscription(
+                platform="console", chat_id=CHAT_ID, race="*", locale=config.locale, admin=True
+            )
+        )
+
+
+async def run(
+    config: Config, options: Options | None = None, stop: asyncio.Event | None = None
+) -> None:
+    """Run the bot until `stop` is set (or forever)."""
+    app = App(config, options)
+    await app.start()
+    try:
+        await app.settle()
+        await (stop or asyncio.Event()).wait()
+    finally:
+        await app.stop()
