@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
+from bot.admin import AdminControls, SourceView
 from bot.app import App, Options
 from bot.commands import Request
 from bot.config import load
+from bot.display import Display
+from bot.pipeline import Pipeline
+from bot.poller import Poller
+from bot.rules import Rules
+from bot.sources.files import FileSource
+from bot.store import Store, open_store
 from tests.builders import at, feed_doc
 from tests.support import wait_for, write_config
 
@@ -102,3 +111,81 @@ async def test_staging_sends_everything_to_admin_chats_only(tmp_path: Path) -> N
     finally:
         await app.stop()
     assert to_slack == []
+
+
+# --- AdminControls: the running bot's side of the admin commands --------------------------
+
+
+@dataclass
+class Switch:
+    """Holds announcements back while paused, as the dispatcher does."""
+
+    paused: bool = False
+
+
+def controls_over(store: Store, switch: Switch, running: dict[str, object]) -> tuple[
+    AdminControls, list[str]
+]:  # fmt: skip
+    """Return controls over one file source's poller, and the list their wake-ups land in."""
+    pipeline = Pipeline(store, Rules(), Display(locale="en", tz=UTC), lambda: at(0))
+    poller = Poller(source_id="feed", fmt="canonical-json", source=FileSource(Path("f.json")),
+                    pipeline=pipeline, interval=1, clock=lambda: at(0))  # fmt: skip
+    poller.status.last_fetch, poller.status.failures, poller.status.last_error = at(3), 2, "boom"
+    woken: list[str] = []
+    controls = AdminControls(store, switch, [poller], running, clock=lambda: at(7),
+                             wake=lambda: woken.append("dispatch"))  # fmt: skip
+    return controls, woken
+
+
+async def test_controls_pause_and_resume_keep_the_choice_in_the_store(caplog) -> None:
+    store = await open_store(":memory:")
+    try:
+        switch = Switch()
+        controls, woken = controls_over(store, switch, {})
+        await controls.set_paused(True)
+        assert switch.paused
+        assert controls.paused
+        assert await store.setting("paused") == "1"
+        assert woken == []  # nothing to send while paused
+        await controls.set_paused(False)
+        assert not switch.paused
+        assert await store.setting("paused") == "0"
+        assert woken == ["dispatch"]  # what waited goes out now
+    finally:
+        await store.close()
+    assert "announcements paused by an admin" in caplog.text
+    assert "announcements resumed by an admin" in caplog.text
+
+
+async def test_controls_restore_a_kept_pause_or_the_one_asked_for() -> None:
+    store = await open_store(":memory:")
+    try:
+        switch = Switch()
+        controls, _ = controls_over(store, switch, {})
+        assert await controls.restore() is False  # nothing kept
+        assert await controls.restore(paused=True) is True  # `--paused`-style option
+        assert switch.paused
+        await store.set_setting("paused", "1")
+        assert await controls.restore() is True
+        await store.set_setting("paused", "0")
+        assert await controls.restore() is False
+        assert not switch.paused
+    finally:
+        await store.close()
+
+
+async def test_controls_show_the_sources_the_platforms_running_and_the_time() -> None:
+    store = await open_store(":memory:")
+    try:
+        running: dict[str, object] = {"console": object()}
+        controls, _ = controls_over(store, Switch(), running)
+        assert controls.sources() == [
+            SourceView(id="feed", last_fetch=at(3), last_change=None, failures=2,
+                       last_error="boom")
+        ]  # fmt: skip
+        assert controls.platforms() == ["console"]
+        running["telegram"] = object()  # an adapter that started late joins the mapping
+        assert controls.platforms() == ["console", "telegram"]
+        assert controls.now() == at(7)
+    finally:
+        await store.close()
