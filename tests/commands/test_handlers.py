@@ -301,16 +301,6 @@ async def test_help(commands: Commands) -> None:
     assert await ask(commands, "/aide") == text
 
 
-async def test_unknown_command(commands: Commands) -> None:
-    assert await ask(commands, "/météo paris") == "Commande inconnue : /météo. Tapez /help."
-    assert await ask(commands, "/Foo@SoireeBot") == "Commande inconnue : /foo. Tapez /help."
-
-
-@pytest.mark.parametrize("text", ["bonsoir", "", "   ", "results /results", "résultats ?"])
-async def test_non_command_text_returns_none(commands: Commands, text: str) -> None:
-    assert await commands.handle(Request(platform="console", chat_id="chat-1", text=text)) is None
-
-
 # --- /live and /charts --------------------------------------------------------------------
 
 

@@ -1,0 +1,95 @@
+"""Running a chat's text: not a command is no reply, an unknown word is said unknown, an
+admin command runs in admin chats only (and is unknown where no Admin is wired), the rest run
+their handler from the command table."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC
+
+import pytest
+
+from bot.admin import Admin, AdminControls
+from bot.commands import Commands, Request
+from bot.display import Display
+from bot.rules import Rules
+from bot.store import Store, Subscription, open_store
+from tests.builders import at
+
+
+@dataclass
+class Switch:
+    """Holds announcements back while paused, as the dispatcher does."""
+
+    paused: bool = False
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[Store]:
+    s = await open_store(":memory:")
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+@pytest.fixture
+def commands(store: Store) -> Commands:
+    """The commands as the console has them, in French, with no Admin wired."""
+    return Commands(store, Display(locale="fr", tz=UTC), Rules())
+
+
+@pytest.fixture
+def switch() -> Switch:
+    return Switch()
+
+
+@pytest.fixture
+def with_admin(store: Store, switch: Switch) -> Commands:
+    """The commands with the admin controls wired, replying in English."""
+    controls = AdminControls(store, switch, [], {}, clock=lambda: at(0), wake=lambda: None)
+    return Commands(store, Display(locale="en", tz=UTC), Rules(), admin=Admin(store, controls))
+
+
+async def ask(commands: Commands, text: str, chat: str = "chat-1") -> str:
+    reply = await commands.handle(Request(platform="console", chat_id=chat, text=text))
+    assert reply is not None, text
+    return reply.text
+
+
+async def test_unknown_command(commands: Commands) -> None:
+    assert await ask(commands, "/météo paris") == "Commande inconnue : /météo. Tapez /help."
+    assert await ask(commands, "/Foo@SoireeBot") == "Commande inconnue : /foo. Tapez /help."
+
+
+@pytest.mark.parametrize("text", ["bonsoir", "", "   ", "results /results", "résultats ?"])
+async def test_non_command_text_returns_none(commands: Commands, text: str) -> None:
+    assert await commands.handle(Request(platform="console", chat_id="chat-1", text=text)) is None
+
+
+async def test_a_command_runs_its_handler_by_any_of_its_words(commands: Commands) -> None:
+    help_text = await ask(commands, "/help")
+    assert help_text.startswith("Soirée, les résultats de la soirée électorale.")
+    assert await ask(commands, "/AIDE@SoireeBot") == help_text
+
+
+async def test_admin_commands_are_unknown_where_no_admin_is_wired(
+    commands: Commands, store: Store
+) -> None:
+    await store.subscribe(
+        Subscription(platform="console", chat_id="ops", race="*", locale="fr", admin=True)
+    )
+    assert await ask(commands, "/pause", chat="ops") == "Commande inconnue : /pause. Tapez /help."
+
+
+async def test_admin_commands_run_in_admin_chats_only(
+    with_admin: Commands, store: Store, switch: Switch
+) -> None:
+    assert await ask(with_admin, "/pause") == "This command is for admin chats only."
+    assert not switch.paused
+    await store.subscribe(
+        Subscription(platform="console", chat_id="ops", race="*", locale="en", admin=True)
+    )
+    assert (await ask(with_admin, "/pause", chat="ops")).startswith("⏸")
+    assert switch.paused
