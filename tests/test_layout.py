@@ -16,9 +16,6 @@ MAX_LINES, MAX_METHODS = 400, 30
 TESTED_ELSEWHERE: dict[str, str] = {
     # The CLI: its commands run as a child process, as a user runs them.
     "bot/__main__.py": "tests/test_cli.py",
-    # The app's lifecycle opens and closes what the builder made: every test of the running
-    # app goes through it (also tests/test_restart.py, tests/adapters/, tests/faults/).
-    "bot/app/lifecycle.py": "tests/test_e2e.py",
     # One suite runs every backend through the Store interface (tests/store/backends.py).
     "bot/store/sqlite/": "tests/store/test_store.py",
 }
