@@ -18,6 +18,12 @@ from bot.sources.errors import FetchError
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 300.0
+# Seconds a new body may keep its turn while it is read. A body that comes in at network
+# speed is read within its turn, so that when a hundred files change together they are
+# read a couple at a time (bot.app's VERSIONS_AT_ONCE) and wait unread on their sockets;
+# a slower body gives its turn back and reads on without one (within the source's
+# deadline), so that a slow or hostile server never holds a turn the others wait for.
+TURN_FOR_READING = 0.5
 
 
 @dataclass(kw_only=True, slots=True)
@@ -53,8 +59,10 @@ class Poller:
         # An idle poll (304, 404) takes no turn: polls never queue behind one another.
         self.gate = gate
         self._holding = False
+        self._lending: asyncio.TimerHandle | None = None
+        self._fetching: asyncio.Task[bytes | None] | None = None
         if gate is not None:
-            source.before_body = self._take_turn  # an HTTP source takes it before reading
+            source.before_body = self._turn_to_read  # an HTTP source takes it before reading
         self.source_id, self.fmt, self.source, self.pipeline = source_id, fmt, source, pipeline
         self.interval, self.clock = interval, clock
         self.rng = rng or random.Random()
@@ -76,13 +84,21 @@ class Poller:
             self._end_turn()
 
     def stop(self) -> None:
-        """Process nothing more; a version being processed still finishes."""
+        """Process nothing more: a fetch under way is cancelled (nothing of it is recorded
+        yet), a version being processed still finishes."""
         self._stopped = True
+        if self._fetching is not None:
+            self._fetching.cancel()
 
     async def _take_turn(self) -> None:
         if self.gate is not None and not self._holding:
             await self.gate.acquire()
             self._holding = True
+
+    async def _turn_to_read(self) -> None:
+        """Take a turn to read a new body; give it back if the read outlasts TURN_FOR_READING."""
+        await self._take_turn()
+        self._lending = asyncio.get_running_loop().call_later(TURN_FOR_READING, self._end_turn)
 
     def _end_turn(self) -> None:
         if self.gate is not None and self._holding:
@@ -93,7 +109,7 @@ class Poller:
         raw = await self._next_body(now)
         if raw is None:
             return None
-        await self._take_turn()  # taken already if the source called before_body
+        await self._take_turn()  # taken already, unless the body was slow to come
         if self._stopped:  # the bot stopped while this body waited for its turn
             return None
         sha = hashlib.sha256(raw).hexdigest()
@@ -107,14 +123,30 @@ class Poller:
         if raw is not None:
             return raw
         try:
-            raw = await self.source.fetch()
+            raw = await self._fetch()
         except FetchError as exc:
             self._failed(str(exc), now)
             return None
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not self._stopped or (current is not None and current.cancelling()):
+                raise
+            return None  # stop() cut the fetch short
         self._recovered(now)
         if raw is None:
             self._note_replay_end()
         return raw
+
+    async def _fetch(self) -> bytes | None:
+        """Run the source's fetch as a task of its own, which stop() may cancel."""
+        self._fetching = asyncio.ensure_future(self.source.fetch())
+        try:
+            return await self._fetching
+        finally:
+            self._fetching = None
+            if self._lending is not None:  # the read is over, in its turn or not
+                self._lending.cancel()
+                self._lending = None
 
     async def _ingest(self, raw: bytes, sha: str, now: datetime) -> Outcome | None:
         try:

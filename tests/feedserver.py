@@ -28,6 +28,8 @@ class FeedServer:
     hits: list[Hit] = field(default_factory=list)
     script: list[tuple[int, bytes]] = field(default_factory=list)
     delay: float = 0.0
+    drip: float = 0.0  # seconds between the body's bytes: a slow or hostile server
+    encoding: str | None = None  # Content-Encoding sent with `body`, which is encoded already
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     url: str = ""
     _runner: web.AppRunner | None = None
@@ -56,7 +58,25 @@ class FeedServer:
             return web.Response(status=304)
         self.hits.append(Hit(request.path, inm, 200, peer))
         headers = {"ETag": self.etag} if self.etags else {}
+        if self.encoding:
+            headers["Content-Encoding"] = self.encoding
+        if self.drip:
+            return await self._drip(request, headers)
         return web.Response(body=self.body, headers=headers, content_type="application/json")
+
+    async def _drip(self, request: web.Request, headers: dict[str, str]) -> web.StreamResponse:
+        """Send the headers at once, then the body one byte every `drip` seconds."""
+        resp = web.StreamResponse(headers=headers)
+        resp.content_type = "application/json"
+        await resp.prepare(request)
+        try:
+            for i in range(len(self.body)):
+                await resp.write(self.body[i : i + 1])
+                await asyncio.sleep(self.drip)
+            await resp.write_eof()
+        except ConnectionResetError:  # the client gave up: the point of the exercise
+            pass
+        return resp
 
     async def start(self, port: int = 0) -> None:
         """Listen on 127.0.0.1 (an ephemeral port unless given)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,13 +14,14 @@ import pytest
 from bot.app import display_of
 from bot.config import DEFAULT_CONFIG, load
 from bot.pipeline import Pipeline
-from bot.poller import Poller
+from bot.poller import TURN_FOR_READING, Poller
 from bot.sources.base import BeforeBody
 from bot.sources.errors import FetchError
 from bot.sources.http import HttpSource
 from bot.store import Store, open_store
 from tests.builders import at, feed_bytes
 from tests.feedserver import FeedServer
+from tests.support import wait_for
 
 
 @dataclass
@@ -132,7 +134,7 @@ async def test_an_idle_http_poll_takes_no_turn(store: Store, feed: FeedServer, h
     gate = asyncio.Semaphore(1)
     poller = make(store, ScriptedSource())
     poller.source, poller.gate = HttpSource(feed.url, http), gate
-    poller.source.before_body = poller._take_turn
+    poller.source.before_body = poller._turn_to_read
     outcome = await poller.poll()
     assert outcome is not None
     assert outcome.status == "accepted"
@@ -154,8 +156,33 @@ async def test_a_gated_poller_hands_its_turn_to_every_source(store: Store) -> No
     source = ScriptedSource()
     poller = Poller(source_id="s", fmt="canonical-json", source=source, pipeline=pipeline,
                     interval=10, clock=lambda: at(0), gate=asyncio.Semaphore(1))  # fmt: skip
-    assert source.before_body == poller._take_turn
+    assert source.before_body == poller._turn_to_read
     assert make(store, ScriptedSource()).source.before_body is None  # no gate, no hook
+
+
+async def test_a_slow_body_gives_its_turn_back(store: Store, feed: FeedServer, http) -> None:
+    # Two bodies dripping a byte a second took both turns: no other source was read.
+    feed.publish(b'{"v": 1}' + b" " * 400)
+    feed.drip = 0.05  # 20 s for the whole body
+    gate = asyncio.Semaphore(1)
+    slow = make(store, ScriptedSource())
+    slow.source, slow.gate = HttpSource(feed.url, http, timeout=60), gate
+    slow.source.before_body = slow._turn_to_read
+    dripping = asyncio.create_task(slow.poll())
+    await wait_for(gate.locked, what="the slow body's turn")
+    other = make(store, ScriptedSource([feed_bytes(10, {"a": 60, "b": 40}, counted=50)]))
+    other.gate = gate
+    started = time.monotonic()
+    outcome = await asyncio.wait_for(other.poll(), 10)
+    waited = time.monotonic() - started
+    assert outcome is not None
+    assert outcome.status == "accepted"
+    assert TURN_FOR_READING * 0.9 <= waited < TURN_FOR_READING + 5  # lent back, not held
+    assert not dripping.done()  # still reading, without a turn
+    slow.stop()  # a fetch under way is cut short: nothing of it was recorded
+    assert await asyncio.wait_for(dripping, 5) is None
+    assert not gate.locked()
+    assert slow.status.failures == 0
 
 
 async def test_an_exhausted_source_is_said_once(store: Store, caplog: pytest.LogCaptureFixture):

@@ -13,9 +13,9 @@ class Source(Protocol):
     """Fetches the current version of a feed."""
 
     # Set by the poller when its app limits how many new bodies are held at once. An HTTP
-    # source awaits it once a new body's headers are in, before reading the body; a file or
-    # replay source reads a body in one step and never calls it (the poller then takes its
-    # turn once the body is in).
+    # source awaits it once a new body's headers are in, before reading the body, and does
+    # not count the wait against its deadline; a file or replay source reads a body in one
+    # step and never calls it (the poller then takes its turn once the body is in).
     before_body: BeforeBody | None
 
     @property

@@ -1,12 +1,14 @@
-"""HTTP source: conditional GET with httpx, a timeout and a cap on the body size."""
+"""HTTP source: conditional GET with httpx, a whole-request deadline, a decoded-size cap."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import httpx
 
 from bot.sources.base import BeforeBody
+from bot.sources.decoding import ACCEPT_ENCODING, BodyDecoder, BodyTooLarge, Undecodable
 from bot.sources.errors import FetchError
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,8 @@ class HttpSource:
         return False
 
     def _headers(self) -> dict[str, str]:
-        headers = {"User-Agent": USER_AGENT}
+        # Our own decoders undo these (bot.sources.decoding); httpx would add br and zstd.
+        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
         if self.etag:
             headers["If-None-Match"] = self.etag
         if self.last_modified:
@@ -53,31 +56,43 @@ class HttpSource:
         return headers
 
     async def fetch(self) -> bytes | None:
-        """Return the body when it changed, None on 304, or raise FetchError."""
+        """Return the body when it changed, None on 304, or raise FetchError. The whole
+        request, body included, ends within `timeout` seconds (waiting for the poller's
+        turn aside): httpx's own timeout bounds each read, and a body dripping a byte a
+        second never ended."""
         try:
-            async with self.client.stream(
-                "GET", self.url, headers=self._headers(), timeout=self.timeout
-            ) as resp:
-                if resp.status_code != 200:
-                    # Read what little body there is (none on a 304, an HTML page on a
-                    # 404): httpx closes a connection whose response was left unread, and
-                    # every idle poll then connected again.
-                    await self._drain(resp)
-                if resp.status_code == 304:
-                    return None
-                if resp.status_code == 404:
-                    # The Ministry answers 404 with an HTML page until a file is published.
-                    self._note_unpublished()
-                    return None
-                if resp.status_code != 200:
-                    raise FetchError(f"{self.origin}: HTTP {resp.status_code}")
-                if self.before_body is not None:
-                    await self.before_body()
-                body = await self._read(resp)
-        except httpx.TimeoutException as exc:
+            async with asyncio.timeout(self.timeout) as deadline:
+                return await self._get(deadline)
+        except (TimeoutError, httpx.TimeoutException) as exc:
             raise FetchError(f"{self.origin}: timed out after {self.timeout:g} s") from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"{self.origin}: {type(exc).__name__}: {exc}") from exc
+        except (BodyTooLarge, Undecodable) as exc:
+            raise FetchError(f"{self.origin}: {exc}") from exc
+
+    async def _get(self, deadline: asyncio.Timeout) -> bytes | None:
+        async with self.client.stream(
+            "GET", self.url, headers=self._headers(), timeout=self.timeout
+        ) as resp:
+            if resp.status_code != 200:
+                # Read what little body there is (none on a 304, an HTML page on a 404):
+                # httpx closes a connection whose response was left unread, and every
+                # idle poll then connected again.
+                await self._drain(resp)
+            if resp.status_code == 304:
+                return None
+            if resp.status_code == 404:
+                # The Ministry answers 404 with an HTML page until a file is published.
+                self._note_unpublished()
+                return None
+            if resp.status_code != 200:
+                raise FetchError(f"{self.origin}: HTTP {resp.status_code}")
+            decoder = self._decoder(resp)
+            if self.before_body is not None:
+                await _outside(deadline, self.before_body)
+            async for chunk in resp.aiter_raw():
+                decoder.feed(chunk)
+            body = decoder.finish()
         self.unpublished = False
         self.etag = resp.headers.get("ETag")
         self.last_modified = resp.headers.get("Last-Modified")
@@ -97,16 +112,20 @@ class HttpSource:
             if size > DRAIN_LIMIT:
                 break
 
-    async def _read(self, resp: httpx.Response) -> bytes:
+    def _decoder(self, resp: httpx.Response) -> BodyDecoder:
+        """Return the body's decoder, once its declared size is known to be within the cap."""
         declared = resp.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise FetchError(
-                f"{self.origin}: body of {declared} bytes, over the {self.max_bytes}-byte cap"
-            )
-        chunks, size = [], 0
-        async for chunk in resp.aiter_bytes():
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise FetchError(f"{self.origin}: body over the {self.max_bytes}-byte cap")
-            chunks.append(chunk)
-        return b"".join(chunks)
+            raise BodyTooLarge(f"body of {declared} bytes, over the {self.max_bytes}-byte cap")
+        return BodyDecoder(resp.headers.get("Content-Encoding"), self.max_bytes)
+
+
+async def _outside(deadline: asyncio.Timeout, wait: BeforeBody) -> None:
+    """Await `wait` with the deadline stopped: waiting for a turn is not the server's time."""
+    loop = asyncio.get_running_loop()
+    left = (deadline.when() or loop.time()) - loop.time()
+    deadline.reschedule(None)
+    try:
+        await wait()
+    finally:
+        deadline.reschedule(loop.time() + left)

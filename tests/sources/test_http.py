@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import socket
+import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -12,6 +14,7 @@ import pytest
 from bot.sources.errors import FetchError
 from bot.sources.http import HttpSource
 from tests.feedserver import FeedServer
+from tests.support import wait_for
 
 
 async def test_conditional_get_returns_none_on_304(feed: FeedServer, http: httpx.AsyncClient):
@@ -123,3 +126,64 @@ async def test_before_body_is_awaited_once_a_new_body_is_announced(feed: FeedSer
     assert await source.fetch() is None  # a 304 announces no body: no call
     assert seen == [1]
     assert not source.exhausted  # a URL may always publish again
+
+
+async def test_a_dripping_body_times_out_as_a_whole(feed: FeedServer, http) -> None:
+    # httpx's timeout bounds each read: a byte every 0.05 s never tripped a 0.5 s timeout.
+    feed.publish(b'{"v": 1}' + b" " * 200)
+    feed.drip = 0.05
+    source = HttpSource(feed.url, http, timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"127\.0\.0\.1.*: timed out after 0\.5 s$"):
+        await source.fetch()
+    assert time.monotonic() - started < 3  # about 0.5 s, with room for a loaded machine
+    assert source.etag is None  # nothing was taken from the cut response
+
+
+async def test_waiting_for_the_turn_is_not_the_servers_time(feed: FeedServer, http) -> None:
+    feed.publish(b'{"v": 1}')
+    source = HttpSource(feed.url, http, timeout=0.3)
+    turn = asyncio.Event()
+
+    async def before_body() -> None:
+        await turn.wait()
+
+    source.before_body = before_body
+    fetching = asyncio.create_task(source.fetch())
+    await wait_for(lambda: feed.hits, what="the request")
+    await asyncio.sleep(0.6)  # twice the timeout, spent waiting for a turn
+    turn.set()
+    assert await fetching == b'{"v": 1}'
+
+
+async def test_a_gzip_body_is_decoded_and_encodings_asked_for(feed: FeedServer, http) -> None:
+    body = b'{"v": 1}' * 1000
+    feed.publish(gzip.compress(body))
+    feed.encoding = "gzip"
+    seen: list[str | None] = []
+    http.event_hooks["request"].append(
+        lambda request: _note(seen, request.headers.get("Accept-Encoding"))
+    )
+    assert await HttpSource(feed.url, http).fetch() == body
+    assert seen == ["gzip, deflate"]
+
+
+async def _note(seen: list[str | None], value: str | None) -> None:
+    seen.append(value)
+
+
+async def test_a_gzip_bomb_stops_at_the_cap(feed: FeedServer, http) -> None:
+    feed.publish(gzip.compress(gzip.compress(bytes(50_000_000))))  # 50 MB in about 200 bytes
+    feed.encoding = "gzip, gzip"
+    source = HttpSource(feed.url, http, max_bytes=100_000)
+    with pytest.raises(FetchError, match=r": body over the 100000-byte cap once decoded"):
+        await source.fetch()
+
+
+async def test_an_unsupported_encoding_is_one_line(feed: FeedServer, http) -> None:
+    feed.publish(b"\x0b\x02\x80{}\x03")
+    feed.encoding = "br"
+    with pytest.raises(
+        FetchError, match=r"127\.0\.0\.1.*: content encoding 'br' is not supported$"
+    ):
+        await HttpSource(feed.url, http).fetch()
