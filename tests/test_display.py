@@ -1,26 +1,26 @@
-"""How messages read: each source's credited label, and a chat's rendering style in the
-display time zone."""
+"""How messages read: a source's credited label, and the style a renderer gets."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from bot.display import Display
-from bot.render.text import Style
+from bot.render.text import Renderer, Style
+from tests.builders import at
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def test_a_source_is_credited_by_its_label_or_not_at_all() -> None:
-    display = Display(locale="fr", tz=PARIS, labels={"ministere": "Ministère de l’Intérieur"})
-    assert display.label("ministere") == "Ministère de l’Intérieur"
-    assert display.label("csv") is None
-    assert Display(locale="fr", tz=PARIS).label("ministere") is None
+def test_a_source_without_a_label_credits_nobody() -> None:
+    display = Display(locale="fr", tz=PARIS, labels={"feed": "Ministère de l'Intérieur"})
+    assert display.label("feed") == "Ministère de l'Intérieur"
+    assert display.label("other") is None
+    assert Display(locale="en", tz=PARIS).label("feed") is None
 
 
-def test_a_style_is_the_chats_locale_and_markup_in_the_display_zone() -> None:
+def test_the_style_is_in_the_display_time_zone_whatever_the_chats_language() -> None:
     display = Display(locale="fr", tz=PARIS)
-    assert display.style("en", "html", "Ministère") == Style(
-        locale="en", tz=PARIS, markup="html", source="Ministère"
-    )
-    assert display.style("fr", "plain").source is None
+    style = display.style("en", "html", "Authority")
+    assert style == Style(locale="en", tz=PARIS, markup="html", source="Authority")
+    assert display.style("fr", "plain") == Style(locale="fr", tz=PARIS, markup="plain")
+    assert Renderer(style).time(at(0)) == "19:30"  # at(0) in Paris, not in UTC
