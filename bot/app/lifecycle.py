@@ -32,13 +32,11 @@ class App:
         self.parts = parts = build(config, self.options)
         # The components the bot is made of, as tests and benchmarks read them.
         self.store, self.jobs, self.charts = parts.store, parts.jobs, parts.charts
-        self.pipeline, self.pollers, self.dispatcher = (
-            parts.pipeline,
-            parts.pollers,
-            parts.dispatcher,
-        )
-        self.commands, self.controls, self.live = parts.commands, parts.controls, parts.live
-        self.console, self.adapters, self.staleness = parts.console, parts.adapters, parts.staleness
+        self.pipeline, self.pollers = parts.pipeline, parts.pollers
+        self.dispatcher, self.live = parts.dispatcher, parts.live
+        self.commands, self.controls = parts.commands, parts.controls
+        self.console, self.adapters = parts.console, parts.adapters
+        self.staleness = parts.staleness
         self._warming: asyncio.Task[None] | None = None  # matplotlib loading, from start()
 
     async def start(self) -> None:
