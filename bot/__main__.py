@@ -20,7 +20,7 @@ from bot import logs
 from bot.app import Options, display_of, run, utcnow
 from bot.config import CHART_THEMES, DEFAULT_CONFIG, Config, ConfigError, load
 from bot.events import Event
-from bot.feedcheck import describe, parse_options, read
+from bot.feedcheck import describe, parse_options, read, source_for
 from bot.formats.errors import FeedError
 from bot.formats.registry import PARSERS, parse
 from bot.lock import AlreadyRunning
@@ -126,29 +126,39 @@ def _dump_tasks() -> None:
 
 async def _fetch(args: argparse.Namespace) -> int:
     config = load(args.config) if args.config else _default_config(Path(":memory:"))
+    source = source_for(config, args.source_format, args.where)
     try:
-        options = {**_options_for(config, args.source_format), **parse_options(args.option)}
+        options = {**dict(source.options), **parse_options(args.option)}
         errors = PARSERS[args.source_format].check(options)
         if errors:
             raise ValueError(f"--option {errors[0]}")
-        data = await read(args.where)
+        data = await read(args.where, source)
         snap = parse(args.source_format, data, args.where, options, utcnow())
-    except (ValueError, FetchError, FeedError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(describe(snap, config.rules))
+        table = describe(snap, config.rules)
+    except (ValueError, FetchError, FeedError, ArithmeticError) as exc:
+        return _failed(args.where, exc)
+    print(table)
     return 0
+
+
+def _failed(where: str, exc: Exception) -> int:
+    """Say in one line why a feed could not be read; return the exit status."""
+    if isinstance(exc, ArithmeticError):  # OverflowError, Babel's InvalidOperation: no name
+        text = f"{where}: a number too large to compute with ({type(exc).__name__})"
+    else:
+        text = str(exc)
+    print(f"error: {text}", file=sys.stderr)
+    return 1
 
 
 async def _chart(args: argparse.Namespace) -> int:
     config = load(args.config) if args.config else _default_config(Path(":memory:"))
+    feed = source_for(config, args.source_format, args.where)
     try:
-        options = _options_for(config, args.source_format)
-        data = await read(args.where)
-        snap = parse(args.source_format, data, args.where, options, utcnow())
-    except (ValueError, FetchError, FeedError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        data = await read(args.where, feed)
+        snap = parse(args.source_format, data, args.where, dict(feed.options), utcnow())
+    except (ValueError, FetchError, FeedError, ArithmeticError) as exc:
+        return _failed(args.where, exc)
     wanted = args.race or next((r for r in config.main_races if snap.race(r)), None)
     race = snap.race(wanted) if wanted else (snap.races[0] if snap.races else None)
     if race is None:
@@ -159,7 +169,10 @@ async def _chart(args: argparse.Namespace) -> int:
         locale=args.locale or config.locale, tz=config.tz, source=source,
         theme=args.theme or config.charts.theme, colours=config.charts.colours,
     )  # fmt: skip
-    png = render_png(race, snap.updated_at, style)
+    try:
+        png = render_png(race, snap.updated_at, style)
+    except ArithmeticError as exc:  # a count too large for Babel's decimal context
+        return _failed(args.where, exc)
     args.out.write_bytes(png)
     print(f"{args.out}: {race.name}, {len(png):,} bytes")
     return 0

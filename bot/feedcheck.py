@@ -11,9 +11,11 @@ from typing import Any
 import httpx
 
 from bot.checks import find_anomalies
+from bot.config import Config, SourceConfig
 from bot.models import Race, Snapshot
 from bot.rules import Rules
 from bot.sources.errors import FetchError
+from bot.sources.files import read_file
 from bot.sources.http import HttpSource
 
 MAX_RACES_SHOWN = 50
@@ -33,18 +35,33 @@ def parse_options(pairs: Sequence[str]) -> dict[str, Any]:
     return options
 
 
-async def read(where: str, max_bytes: int = 50_000_000) -> bytes:
-    """Fetch a URL once (following redirects) or read a file."""
-    if where.startswith(("http://", "https://")):
-        async with httpx.AsyncClient(follow_redirects=True) as client:
-            body = await HttpSource(where, client, timeout=20.0, max_bytes=max_bytes).fetch()
-        if body is None:
-            raise FetchError(f"{where}: not published yet (404)")
-        return body
-    try:
-        return await asyncio.to_thread(Path(where).read_bytes)
-    except OSError as exc:
-        raise FetchError(f"{where}: {exc.strerror or exc}") from exc
+def source_for(config: Config, fmt: str, where: str) -> SourceConfig:
+    """Return the config's source that reads `where`, else its first in this format, else
+    a source with SourceConfig's defaults: its options, caps and deadline apply."""
+    same = [s for s in config.sources if _reads(s, where)]
+    in_format = [s for s in config.sources if s.format == fmt]
+    return next(iter(same + in_format), None) or SourceConfig(id="fetch", format=fmt)
+
+
+def _reads(source: SourceConfig, where: str) -> bool:
+    if source.url or not source.path:
+        return source.url == where
+    return source.path.resolve() == Path(where).resolve()
+
+
+async def read(where: str, source: SourceConfig | None = None) -> bytes:
+    """Fetch a URL once (following redirects) or read a file, within the source's caps
+    (SourceConfig's defaults without one): its max_bytes, and for a URL its timeout over
+    the whole request."""
+    source = source or SourceConfig(id="fetch", format="canonical-json")
+    if not where.startswith(("http://", "https://")):
+        return await asyncio.to_thread(read_file, Path(where), source.max_bytes)
+    async with httpx.AsyncClient(follow_redirects=True) as client:
+        http = HttpSource(where, client, timeout=source.timeout, max_bytes=source.max_bytes)
+        body = await http.fetch()
+    if body is None:
+        raise FetchError(f"{http.origin}: not published yet (404)")
+    return body
 
 
 def _race_block(race: Race, rules: Rules) -> list[str]:

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,81 @@ def test_fetch_names_the_bad_field(tmp_path: Path) -> None:
     result = bot("fetch", str(bad))
     assert result.returncode == 1
     assert f"{bad}: races[0].units.counted = -1: must not be negative" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["fetch", "chart"])
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [("candidates", 10**400), ("valid", 10**400), ("total", 10**401)],
+    ids=["votes", "valid", "total"],
+)
+def test_a_number_that_overflows_is_one_line(
+    tmp_path: Path, command: str, where: str, value: int
+) -> None:
+    # Each of these went out as a traceback: OverflowError in the parser's shares, in the
+    # anomaly figures, in the share of stations counted; Babel's InvalidOperation in a chart.
+    doc = json.loads(DEMO[0].read_text(encoding="utf-8"))
+    race = doc["races"][0]
+    if where == "candidates":
+        race["candidates"][0]["votes"] = value
+    elif where == "valid":
+        race["turnout"]["valid"] = value
+    else:
+        race["units"] = {"counted": value // 10, "total": value}
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    args = ["--out", str(tmp_path / "chart.png")] if command == "chart" else []
+    result = bot(command, str(path), *args)
+    if command == "chart" and where == "valid":  # a chart shows no valid ballots
+        assert result.returncode == 0, result.stderr
+        return
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"error: {path}: a number too large to compute with (")
+
+
+def test_fetch_reads_a_file_within_the_configs_cap_or_the_default(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.json"
+    feed.write_bytes(DEMO[0].read_bytes() + b" " * 5000)
+    config = write_config(tmp_path, "file:feed.json", extra="max_bytes = 4000")
+    capped = bot("fetch", str(feed), "--config", str(config))
+    assert capped.returncode == 1
+    assert capped.stderr == f"error: {feed}: {feed.stat().st_size} bytes, over the 4000-byte cap\n"
+    assert bot("fetch", str(feed)).returncode == 0  # SourceConfig's 20 MB without a config
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as f:
+        f.truncate(20_000_001)  # sparse: nothing written
+    result = bot("fetch", str(huge))
+    assert result.stderr == f"error: {huge}: 20000001 bytes, over the 20000000-byte cap\n"
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)  # reading it would wait for a writer for ever
+    assert bot("fetch", str(fifo)).stderr == f"error: {fifo}: not a regular file\n"
+
+
+async def _fetch_cli(*args: str) -> tuple[int, str, float]:
+    """Run `python -m bot fetch` without blocking the loop (the feed server runs on it)."""
+    started = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "fetch", *args, cwd=ROOT,
+        env={**os.environ, "NO_PROXY": "127.0.0.1"}, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode is not None
+    return proc.returncode, err.decode(), time.monotonic() - started
+
+
+async def test_fetch_of_a_url_keeps_the_configs_cap_and_deadline(
+    tmp_path: Path, feed: FeedServer
+) -> None:
+    feed.publish(DEMO[0].read_bytes() + b" " * 5000)
+    config = write_config(tmp_path, feed.url, extra="max_bytes = 4000")  # timeout = 2
+    status, err, _ = await _fetch_cli(feed.url, "--config", str(config))
+    cap = f"body of {len(feed.body)} bytes, over the 4000-byte cap"
+    assert (status, err) == (1, f"error: {feed.url}: {cap}\n")
+    feed.publish(DEMO[0].read_bytes())
+    feed.drip = 0.2  # a byte every 0.2 s: each read is quick, the whole body takes minutes
+    status, err, took = await _fetch_cli(feed.url, "--config", str(config))
+    assert (status, err) == (1, f"error: {feed.url}: timed out after 2 s\n")
+    assert took < 15  # 2 s and the interpreter's start, with room for a loaded machine

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.feedcheck import MAX_RACES_SHOWN, describe, parse_options, read
+from bot.config import Config, SourceConfig
+from bot.feedcheck import MAX_RACES_SHOWN, describe, parse_options, read, source_for
 from bot.rules import Rules
 from bot.sources.errors import FetchError
 from tests.builders import race, snap
@@ -49,3 +50,31 @@ def test_describe_shows_races_with_their_anomalies_and_caps_them() -> None:
     assert text.endswith("… and 2 more race(s)")
     odd = race(shares={"a": 60.0, "b": 45.0}, race_id="odd")
     assert "ANOMALY share_sum" in describe(snap(odd), Rules())
+
+
+def test_the_source_read_gives_its_options_and_caps(tmp_path: Path) -> None:
+    feeds = [
+        SourceConfig(id="a", format="csv", url="https://x.test/a.csv", max_bytes=10),
+        SourceConfig(id="b", format="csv", path=tmp_path / "b.csv", timeout=3.0),
+        SourceConfig(id="c", format="canonical-json", url="https://x.test/c.json"),
+    ]
+    config = Config(
+        path=tmp_path / "c.toml", db=Path(":memory:"), rules=Rules(), sources=tuple(feeds)
+    )
+    assert source_for(config, "csv", str(tmp_path / "b.csv")).id == "b"  # the one it reads
+    assert source_for(config, "csv", "https://x.test/a.csv").id == "a"
+    assert source_for(config, "csv", "https://x.test/other.csv").id == "a"  # first in format
+    default = source_for(config, "clarity-xml", "https://x.test/detail.zip")
+    assert (default.timeout, default.max_bytes) == (10.0, 20_000_000)  # SourceConfig's
+
+
+async def test_a_read_keeps_the_sources_cap(tmp_path: Path, feed: FeedServer) -> None:
+    path = tmp_path / "feed.json"
+    path.write_bytes(b"x" * 11)
+    capped = SourceConfig(id="s", format="canonical-json", max_bytes=10, timeout=5)
+    with pytest.raises(FetchError, match="11 bytes, over the 10-byte cap"):
+        await read(str(path), capped)
+    feed.publish(b"x" * 11)
+    with pytest.raises(FetchError, match="over the 10-byte cap"):
+        await read(feed.url, capped)
+    assert await read(feed.url) == b"x" * 11  # SourceConfig's 20 MB

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,14 +15,27 @@ from bot.sources.errors import FetchError
 log = logging.getLogger(__name__)
 
 
-def _read(path: Path, max_bytes: int) -> bytes:
+def read_file(path: Path, max_bytes: int) -> bytes:
+    """Read a regular file of at most `max_bytes`, or raise FetchError naming it.
+
+    The size is checked once the file is open, and the read stops one byte past the cap, so
+    a file that grows meanwhile is refused too; a FIFO or a device (/dev/zero has no size,
+    a FIFO blocks until written) is not a feed file.
+    """
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise FetchError(f"{path}: {size} bytes, over the {max_bytes}-byte cap")
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO would block a plain open
+        with os.fdopen(fd, "rb") as file:
+            st = os.fstat(file.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise FetchError(f"{path}: not a regular file")
+            if st.st_size > max_bytes:
+                raise FetchError(f"{path}: {st.st_size} bytes, over the {max_bytes}-byte cap")
+            data = file.read(max_bytes + 1)
     except OSError as exc:
         raise FetchError(f"{path}: {exc.strerror or exc}") from exc
+    if len(data) > max_bytes:
+        raise FetchError(f"{path}: over the {max_bytes}-byte cap")
+    return data
 
 
 class FileSource:
@@ -57,7 +72,7 @@ class FileSource:
         stamp = (st.st_mtime_ns, st.st_size)
         if stamp == self._stamp:
             return None
-        data = await asyncio.to_thread(_read, self.path, self.max_bytes)
+        data = await asyncio.to_thread(read_file, self.path, self.max_bytes)
         self._stamp = stamp
         return data
 
@@ -86,4 +101,4 @@ class ReplaySource:
             return None
         path = self.paths[self.position]
         self.position += 1
-        return await asyncio.to_thread(_read, path, self.max_bytes)
+        return await asyncio.to_thread(read_file, path, self.max_bytes)

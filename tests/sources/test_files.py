@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
 
 from bot.sources.errors import FetchError
-from bot.sources.files import FileSource, ReplaySource
+from bot.sources.files import FileSource, ReplaySource, read_file
 
 
 async def test_a_file_is_read_when_it_changes(tmp_path: Path) -> None:
@@ -76,3 +77,15 @@ async def test_file_sources_read_in_one_step_and_never_call_before_body(tmp_path
         source.before_body = before_body
         assert await source.fetch() == b"v1"
     assert calls == []  # the poller takes the turn once the body is in
+
+
+def test_only_a_regular_file_is_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "feed.json"
+    os.mkfifo(fifo)  # a plain open would wait for a writer for ever
+    with pytest.raises(FetchError, match=f"{fifo}: not a regular file"):
+        read_file(fifo, 1000)
+    with pytest.raises(FetchError, match="/dev/zero: not a regular file"):  # endless
+        read_file(Path("/dev/zero"), 1000)
+    fifo.unlink()
+    fifo.write_bytes(b"x" * 1000)
+    assert read_file(fifo, 1000) == b"x" * 1000  # the cap itself is allowed
