@@ -32,9 +32,9 @@ from bot.staleness import StaleNotices, StaleWatch
 from bot.store import Store, store_at
 
 # New feed bodies read and processed at once, across all sources (bot.poller.Poller.gate);
-# idle polls take no turn. Processing is serial anyway (one event loop, one store
-# connection, one chart thread); the second turn lets a body be read and parsed while
-# another version waits for its charts.
+# idle polls take no turn, and a body slow to come gives its turn back (TURN_FOR_READING).
+# Processing is serial anyway (one event loop, one store connection, one chart thread);
+# the second turn lets a body be read and parsed while another version waits for charts.
 VERSIONS_AT_ONCE = 2
 
 

@@ -72,7 +72,7 @@ class App:
     async def stop(self) -> None:
         """Stop jobs, wait for the running ones, stop adapters, close the store."""
         self.jobs.shutdown()
-        for poller in self.pollers:  # polls still waiting for the gate give up
+        for poller in self.pollers:  # fetches under way are cut short, polls give up
             poller.stop()
         self.dispatcher.stop()  # sends under way finish and are recorded; no new one starts
         await self.jobs.finish()
