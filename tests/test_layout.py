@@ -114,6 +114,10 @@ def test_every_test_module_mirrors_a_module_or_says_why_not() -> None:
     assert not strays, "mirror no module of bot/:\n" + "\n".join(strays)
 
 
+def test_the_test_modules_said_to_mirror_none_are_still_there() -> None:
+    assert [key for key in NOT_MIRRORS if not (ROOT / key).exists()] == []
+
+
 def _imported(tree: ast.AST) -> Iterator[str]:
     """Yield the dotted name of everything a module imports (`from a import b` gives a.b)."""
     for node in ast.walk(tree):
