@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config_reader import ConfigError as ConfigError  # re-exported: raised by load()
+from bot.config_reader import Reader
 from bot.formats.registry import PARSERS
 from bot.platforms import NAMES as PLATFORMS  # bot/platforms.py's table, in its order
 from bot.render.text import LOCALES
@@ -22,10 +24,6 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
 # What may carry a results chart: /results replies, and these announcements.
 CHART_KINDS = ("results", "reporting_threshold", "final")
 CHART_THEMES = ("light", "dark")
-
-
-class ConfigError(Exception):
-    """The configuration is invalid; the message names the file and the key."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -101,89 +99,6 @@ class Config:
         return next((s.label for s in self.sources if s.id == source_id), None)
 
 
-class _Reader:
-    def __init__(self, origin: Path, data: dict[str, Any]) -> None:
-        self.origin, self.data = origin, data
-
-    def fail(self, key: str, value: object, reason: str) -> ConfigError:
-        return ConfigError(f"{self.origin}: {key} = {value!r}: {reason}")
-
-    def pick(
-        self,
-        table: dict[str, Any],
-        prefix: str,
-        key: str,
-        kind: type | tuple[type, ...],
-        default: Any = None,
-        required: bool = False,
-    ) -> Any:
-        name = f"{prefix}{key}"
-        if key not in table:
-            if required:
-                raise ConfigError(f"{self.origin}: {name}: missing required key")
-            return default
-        value = table[key]
-        if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
-            raise self.fail(name, value, f"expected {_kind_name(kind)}")
-        return value
-
-    def number(
-        self,
-        table: dict[str, Any],
-        prefix: str,
-        key: str,
-        default: float,
-        *,
-        low: float = 0.0,
-        strict: bool = False,
-        high: float = math.inf,
-    ) -> float:
-        value = float(self.pick(table, prefix, key, (int, float), default))
-        too_low = value <= low if strict else value < low
-        if not math.isfinite(value) or too_low or value > high:
-            bound = f"above {low:g}" if strict else f"at least {low:g}"
-            limit = f" and at most {high:g}" if math.isfinite(high) else ""
-            raise self.fail(f"{prefix}{key}", value, f"expected a finite number {bound}{limit}")
-        return value
-
-    def strings(
-        self, table: dict[str, Any], prefix: str, key: str, default: list[str]
-    ) -> tuple[str, ...]:
-        values = self.pick(table, prefix, key, list, default)
-        for i, v in enumerate(values):
-            if not isinstance(v, str) or not v:
-                raise self.fail(f"{prefix}{key}[{i}]", v, "expected a non-empty string")
-        return tuple(values)
-
-    def numbers(
-        self,
-        table: dict[str, Any],
-        prefix: str,
-        key: str,
-        default: tuple[Any, ...],
-        kind: type | tuple[type, ...] = (int, float),
-    ) -> tuple[Any, ...]:
-        values = self.pick(table, prefix, key, list, list(default))
-        for i, v in enumerate(values):
-            numeric = isinstance(v, kind) and isinstance(v, int | float)
-            if isinstance(v, bool) or not numeric or v < 0:
-                raise self.fail(
-                    f"{prefix}{key}[{i}]", v, f"expected {_kind_name(kind)}, not negative"
-                )
-        return tuple(values)
-
-
-_KIND_NAMES: dict[type, str] = {
-    int: "an integer", float: "a number", str: "a string", bool: "true or false",
-    list: "a list", dict: "a table",
-}  # fmt: skip
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
-
-
 def load(path: Path | str) -> Config:
     """Read and validate a config file, or raise ConfigError naming the bad key."""
     path = Path(path)
@@ -193,10 +108,10 @@ def load(path: Path | str) -> Config:
         raise ConfigError(f"{path}: file not found") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return _build(_Reader(path, data), path)
+    return _build(Reader(path, data), path)
 
 
-def _build(r: _Reader, path: Path) -> Config:
+def _build(r: Reader, path: Path) -> Config:
     d = r.data
     locale = r.pick(d, "", "locale", str, "fr")
     if locale not in LOCALES:
@@ -231,14 +146,14 @@ def _build(r: _Reader, path: Path) -> Config:
     )
 
 
-def _moment(r: _Reader, table: dict[str, Any], key: str) -> datetime | None:
+def _moment(r: Reader, table: dict[str, Any], key: str) -> datetime | None:
     value: datetime | None = r.pick(table, "", key, datetime)
     if value is not None and value.tzinfo is None:
         raise r.fail(key, value.isoformat(), "needs a UTC offset (e.g. +01:00)")
     return value
 
 
-def _rules(r: _Reader) -> Rules:
+def _rules(r: Reader) -> Rules:
     t = r.pick(r.data, "", "rules", dict, {})
     p = "rules."
     prev = r.pick(t, p, "previous_round_voters", dict, {})
@@ -265,7 +180,7 @@ def _rules(r: _Reader) -> Rules:
 
 
 def _percentages(
-    r: _Reader, t: dict[str, Any], p: str, key: str, default: tuple[float, ...]
+    r: Reader, t: dict[str, Any], p: str, key: str, default: tuple[float, ...]
 ) -> tuple[float, ...]:
     values = r.numbers(t, p, key, default)
     for i, v in enumerate(values):
@@ -274,7 +189,7 @@ def _percentages(
     return values
 
 
-def _sources(r: _Reader, path: Path) -> tuple[SourceConfig, ...]:
+def _sources(r: Reader, path: Path) -> tuple[SourceConfig, ...]:
     items = r.pick(r.data, "", "sources", list, required=True)
     if not items:
         raise r.fail("sources", items, "at least one source is needed")
@@ -290,12 +205,18 @@ def _sources(r: _Reader, path: Path) -> tuple[SourceConfig, ...]:
     return tuple(out)
 
 
-def _expand(r: _Reader, path: Path, t: Any, p: str) -> list[SourceConfig]:
+def _expand(r: Reader, path: Path, t: Any, p: str) -> list[SourceConfig]:
     """Return one source per URL of `urls` (e.g. the FE file plus département files)."""
     if not isinstance(t, dict):
         raise r.fail(p.rstrip("."), t, "expected a table")
     if "urls" not in t:
         return [_source(r, path, t, p)]
+    other = next((k for k in ("url", "path", "replay") if k in t), None)
+    if other is not None:  # each of urls' sources would silently take its url over `other`
+        raise ConfigError(
+            f"{r.origin}: {p.rstrip('.')}: both urls and {other} given: give exactly one of "
+            "url, urls, path, replay"
+        )
     urls = r.pick(t, p, "urls", list)
     if not urls or any(not isinstance(u, str) for u in urls):
         raise r.fail(f"{p}urls", urls, "expected a non-empty list of URLs")
@@ -307,7 +228,7 @@ def _expand(r: _Reader, path: Path, t: Any, p: str) -> list[SourceConfig]:
     ]
 
 
-def _source(r: _Reader, path: Path, t: dict[str, Any], p: str) -> SourceConfig:
+def _source(r: Reader, path: Path, t: dict[str, Any], p: str) -> SourceConfig:
     fmt = r.pick(t, p, "format", str, "canonical-json")
     if fmt not in PARSERS:
         raise r.fail(f"{p}format", fmt, f"expected one of {', '.join(sorted(PARSERS))}")
@@ -339,7 +260,7 @@ def _source(r: _Reader, path: Path, t: dict[str, Any], p: str) -> SourceConfig:
     )
 
 
-def _options(r: _Reader, t: dict[str, Any], p: str, fmt: str) -> dict[str, Any]:
+def _options(r: Reader, t: dict[str, Any], p: str, fmt: str) -> dict[str, Any]:
     options: dict[str, Any] = r.pick(t, p, "options", dict, {})
     errors = PARSERS[fmt].check(options)
     if errors:
@@ -347,7 +268,7 @@ def _options(r: _Reader, t: dict[str, Any], p: str, fmt: str) -> dict[str, Any]:
     return options
 
 
-def _chats(r: _Reader, default_locale: str) -> tuple[ChatConfig, ...]:
+def _chats(r: Reader, default_locale: str) -> tuple[ChatConfig, ...]:
     out = []
     for i, t in enumerate(r.pick(r.data, "", "chats", list, [])):
         p = f"chats[{i}]."
@@ -373,7 +294,7 @@ def _chats(r: _Reader, default_locale: str) -> tuple[ChatConfig, ...]:
     return tuple(out)
 
 
-def _charts(r: _Reader) -> ChartsConfig:
+def _charts(r: Reader) -> ChartsConfig:
     t = r.pick(r.data, "", "charts", dict, {})
     p = "charts."
     theme = r.pick(t, p, "theme", str, "light")
@@ -390,7 +311,7 @@ def _charts(r: _Reader) -> ChartsConfig:
     )
 
 
-def _chart_kinds(r: _Reader, t: dict[str, Any], p: str, key: str) -> tuple[str, ...]:
+def _chart_kinds(r: Reader, t: dict[str, Any], p: str, key: str) -> tuple[str, ...]:
     kinds = r.strings(t, p, key, [])
     for i, kind in enumerate(kinds):
         if kind not in CHART_KINDS:

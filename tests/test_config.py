@@ -312,6 +312,18 @@ def test_check_config_rejects_a_bad_file_naming_the_key(tmp_path: Path) -> None:
     assert "OK" not in result.stdout
 
 
+@pytest.mark.parametrize("other", ['url = "https://example.test/FE.json"', 'path = "feed.json"'])
+def test_check_config_rejects_urls_with_another_place(tmp_path: Path, other: str) -> None:
+    key = other.split()[0]
+    path = write(
+        tmp_path, f'[[sources]]\nid = "pr"\nurls = ["https://example.test/075.json"]\n{other}\n'
+    )
+    result = check_config(path)
+    assert result.returncode == 2
+    assert f"sources[0]: both urls and {key} given" in result.stderr
+    assert "OK" not in result.stdout
+
+
 def test_urls_expand_into_one_source_per_file(tmp_path: Path) -> None:
     path = write(
         tmp_path,
