@@ -147,7 +147,7 @@ def _failed(where: str, exc: Exception) -> int:
         text = f"{where}: a number too large to compute with ({type(exc).__name__})"
     else:
         text = str(exc)
-    print(f"error: {text}", file=sys.stderr)
+    print(f"error: {logs.redact_urls(text)}", file=sys.stderr)  # a URL's password stays out
     return 1
 
 
@@ -162,7 +162,7 @@ async def _chart(args: argparse.Namespace) -> int:
     wanted = args.race or next((r for r in config.main_races if snap.race(r)), None)
     race = snap.race(wanted) if wanted else (snap.races[0] if snap.races else None)
     if race is None:
-        print(f"error: {args.where}: no race {wanted!r}", file=sys.stderr)
+        print(f"error: {logs.redact_url(args.where)}: no race {wanted!r}", file=sys.stderr)
         return 1
     source = next((s.label for s in config.sources if s.format == args.source_format), None)
     style = ChartStyle(

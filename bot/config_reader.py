@@ -6,9 +6,15 @@ import math
 from pathlib import Path
 from typing import Any
 
+from bot.logs import redact_urls
+
 
 class ConfigError(Exception):
-    """The configuration is invalid; the message names the file and the key."""
+    """The configuration is invalid; the message names the file and the key, and shows any
+    URL in it without its credentials."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact_urls(message))
 
 
 class Reader:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from bot.logs import redact_urls
 from bot.poller import Poller
 from bot.render import markup_for
 from bot.render.message import Message
@@ -104,5 +105,5 @@ class StaleNotices:
         return r.notice(
             "notice.stale", source=poller.source_id, since=r.time(since),
             minutes=int((now - since).total_seconds() // 60),
-            reason=poller.status.last_error or r.t("notice.unchanged"),
+            reason=redact_urls(poller.status.last_error or r.t("notice.unchanged")),
         )  # fmt: skip

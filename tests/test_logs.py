@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import RedactingFilter, redact, secrets_from
+from bot import logs
+from bot.logs import RedactingFilter, redact, redact_url, redact_urls, secrets_from, url_secrets
 
 TOKEN = "123456:AAE-secretSECRETsecret_abc"
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,50 @@ def test_filter_redacts_arguments_and_tracebacks(caplog: pytest.LogCaptureFixtur
         caplog.handler.removeFilter(handler_filter)
     assert TOKEN not in caplog.text
     assert "boom at /bot[redacted]/getMe" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://user:S3cret@host:8080/feed.json", "http://***@host:8080/feed.json"),
+        ("https://TOKEN123@host/f", "https://***@host/f"),
+        (
+            "https://h/f?dept=075&api_key=k1&Access_Token=t2&sig=s3&password=p4&X-Amz-Signature=s5",
+            "https://h/f?dept=075&api_key=***&Access_Token=***&sig=***&password=***"
+            "&X-Amz-Signature=***",
+        ),
+        ("https://h/f?token=&secret#frag", "https://h/f?token=&secret#frag"),  # nothing held
+        ("https://h/users/@me?key=k#top", "https://h/users/@me?key=***#top"),  # an @ in a path
+        ("/var/feeds/feed.json", "/var/feeds/feed.json"),
+    ],
+)
+def test_redact_url_hides_userinfo_and_secret_named_parameters(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+
+
+def test_redact_urls_finds_every_url_in_a_text() -> None:
+    text = "GET 'http://u:pw@a.test/x?token=abc' failed; see https://b.test/y?page=2."
+    assert (
+        redact_urls(text)
+        == "GET 'http://***@a.test/x?token=***' failed; see https://b.test/y?page=2."
+    )
+
+
+def test_url_secrets_are_the_password_and_the_secret_values_as_typed_and_decoded() -> None:
+    secrets = url_secrets("http://user:S3c%40ret@h/f?dept=075&api_key=K3yValue&sig=ab")
+    assert sorted(secrets) == ["K3yValue", "S3c%40ret", "S3c@ret"]  # "ab": too short to hunt
+
+
+def test_hidden_secrets_leave_every_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    logs.hide(["Hunter2Hunter2"])
+    caplog.handler.addFilter(handler_filter := RedactingFilter([]))
+    try:
+        logging.getLogger("test.redact").warning("auth=('feeds', 'Hunter2Hunter2') at %s",
+                                                 "http://feeds:x@h/f?key=abcd")  # fmt: skip
+    finally:
+        caplog.handler.removeFilter(handler_filter)
+    assert "Hunter2Hunter2" not in caplog.text
+    assert "http://***@h/f?key=***" in caplog.text
 
 
 async def test_the_running_bot_never_logs_its_tokens(tmp_path: Path) -> None:

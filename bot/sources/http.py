@@ -7,6 +7,7 @@ import logging
 
 import httpx
 
+from bot import logs
 from bot.sources.base import BeforeBody
 from bot.sources.decoding import ACCEPT_ENCODING, BodyDecoder, BodyTooLarge, Undecodable
 from bot.sources.errors import FetchError
@@ -29,6 +30,8 @@ class HttpSource:
         max_bytes: int = 20_000_000,
     ) -> None:
         self.url, self.client, self.timeout, self.max_bytes = url, client, timeout, max_bytes
+        self.secrets = logs.url_secrets(url)
+        logs.hide(self.secrets)  # whatever writes the URL in a log line, they stay hidden
         self.etag: str | None = None
         self.last_modified: str | None = None
         self.unpublished = False
@@ -38,8 +41,8 @@ class HttpSource:
 
     @property
     def origin(self) -> str:
-        """Return the URL without its query string, which may hold a key."""
-        return self.url.split("?", 1)[0]
+        """Return the URL without its query string, which may hold a key, nor its userinfo."""
+        return logs.redact_url(self.url.split("?", 1)[0])
 
     @property
     def exhausted(self) -> bool:
@@ -66,7 +69,8 @@ class HttpSource:
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise FetchError(f"{self.origin}: timed out after {self.timeout:g} s") from exc
         except httpx.HTTPError as exc:
-            raise FetchError(f"{self.origin}: {type(exc).__name__}: {exc}") from exc
+            shown = logs.redact(str(exc), self.secrets)  # httpx may quote the URL
+            raise FetchError(f"{self.origin}: {type(exc).__name__}: {shown}") from exc
         except (BodyTooLarge, Undecodable) as exc:
             raise FetchError(f"{self.origin}: {exc}") from exc
 
