@@ -98,7 +98,11 @@ class Poller:
     async def _turn_to_read(self) -> None:
         """Take a turn to read a new body; give it back if the read outlasts TURN_FOR_READING."""
         await self._take_turn()
-        self._lending = asyncio.get_running_loop().call_later(TURN_FOR_READING, self._end_turn)
+        self._lending = asyncio.get_running_loop().call_later(TURN_FOR_READING, self._lend_turn)
+
+    def _lend_turn(self) -> None:
+        log.debug("source %s: a body slow to come reads on without a turn", self.source_id)
+        self._end_turn()
 
     def _end_turn(self) -> None:
         if self.gate is not None and self._holding:
