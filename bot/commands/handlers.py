@@ -17,6 +17,8 @@ from bot.render.text import LOCALES, Renderer, Style
 from bot.rules import Rules
 from bot.store import Store, StoredRace, Subscription
 
+MAX_QUOTED = 60  # characters of a chat's argument that a reply quotes back
+
 CHART_WORDS = {
     "results": "results", "resultats": "results", "reporting": "reporting_threshold",
     "depouillement": "reporting_threshold", "final": "final", "definitif": "final",
@@ -91,13 +93,14 @@ class Handlers:
             return Message(text=r.t("reply.no_races"))
         if found:
             choices = " · ".join(f"{ref.name} ({ref.id})" for ref in found)
-            return Message(text=r.t("reply.ambiguous", query=query, choices=choices))
+            return Message(text=r.t("reply.ambiguous", query=quoted(query), choices=choices))
         known = [ref.id for ref in (await self.store.race_index())[:MAX_CHOICES]]
-        return Message(text=r.t("reply.unknown_race", query=query, races=", ".join(known) or "—"))
+        shown = ", ".join(known) or "—"
+        return Message(text=r.t("reply.unknown_race", query=quoted(query), races=shown))
 
     def unknown(self, name: str, r: Renderer) -> Message:
         """Return the reply to a command this bot does not run."""
-        return Message(text=r.t("reply.unknown_command", command="/" + name))
+        return Message(text=r.t("reply.unknown_command", command=quoted("/" + name)))
 
     async def on_admin(self, name: str, req: Request, args: list[str], r: Renderer) -> Message:
         """Run an admin command through bot.admin (Commands has checked the chat)."""
@@ -189,7 +192,7 @@ class Handlers:
         if args and args[-1].lower() in LOCALES:
             locale = args.pop().lower()
         elif args and len(args[-1]) == 2 and args[-1].isalpha() and len(args) > 1:
-            return Message(text=r.t("reply.bad_locale", locale=args[-1]))
+            return Message(text=r.t("reply.bad_locale", locale=quoted(args[-1])))
         targets = await self._targets(args, r)
         if isinstance(targets, Message):
             return targets
@@ -231,6 +234,12 @@ class Handlers:
             race = found.race.id
         count = await self.store.unsubscribe(req.platform, req.chat_id, race)
         return Message(text=r.t("reply.unsubscribed", count=count))
+
+
+def quoted(text: str) -> str:
+    """Return a chat's argument as a reply quotes it: at most MAX_QUOTED characters, then "…"
+    (a 4,000-character argument came back over three messages)."""
+    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
 
 
 def _chart_choice(words: list[str]) -> tuple[str, ...] | None:

@@ -153,6 +153,23 @@ async def test_unknown_race_lists_known_ids(commands: Commands) -> None:
         assert race_id in text
 
 
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("/results " + "x" * 4000, "« " + "x" * 60 + "… »"),  # unknown race
+        ("/subscribe " + "a" * 500, "« " + "a" * 60 + "… »"),
+        ("/" + "y" * 4000, "/" + "y" * 59 + "…"),  # unknown command
+        ("/results " + "x" * 60, "« " + "x" * 60 + " »"),  # 60: quoted whole
+    ],
+)
+async def test_an_echoed_argument_is_quoted_in_60_characters(
+    commands: Commands, text: str, quoted: str
+) -> None:
+    reply = await ask(commands, text)
+    assert quoted in reply
+    assert len(reply) < 250
+
+
 async def test_race_without_results_says_so(commands: Commands) -> None:
     assert await ask(commands, "/results dep-02") == "Pas encore de résultats pour Aisne."
 
