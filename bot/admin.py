@@ -123,8 +123,11 @@ class Admin:
     def __init__(self, store: Store, controls: Controls) -> None:
         self.store, self.controls = store, controls
 
-    async def handle(self, name: str, args: list[str], raw: str, r: Renderer) -> Message:
-        """Run one admin command and return the reply."""
+    async def handle(
+        self, name: str, args: list[str], raw: str, r: Renderer, *, command: str | None = None
+    ) -> Message:
+        """Run one admin command and return the reply; `command` names the message that
+        typed it (platform, chat, message id), so that an announcement is queued once."""
         if name == "pause":
             await self.controls.set_paused(True)
             return Message(text=r.t("reply.paused"))
@@ -134,7 +137,7 @@ class Admin:
             return Message(text=r.t("reply.resumed", pending=r.num(pending)))
         if name == "status":
             return Message(text=await self._status(r))
-        return await self._announce(raw, r)
+        return await self._announce(raw, r, command)
 
     async def _status(self, r: Renderer) -> str:
         counts = await self.store.outbox_counts()
@@ -161,14 +164,16 @@ class Admin:
             )
         return "\n".join(lines)
 
-    async def _announce(self, raw: str, r: Renderer) -> Message:
+    async def _announce(self, raw: str, r: Renderer, command: str | None) -> Message:
         text = raw.strip().split(maxsplit=1)[1].strip() if len(raw.split()) > 1 else ""
         if not text:
             return Message(text=r.t("reply.announce_usage"))
         text = text[:MAX_ANNOUNCEMENT]
         now = self.controls.now()
         chats = {(s.platform, s.chat_id) for s in await self.store.subscriptions()}
-        key = f"announce:{now.isoformat()}"
+        # Keyed by its command message: the same message seen again (an edit, an update
+        # delivered twice) queues nothing more. The console's commands have no id: the time.
+        key = f"announce:{command or now.isoformat()}"
         deliveries = [
             Delivery(event_key=key, platform=p, chat_id=c, message=announcement(text, p))
             for p, c in sorted(chats)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 from collections.abc import Awaitable, Mapping
@@ -31,6 +32,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CommandHandler,
     ContextTypes,
+    filters,
 )
 from telegram.request import HTTPXRequest
 
@@ -134,7 +136,9 @@ class TelegramAdapter:
         app = builder.build()
         # Every name and alias Telegram can carry (a bot command is ASCII: not /résultats).
         names = sorted({word for c in COMMANDS for word in c.words if word.isascii()})
-        app.add_handler(CommandHandler(names, self._on_command))
+        # New messages only: PTB also hands a command its edits, and editing "/announce …"
+        # broadcast it again. (A channel's posts would need UpdateType.CHANNEL_POST as well.)
+        app.add_handler(CommandHandler(names, self._on_command, filters.UpdateType.MESSAGE))
         return app
 
     async def start(self) -> None:
@@ -328,6 +332,7 @@ class TelegramAdapter:
             text=msg.text,
             can_manage=True,
             locale_hint=user.language_code if user else None,
+            message_id=str(msg.message_id),
         )
         if _changes_settings(msg.text) and chat.type != ChatType.PRIVATE:
             request = _with_manage(request, await self._is_admin(chat.id, user.id if user else 0))
@@ -376,13 +381,7 @@ def _changes_settings(text: str) -> bool:
 
 
 def _with_manage(request: Request, allowed: bool) -> Request:
-    return Request(
-        platform=request.platform,
-        chat_id=request.chat_id,
-        text=request.text,
-        can_manage=allowed,
-        locale_hint=request.locale_hint,
-    )
+    return dataclasses.replace(request, can_manage=allowed)
 
 
 def _seconds(exc: RetryAfter) -> float:

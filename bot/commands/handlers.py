@@ -106,7 +106,7 @@ class Handlers:
         """Run an admin command through bot.admin (Commands has checked the chat)."""
         if self.admin is None:  # Commands offers admin commands only with an Admin
             return self.unknown(name, r)
-        return await self.admin.handle(name, args, req.text, r)
+        return await self.admin.handle(name, args, req.text, r, command=req.command_key)
 
     async def on_results(self, req: Request, args: list[str], r: Renderer) -> Message:
         """Answer /results [race]: the standings, with a chart where the chat takes them."""

@@ -17,6 +17,12 @@ class Request:
     text: str
     can_manage: bool = True
     locale_hint: str | None = None
+    message_id: str | None = None  # the platform's id of the command's message, if it has one
+
+    @property
+    def command_key(self) -> str | None:
+        """Return what names the command's message on its platform, or None without an id."""
+        return f"{self.platform}:{self.chat_id}:{self.message_id}" if self.message_id else None
 
 
 Handler = Callable[[Request], Awaitable[Message | None]]

@@ -93,3 +93,24 @@ async def test_admin_commands_run_in_admin_chats_only(
     )
     assert (await ask(with_admin, "/pause", chat="ops")).startswith("⏸")
     assert switch.paused
+
+
+async def test_an_announcement_is_queued_once_per_command_message(
+    with_admin: Commands, store: Store
+) -> None:
+    for chat in ("ops", "group"):
+        await store.subscribe(
+            Subscription(platform="telegram", chat_id=chat, race="*", locale="en",
+                         admin=chat == "ops")
+        )  # fmt: skip
+
+    async def announce(message_id: str) -> None:
+        req = Request(platform="telegram", chat_id="ops", text="/announce Doors open",
+                      message_id=message_id)  # fmt: skip
+        await with_admin.handle(req)
+
+    await announce("17")
+    await announce("17")  # the same message seen again: an update delivered twice
+    assert (await store.outbox_counts()).get("pending") == 2  # one per chat
+    await announce("18")  # another message, at the same instant
+    assert (await store.outbox_counts()).get("pending") == 4

@@ -29,6 +29,9 @@ MAX_PHOTO_RATIO = 20
 JSON_FIELDS = {"reply_markup", "entities", "commands", "scope", "link_preview_options"}
 BOT_USERNAME = "SoireeBot"
 PER_CHAT_BURST = 2.0
+# Who a message "sent as the group" (by an anonymous administrator) comes from.
+ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group",
+                   "username": "GroupAnonymousBot"}  # fmt: skip
 OVERALL_PER_SECOND = 30.0
 
 
@@ -171,30 +174,60 @@ class FakeTelegram:
         user_id: int = 42,
         chat_type: str = "supergroup",
         language: str = "fr",
-    ) -> None:
-        """Queue a message with a bot_command entity, as a group member would type it."""
-        self._update_id += 1
-        self._message_id += 1
+        message_id: int | None = None,
+        sender_chat: bool = False,
+    ) -> int:
+        """Queue a message with a bot_command entity, as a group member would type it; return
+        its message id. Give `message_id` to deliver a message again (as Telegram does when
+        its update was not confirmed); `sender_chat` sends it as the group itself, as an
+        anonymous group administrator does."""
+        if message_id is None:
+            self._message_id += 1
+            message_id = self._message_id
+        message = self._command_message(text, chat_id, user_id, chat_type, language, message_id)
+        if sender_chat:
+            message["from"] = dict(ANONYMOUS_ADMIN)
+            message["sender_chat"] = dict(message["chat"])
+        self._push({"message": message})
+        return message_id
+
+    def edit_command(
+        self, message_id: int, text: str, *, chat_id: int, user_id: int = 42,
+        chat_type: str = "supergroup", language: str = "fr",
+    ) -> None:  # fmt: skip
+        """Queue an edited_message update: the member changed the text of a message sent."""
+        message = self._command_message(text, chat_id, user_id, chat_type, language, message_id)
+        message["edit_date"] = int(time.time())
+        self._push({"edited_message": message})
+
+    def _command_message(
+        self, text: str, chat_id: int, user_id: int, chat_type: str, language: str,
+        message_id: int,
+    ) -> dict[str, Any]:  # fmt: skip
         command = text.split(maxsplit=1)[0]
-        self._updates.append(
-            {
-                "update_id": self._update_id,
-                "message": {
-                    "message_id": self._message_id,
-                    "date": int(time.time()),
-                    "chat": {"id": chat_id, "type": chat_type, "title": f"Group {chat_id}"},
-                    "from": {
-                        "id": user_id,
-                        "is_bot": False,
-                        "first_name": "User",
-                        "language_code": language,
-                    },
-                    "text": text,
-                    "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
-                },
-            }
-        )
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": chat_type, "title": f"Group {chat_id}"},
+            "from": {
+                "id": user_id,
+                "is_bot": False,
+                "first_name": "User",
+                "language_code": language,
+            },
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+        }
+
+    def _push(self, update: dict[str, Any]) -> None:
+        self._update_id += 1
+        self._updates.append({"update_id": self._update_id, **update})
         asyncio.get_running_loop().create_task(self._notify())
+
+    def fetched(self) -> bool:
+        """Return True once the bot has confirmed every update queued so far."""
+        offsets = [int(c.params.get("offset") or 0) for c in self.calls if c.method == "getupdates"]
+        return max(offsets, default=0) > self._update_id
 
     async def _notify(self) -> None:
         async with self._new_update:
