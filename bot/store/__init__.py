@@ -1,11 +1,13 @@
 """The store: its interface, its records, and `store_at`, the one place a backend is chosen.
 
 Snapshots, the events ledger, subscriptions, the outbox, live boards and settings. Callers
-depend on `Store` (or one of its roles), never on a backend.
+depend on `Store` (or one of its roles), never on a backend: a store that cannot write (or
+open) raises StoreUnavailable, whatever the backend's own error.
 """
 
 from __future__ import annotations
 
+from bot.store.errors import StoreUnavailable
 from bot.store.interface import (
     LedgerStore,
     LiveBoardStore,
@@ -28,6 +30,7 @@ __all__ = [
     "SettingStore",
     "SnapshotStore",
     "Store",
+    "StoreUnavailable",
     "StoredRace",
     "Subscription",
     "SubscriptionStore",

@@ -18,9 +18,18 @@ from bot.diff import advance, diff
 from bot.events import ResultCorrected
 from bot.render.message import Image, Message
 from bot.rules import Rules
-from bot.store import Cycle, Delivery, LiveBoard, Store, Subscription, open_store, store_at
+from bot.store import (
+    Cycle,
+    Delivery,
+    LiveBoard,
+    Store,
+    StoreUnavailable,
+    Subscription,
+    open_store,
+    store_at,
+)
 from tests.builders import at, race, snap
-from tests.store.backends import BACKENDS, PERSISTENT, Backend
+from tests.store.backends import BACKENDS, PERSISTENT, Backend, fill_up, make_room
 
 
 def cycle(minutes: int, votes: dict[str, int], *, counted: int, deliveries=(), store_events=True):
@@ -351,3 +360,56 @@ async def test_a_delivery_keeps_its_message_whole(store: Store) -> None:
     [due] = await store.due(at(0))
     assert due.message == message
     assert due.attempts == 0
+
+
+# --- a store that cannot write ----------------------------------------------------------------
+
+PAGE_SIZED = "x" * 4000  # a row that fills a page: marking it sent needs a new one
+
+
+async def test_a_full_store_raises_store_unavailable_and_writes_again_with_room(store: Store):
+    await store.enqueue(
+        [dataclasses.replace(delivery(f"k{i}"), message=Message(text=PAGE_SIZED)) for i in "12"],
+        at(0),
+    )
+    await fill_up(store)
+    [first, second] = await store.due(at(1))
+    with pytest.raises(StoreUnavailable, match="database or disk is full"):
+        await store.mark_sent([first.id, second.id], at(1))
+    with pytest.raises(StoreUnavailable):
+        await store.set_setting("paused", "1")
+    # Nothing of the failed writes is left to be committed by the next one.
+    assert [d.id for d in await store.due(at(1))] == [first.id, second.id]
+    assert await store.setting("paused") is None
+    await make_room(store)
+    await store.mark_sent([first.id], at(2))
+    assert await store.outbox_counts() == {"pending": 1, "sent": 1}
+    assert await store.setting("paused") is None  # the refused write did not come back
+
+
+async def test_a_cycle_the_store_cannot_take_leaves_nothing_behind(store: Store) -> None:
+    big = dataclasses.replace(cycle(10, {"a": 600, "b": 400}, counted=50), raw=b"x" * 20_000)
+    await fill_up(store)
+    with pytest.raises(StoreUnavailable):
+        await store.commit_cycle(big)
+    await make_room(store)
+    await store.set_setting("after", "1")
+    assert await store.latest_version("src") is None
+    assert await store.ledger() == []
+
+
+@pytest.mark.parametrize(
+    ("where", "cause"),
+    [
+        ("/proc/self/soiree.db", "unable to open database file"),  # root cannot create it
+        ("{tmp}/afile/soiree.db", "unable to open database file"),  # its parent is a file
+    ],
+)
+async def test_a_store_that_cannot_be_opened_names_its_path(tmp_path: Path, where, cause):
+    (tmp_path / "afile").write_text("a file", encoding="utf-8")
+    path = where.format(tmp=tmp_path)
+    store = store_at(path)
+    with pytest.raises(StoreUnavailable) as caught:
+        await store.open()
+    assert str(caught.value) == f"cannot open the store {path}: {cause}"
+    await store.close()

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
+import sqlite3
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
+from bot.store.errors import StoreUnavailable
 from bot.store.migrations import SQLITE_MIGRATIONS
 
 log = logging.getLogger("bot.store")  # the name its log lines have always had
+
+# SQLite's primary result codes that mean "this store cannot write now" (or cannot open):
+# SQLITE_READONLY, SQLITE_IOERR (a short write: a full disk, a file-size limit), SQLITE_FULL,
+# SQLITE_CANTOPEN. Callers see StoreUnavailable, never sqlite3.
+UNAVAILABLE = frozenset({8, 10, 13, 14})
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -31,13 +39,20 @@ class SQLiteBase:
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
-        """Connect to the database at `path` (":memory:" allowed), creating and migrating it."""
-        await self._db
-        self._db.row_factory = aiosqlite.Row
-        if self.path != ":memory:":
-            await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
-        await self._migrate()
+        """Connect to the database at `path` (":memory:" allowed), creating and migrating it;
+        raise StoreUnavailable naming the path when it cannot be opened or written."""
+        try:
+            await self._db
+            self._db.row_factory = aiosqlite.Row
+            if self.path != ":memory:":
+                await self._db.execute("PRAGMA journal_mode=WAL")
+            await self._db.execute("PRAGMA synchronous=NORMAL")
+            await self._migrate()
+        except sqlite3.Error as exc:
+            await self._settle()
+            if not unavailable(exc):
+                raise
+            raise StoreUnavailable(f"cannot open the store {self.path}: {exc}") from exc
 
     async def close(self) -> None:
         """Close the connection (nothing to do if it was never opened)."""
@@ -50,6 +65,13 @@ class SQLiteBase:
         for number, script in enumerate(SQLITE_MIGRATIONS[version:], start=version + 1):
             await self._db.executescript(f"BEGIN; {script}; PRAGMA user_version={number}; COMMIT;")
             log.info("store schema migrated to version %d", number)
+
+    async def _settle(self) -> None:
+        """Roll back what a failed operation left open: a transaction half written must not
+        be committed by the next operation on the connection."""
+        with contextlib.suppress(sqlite3.Error, ValueError):  # ValueError: never connected
+            if self._db.in_transaction:
+                await self._db.rollback()
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         async with self._db.execute(sql, params) as cur:
@@ -69,9 +91,21 @@ def serialised(
     @functools.wraps(method)
     async def wrapper(store: B, /, *args: P.args, **kwargs: P.kwargs) -> T:
         async with store._lock:
-            return await method(store, *args, **kwargs)
+            try:
+                return await method(store, *args, **kwargs)
+            except sqlite3.Error as exc:
+                await store._settle()
+                if unavailable(exc):
+                    raise StoreUnavailable(str(exc)) from exc
+                raise
 
     return wrapper
+
+
+def unavailable(exc: sqlite3.Error) -> bool:
+    """Say whether SQLite's error means the store cannot write (or open) just now."""
+    # Extended codes (SQLITE_IOERR_WRITE...) carry the primary one in their low byte.
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in UNAVAILABLE
 
 
 def ts(moment: datetime) -> str:
