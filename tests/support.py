@@ -196,8 +196,11 @@ class BothNight(Night):
 # --- the bot as a child process (the crash tests kill it) -------------------------------------
 
 
-async def start_bot(config: Path, tg: FakeTelegram, log: Path) -> asyncio.subprocess.Process:
-    """Start `python -m bot run` on `config` with Telegram at the fake; stderr goes to `log`."""
+async def start_bot(
+    config: Path, tg: FakeTelegram, log: Path, slack: FakeSlack | None = None
+) -> asyncio.subprocess.Process:
+    """Start `python -m bot run` on `config` with Telegram at the fake (and Slack in HTTP
+    mode on an ephemeral port of 127.0.0.1, when given); stderr goes to `log`."""
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": tg.token,
@@ -206,11 +209,27 @@ async def start_bot(config: Path, tg: FakeTelegram, log: Path) -> asyncio.subpro
         "NO_PROXY": "127.0.0.1",
         "SOIREE_LOG_LEVEL": os.environ.get("SOIREE_LOG_LEVEL", "INFO"),
     }
+    if slack is not None:
+        env |= {"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_BASE_URL": slack.api_url, "SLACK_HTTP_HOST": "127.0.0.1",
+                "PORT": "0"}  # fmt: skip
     with log.open("ab") as stderr:  # the child keeps its own copy of the descriptor
         return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", "--config", str(config),
             cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
         )  # fmt: skip
+
+
+async def slack_events_url(log: Path, patience: float = 30) -> str:
+    """Return the Slack endpoint of a bot started with start_bot(slack=...), from its log."""
+    await wait_for(lambda: _served_at(log), patience, "Slack served")
+    return str(_served_at(log))
+
+
+def _served_at(log: Path) -> str | None:
+    marker = "slack: serving slash commands at "
+    lines = log.read_text(encoding="utf-8").splitlines()
+    return next(("http://" + ln.split(marker, 1)[1].strip() for ln in lines if marker in ln), None)
 
 
 def tally(tg: FakeTelegram) -> Counter[tuple[int, str]]:

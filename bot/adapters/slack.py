@@ -26,6 +26,7 @@ from bot.adapters.base import (
     TargetGone,
     TransientError,
 )
+from bot.adapters.slack_http import SignedEndpoint
 from bot.commands import COMMANDS, Handler, Request
 from bot.platforms import SLACK
 from bot.render.message import Message
@@ -125,7 +126,9 @@ class SlackAdapter:
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: connected in Socket Mode")
             return
-        self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH))
+        endpoint = SignedEndpoint(self.app, self.settings.signing_secret or "")
+        # No access log: a line per request, and garbage came 200 at a time.
+        self._runner = web.AppRunner(endpoint.web_app(EVENTS_PATH), access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.settings.host, self.settings.port).start()
         self.port = self._runner.addresses[0][1]
