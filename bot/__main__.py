@@ -29,7 +29,7 @@ from bot.render.chart import ChartStyle, render_png
 from bot.render.text import LOCALES
 from bot.rules import Rules
 from bot.sources.errors import FetchError
-from bot.store import Store, open_store
+from bot.store import Store, StoreUnavailable, open_store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AlreadyRunning as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    except StoreUnavailable as exc:  # one line naming the store's path and the cause
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def _config_path(arg: Path | None) -> Path:

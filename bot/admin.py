@@ -12,7 +12,7 @@ from bot.poller import Poller
 from bot.render import markup_for
 from bot.render.message import Message
 from bot.render.text import Renderer, Style
-from bot.store import Delivery, SettingStore, Store
+from bot.store import Delivery, SettingStore, Store, StoreUnavailable
 
 log = logging.getLogger("bot.app")  # the name its log lines have always had
 
@@ -40,7 +40,8 @@ class Controls(Protocol):
         ...
 
     async def set_paused(self, paused: bool) -> None:
-        """Suspend or resume announcements (kept across restarts)."""
+        """Suspend or resume announcements (kept across restarts); raise StoreUnavailable,
+        changing nothing, when the choice cannot be kept."""
         ...
 
     def sources(self) -> list[SourceView]:
@@ -91,9 +92,10 @@ class AdminControls:
         return self.switch.paused
 
     async def set_paused(self, paused: bool) -> None:
-        """Suspend or resume announcements; the choice survives a restart."""
-        self.switch.paused = paused
+        """Suspend or resume announcements; the choice survives a restart. It is made once
+        stored: when the store cannot keep it, StoreUnavailable and nothing changed."""
         await self.settings.set_setting(PAUSED, "1" if paused else "0")
+        self.switch.paused = paused
         log.warning("announcements %s by an admin", "paused" if paused else "resumed")
         if not paused:
             self.wake()
@@ -128,11 +130,16 @@ class Admin:
     ) -> Message:
         """Run one admin command and return the reply; `command` names the message that
         typed it (platform, chat, message id), so that an announcement is queued once."""
+        if name in ("pause", "resume"):
+            try:
+                await self.controls.set_paused(name == "pause")
+            except StoreUnavailable:  # nothing changed, and the reply says so
+                state = r.t("reply.state_paused" if self.controls.paused else "reply.state_running")
+                key = "reply.pause_not_stored" if name == "pause" else "reply.resume_not_stored"
+                return Message(text=r.t(key, state=state))
         if name == "pause":
-            await self.controls.set_paused(True)
             return Message(text=r.t("reply.paused"))
         if name == "resume":
-            await self.controls.set_paused(False)
             pending = (await self.store.outbox_counts()).get("pending", 0)
             return Message(text=r.t("reply.resumed", pending=r.num(pending)))
         if name == "status":

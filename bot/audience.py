@@ -1,7 +1,9 @@
-"""Who receives an event: subscription keys (a race, an area, everything) and the chats
-they select."""
+"""Who receives an event: subscription keys (a race, an area, everything), the chats they
+select, and the admin chats."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from bot.events import Event
 from bot.models import Race
@@ -26,12 +28,38 @@ def covers(subscription_race: str, race: Race) -> bool:
     return False
 
 
+class AdminChats:
+    """The admin chats and each one's language, as the config names them (its [[chats]] with
+    admin = true, and the console): being one never depends on a subscription, so that an
+    /unsubscribe in an admin chat leaves it one."""
+
+    def __init__(self, locales: Mapping[tuple[str, str], str] | None = None) -> None:
+        self.locales = dict(locales or {})  # (platform, chat id) → locale
+
+    def __contains__(self, chat: object) -> bool:
+        """Say whether a (platform, chat id) is an admin chat."""
+        return chat in self.locales
+
+    def __len__(self) -> int:
+        return len(self.locales)
+
+    def fallbacks(self) -> list[Subscription]:
+        """Return, per admin chat, a subscription to everything in its language: what its
+        admin events go by when it follows nothing itself."""
+        return [
+            Subscription(platform=platform, chat_id=chat_id, race=EVERYTHING, locale=locale)
+            for (platform, chat_id), locale in sorted(self.locales.items())
+        ]
+
+
 class Audience:
     """The subscriptions of one feed version, indexed by race once: a département file
     yields hundreds of commune events, and sorting every subscription again for each of
     them cost most of a version's processing with 10,000 chats."""
 
-    def __init__(self, subs: list[Subscription], *, staging: bool) -> None:
+    def __init__(
+        self, subs: list[Subscription], *, staging: bool, admins: AdminChats | None = None
+    ) -> None:
         self.staging = staging
         self._by_race: dict[str, list[Subscription]] = {}
         self._areas: list[Subscription] = []
@@ -43,7 +71,10 @@ class Audience:
                 self._areas.append(sub)
             else:
                 self._by_race.setdefault(sub.race, []).append(sub)
-        self._admins = [s for s in subs if s.admin]
+        admins = admins or AdminChats()
+        # An admin chat's own subscriptions set its language; its config's, when it has none.
+        self._admins = [s for s in subs if (s.platform, s.chat_id) in admins]
+        self._admins += admins.fallbacks()
 
     def of(self, event: Event) -> list[Subscription]:
         """Return one subscription per chat that should receive the event (in staging mode,
@@ -61,6 +92,14 @@ class Audience:
             ]
         chosen: dict[tuple[str, str], Subscription] = {}
         for sub in candidates:
+            chosen.setdefault((sub.platform, sub.chat_id), sub)
+        return list(chosen.values())
+
+    def admin_chats(self) -> list[Subscription]:
+        """Return one subscription per admin chat, for a notice about no one race (a version
+        set aside): a chat's subscription to everything sets its language, else its first."""
+        chosen: dict[tuple[str, str], Subscription] = {}
+        for sub in sorted(self._admins, key=lambda s: s.race != EVERYTHING):
             chosen.setdefault((sub.platform, sub.chat_id), sub)
         return list(chosen.values())
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.audience import Audience
+from bot.audience import AdminChats, Audience
 from bot.charts import SETTING_PREFIX, Budget, Charts
 from bot.diff import advance, diff
 from bot.display import Display
@@ -52,8 +52,9 @@ class Pipeline:
         charts: Charts | None = None,
         on_enqueued: Callable[[], None] | None = None,
         on_accepted: Callable[[], None] | None = None,
+        admins: AdminChats | None = None,
     ) -> None:
-        self.on_accepted = on_accepted
+        self.on_accepted, self.admins = on_accepted, admins  # admin events go to the admins
         self.deliver, self.staging, self.charts = deliver, staging, charts
         self.store, self.rules, self.display, self.clock = store, rules, display, clock
         self.on_enqueued = on_enqueued
@@ -123,7 +124,8 @@ class Pipeline:
     async def _deliveries(self, source_id: str, events: list[Event]) -> list[Delivery]:
         if not events or not self.deliver:
             return []
-        audience = Audience(await self.store.subscriptions(), staging=self.staging)
+        subs = await self.store.subscriptions()
+        audience = Audience(subs, staging=self.staging, admins=self.admins)
         label = self.display.label(source_id)
         chosen = await self.store.settings(SETTING_PREFIX) if self.charts else {}
         budget = Budget(self.charts, chosen, label)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from bot.audience import AdminChats
 from bot.logs import redact_urls
 from bot.poller import Poller
 from bot.render import markup_for
@@ -60,9 +61,11 @@ class StaleNotices:
         tz: tzinfo,
         clock: Callable[[], datetime],
         wake: Callable[[], None],
+        admins: AdminChats | None = None,
     ) -> None:
         self.store, self.pollers, self.watches, self.every = store, pollers, watches, every
         self.tz, self.clock, self.wake = tz, clock, wake
+        self.admins = admins or AdminChats()  # from the config: no subscription changes them
 
     async def check(self) -> None:
         """Send one notice to the admin chats when a source goes stale, one when it recovers."""
@@ -81,7 +84,11 @@ class StaleNotices:
     async def _notify_admins(
         self, poller: Poller, stale: bool, since: datetime, now: datetime
     ) -> None:
-        chats = {(s.platform, s.chat_id): s for s in await self.store.subscriptions() if s.admin}
+        # An admin chat's subscription sets its language; the config's, when it has none.
+        chats = {(s.platform, s.chat_id): s for s in self.admins.fallbacks()}
+        for sub in await self.store.subscriptions():
+            if (sub.platform, sub.chat_id) in self.admins:
+                chats[sub.platform, sub.chat_id] = sub
         key = f"{'stale' if stale else 'recovered'}:{poller.source_id}:{now.isoformat()}"
         deliveries = [
             Delivery(

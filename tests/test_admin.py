@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 
+import pytest
+
 from bot.admin import AdminControls, SourceView
 from bot.app import App, Options
 from bot.commands import Request
@@ -17,8 +19,9 @@ from bot.pipeline import Pipeline
 from bot.poller import Poller
 from bot.rules import Rules
 from bot.sources.files import FileSource
-from bot.store import Store, open_store
+from bot.store import Store, StoreUnavailable, open_store
 from tests.builders import at, feed_doc
+from tests.store.backends import fill_up, make_room
 from tests.support import wait_for, write_config
 
 SLACK_CHAT = '\n[[chats]]\nplatform = "slack"\nid = "C1"\n'
@@ -155,6 +158,23 @@ async def test_controls_pause_and_resume_keep_the_choice_in_the_store(caplog) ->
         await store.close()
     assert "announcements paused by an admin" in caplog.text
     assert "announcements resumed by an admin" in caplog.text
+
+
+async def test_a_pause_the_store_cannot_keep_changes_nothing(caplog) -> None:
+    store = await open_store(":memory:")
+    try:
+        switch = Switch()
+        controls, _ = controls_over(store, switch, {})
+        await fill_up(store)  # a real database with no room left
+        with pytest.raises(StoreUnavailable):
+            await controls.set_paused(True)
+        assert not switch.paused  # made once stored, so not made
+        await make_room(store)
+        await controls.set_paused(True)
+        assert switch.paused
+    finally:
+        await store.close()
+    assert caplog.text.count("announcements paused by an admin") == 1
 
 
 async def test_controls_restore_a_kept_pause_or_the_one_asked_for() -> None:

@@ -1,5 +1,5 @@
-"""Who receives an event: the audience's race index picks what a full scan would, and a
-chat's most specific subscription sets its language."""
+"""Who receives an event: the audience's race index picks what a full scan would, a chat's
+most specific subscription sets its language, and the admin chats are the config's."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.app import display_of
-from bot.audience import Audience, covers
+from bot.audience import AdminChats, Audience, covers
 from bot.config import DEFAULT_CONFIG, load
 from bot.events import AnomalyDetected, Event, FirstResultsReported
 from bot.pipeline import Pipeline
@@ -21,13 +21,18 @@ RACES = ["FE", "D075", "C075001", "C075002", "D013", "C013001"]
 KEYS = [*RACES, "*", "area:075", "area:013", "area:C075"]
 
 
-def scan(event: Event, subs: list[Subscription], *, staging: bool) -> list[Subscription]:
-    """The selection before the index: sort every subscription for every event."""
+def scan(
+    event: Event, subs: list[Subscription], *, staging: bool, admins: AdminChats
+) -> list[Subscription]:
+    """The selection before the index: sort every subscription for every event (an admin
+    chat's config subscription last)."""
     chosen: dict[tuple[str, str], Subscription] = {}
-    for sub in sorted(subs, key=lambda s: (s.race == "*", s.race != event.race.id)):
-        wanted = sub.admin if event.audience == "admin" or staging else covers(sub.race, event.race)
-        if wanted:
-            chosen.setdefault((sub.platform, sub.chat_id), sub)
+    to_admins = event.audience == "admin" or staging
+    pool = [*subs, *admins.fallbacks()] if to_admins else subs
+    for sub in sorted(pool, key=lambda s: (s.race == "*", s.race != event.race.id)):
+        chat = (sub.platform, sub.chat_id)
+        if (chat in admins) if to_admins else covers(sub.race, event.race):
+            chosen.setdefault(chat, sub)
     return list(chosen.values())
 
 
@@ -38,17 +43,21 @@ subscriptions = st.lists(
         chat_id=st.sampled_from(["1", "2", "3", "4"]),
         race=st.sampled_from(KEYS),
         locale=st.sampled_from(["fr", "en"]),
-        admin=st.booleans(),
     ),
     max_size=25,
     unique_by=lambda s: (s.platform, s.chat_id, s.race),
 )
+admin_chats = st.dictionaries(
+    st.tuples(st.sampled_from(["telegram", "slack"]), st.sampled_from(["1", "2", "5"])),
+    st.sampled_from(["fr", "en"]),
+    max_size=3,
+).map(AdminChats)
 
 
 @settings(max_examples=300, deadline=None)
-@given(subscriptions, st.sampled_from(RACES), st.booleans(), st.booleans())
+@given(subscriptions, admin_chats, st.sampled_from(RACES), st.booleans(), st.booleans())
 def test_the_index_picks_what_a_full_scan_picks(
-    subs: list[Subscription], race_id: str, admin_only: bool, staging: bool
+    subs: list[Subscription], admins: AdminChats, race_id: str, admin_only: bool, staging: bool
 ) -> None:
     code = race_id[1:] if race_id != "FE" else None
     r = replace(race({"a": 1}, race_id=race_id), code=code)
@@ -57,7 +66,8 @@ def test_the_index_picks_what_a_full_scan_picks(
         if admin_only
         else FirstResultsReported(key="k", race=r, at=at(0))
     )
-    assert Audience(subs, staging=staging).of(event) == scan(event, subs, staging=staging)
+    chosen = Audience(subs, staging=staging, admins=admins).of(event)
+    assert chosen == scan(event, subs, staging=staging, admins=admins)
 
 
 async def test_a_chats_most_specific_subscription_sets_its_language() -> None:
@@ -80,3 +90,22 @@ async def test_a_chats_most_specific_subscription_sets_its_language() -> None:
         assert slack[0].message.text.startswith("First results")
     finally:
         await store.close()
+
+
+def anomaly(race_id: str = "FE") -> Event:
+    return AnomalyDetected(key="k", race=race({"a": 1}, race_id=race_id), at=at(0), check="sum")
+
+
+def test_admin_chats_come_from_the_config_whatever_they_follow() -> None:
+    admins = AdminChats({("telegram", "-9"): "en", ("console", "console"): "fr"})
+    follows = Subscription(platform="telegram", chat_id="-9", race="FE", locale="fr")
+    other = Subscription(platform="telegram", chat_id="-1", race="*", locale="fr")
+    # An admin chat that follows a race hears its anomalies in the language it chose there.
+    chosen = Audience([follows, other], staging=False, admins=admins).of(anomaly())
+    assert chosen == [follows, *admins.fallbacks()[:1]]
+    # One that unsubscribed from everything still hears them, in its config's language.
+    [console, alone] = Audience([other], staging=False, admins=admins).of(anomaly())
+    assert (alone.chat_id, alone.locale, console.chat_id) == ("-9", "en", "console")
+    assert ("telegram", "-9") in admins
+    assert ("telegram", "-1") not in admins
+    assert Audience([other], staging=False).of(anomaly()) == []  # no admin chat: nobody

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.adapters.base import Limits, Pacer, RateLimited, TargetGone, TargetMoved, TransientError
-from bot.outbox import Dispatcher
+from bot.outbox import MAX_STORE_BACKOFF, Dispatcher
 from bot.render.message import Message
 from bot.store import Delivery, Store, Subscription
 from tests.builders import at
+from tests.store.backends import fill_up, make_room
 
 
 @dataclass
@@ -253,3 +254,102 @@ async def test_stop_ends_a_run_after_the_sends_under_way(store: Store) -> None:
     assert platform.received == [("a", "e0")]
     assert await store.outbox_counts() == {"sent": 1, "pending": 5}
     assert await dispatcher.run_once() == 0
+
+
+# --- a store that cannot write: a real database with no room left (tests/store/backends) ------
+
+
+PAD = "x" * 4000
+
+
+async def queue_big(store: Store, *items: tuple[str, str]) -> None:
+    """Queue messages that fill a page each: recording one needs a page the store lacks."""
+    await store.enqueue(
+        [
+            Delivery(
+                event_key=key, platform="fake", chat_id=chat, message=Message(text=f"{key} " + PAD)
+            )
+            for key, chat in items
+        ],
+        at(0),
+    )
+
+
+def keys(platform: ScriptedPlatform) -> list[tuple[str, str]]:
+    return [(chat, text.split()[0]) for chat, text in platform.received]
+
+
+async def test_a_message_whose_receipt_cannot_be_written_is_never_sent_again(setup, caplog):
+    store, platform, clock, dispatcher = setup
+    told: list[str | None] = []
+
+    async def tell(error: str | None) -> None:
+        told.append(error)
+
+    dispatcher.on_outage = tell
+    await queue_big(store, ("e1", "a"), ("e2", "a"), ("e1", "b"))
+    await fill_up(store)
+    assert await dispatcher.run_once() == 0  # sent, but not recorded
+    assert sorted(keys(platform)) == [("a", "e1"), ("b", "e1")]
+    assert told == ["database or disk is full"]  # the admin chats, once
+    for _ in range(5):  # a second a run, the store still full: nothing goes, nothing again
+        clock.advance(1)
+        assert await dispatcher.run_once() == 0
+    assert len(platform.received) == 2
+    assert await store.outbox_counts() == {"pending": 3}
+    await make_room(store)
+    clock.advance(MAX_STORE_BACKOFF)
+    assert await dispatcher.run_once() == 1  # the receipts written first, then e2 goes
+    assert told == ["database or disk is full", None]
+    assert sorted(keys(platform)) == [("a", "e1"), ("a", "e2"), ("b", "e1")]
+    assert await store.outbox_counts() == {"sent": 3}
+    assert caplog.text.count("the store cannot write (database or disk is full)") == 1
+    assert "the store takes writes again" in caplog.text
+
+
+async def test_the_store_is_tried_again_with_backoff_while_it_cannot_write(setup) -> None:
+    store, platform, clock, dispatcher = setup
+    await queue_big(store, ("e1", "a"))
+    await fill_up(store)
+    await dispatcher.run_once()
+    waits = []
+    for _ in range(4):
+        retry_at = dispatcher.held.retry_at
+        assert retry_at is not None
+        waits.append((retry_at - clock.now).total_seconds())
+        clock.now = retry_at
+        assert await dispatcher.run_once() == 0
+    assert 0.5 <= waits[0] <= 1.0
+    assert 4.0 <= waits[3] <= 8.0  # doubling, jittered
+    assert len(dispatcher.held.sent) == 1
+    assert len(platform.received) == 1
+
+
+async def test_a_failed_send_the_store_cannot_settle_waits_for_it(setup) -> None:
+    store, platform, clock, dispatcher = setup
+    platform.failures["a"] = [TransientError("502")]
+    await queue_big(store, ("e1", "a"), ("e1", "b"))
+    await fill_up(store)  # neither the retry nor b's receipt can be written
+    assert await dispatcher.run_once() == 0
+    clock.advance(1)
+    assert await dispatcher.run_once() == 0
+    assert keys(platform) == [("b", "e1")]
+    await make_room(store)
+    clock.advance(MAX_STORE_BACKOFF)
+    # The retry and b's receipt are written, in order; a's wait is over by then: it goes.
+    assert await dispatcher.run_once() == 1
+    assert sorted(keys(platform)) == [("a", "e1"), ("b", "e1")]
+    assert await store.outbox_counts() == {"sent": 2}
+
+
+async def test_stopping_tries_the_held_receipts_once_more(setup, caplog) -> None:
+    store, platform, _, dispatcher = setup
+    await queue_big(store, ("e1", "a"), ("e1", "b"))
+    await fill_up(store)
+    await dispatcher.run_once()
+    assert await dispatcher.flush() == 2  # still full: said in the log
+    assert "2 receipt(s) or other outbox write(s) could not be stored" in caplog.text
+    await make_room(store)
+    assert await dispatcher.flush() == 0
+    assert await store.outbox_counts() == {"sent": 2}
+    assert len(platform.received) == 2

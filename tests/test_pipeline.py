@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.audience import AdminChats
 from bot.display import Display
 from bot.pipeline import Pipeline
 from bot.rules import Rules
@@ -130,12 +131,11 @@ async def test_a_message_too_long_for_telegram_is_queued_as_rows_of_whole_lines(
 async def test_an_anomaly_is_logged_and_goes_to_admin_chats_only(
     subscribed: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await subscribed.subscribe(
-        Subscription(platform="telegram", chat_id="-9", race="*", locale="en", admin=True)
-    )
+    admins = AdminChats({("telegram", "-9"): "en"})  # the config's, following nothing
     raw = feed_bytes(10, {"hamon": 60, "valls": 40}, counted=50, voters=90)  # votes > voters
     with caplog.at_level(logging.WARNING, logger="bot.pipeline"):
-        outcome = await pipeline_of(subscribed).ingest("feed", "canonical-json", raw, "v1")
+        pipeline = pipeline_of(subscribed, admins=admins)
+        outcome = await pipeline.ingest("feed", "canonical-json", raw, "v1")
     assert [e.kind for e in outcome.events] == ["anomaly"]
     assert "anomaly votes_vs_voters in race national" in caplog.text
     assert [d.chat_id for d in await due(subscribed)] == ["-9"]

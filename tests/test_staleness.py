@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.app import App, Options
+from bot.audience import AdminChats
 from bot.config import load
 from bot.display import Display
 from bot.pipeline import Pipeline
@@ -70,12 +71,12 @@ async def notices_over(
     store: Store, clock: list[datetime]
 ) -> tuple[StaleNotices, Poller, list[str]]:
     """Return notices watching one file source (stale after 10 min), over chats in `store`."""
-    for platform, chat, locale, admin in (("console", "console", "en", True),
-                                          ("slack", "C1", "fr", True),
-                                          ("telegram", "-1", "en", False)):  # fmt: skip
-        await store.subscribe(
-            Subscription(platform=platform, chat_id=chat, race="*", locale=locale, admin=admin)
-        )
+    for platform, chat, locale in (("console", "console", "en"), ("slack", "C1", "fr"),
+                                   ("telegram", "-1", "en")):  # fmt: skip
+        sub = Subscription(platform=platform, chat_id=chat, race="*", locale=locale)
+        await store.subscribe(sub)
+    # The config's admin chats; C1's subscription sets its language (French).
+    admins = AdminChats({("console", "console"): "en", ("slack", "C1"): "en"})
     pipeline = Pipeline(store, Rules(), Display(locale="en", tz=UTC), lambda: clock[0])
     poller = Poller(source_id="feed", fmt="canonical-json", source=FileSource(Path("f.json")),
                     pipeline=pipeline, interval=1, clock=lambda: clock[0])  # fmt: skip
@@ -85,7 +86,7 @@ async def notices_over(
     watch = StaleWatch(stale_after=timedelta(minutes=10), since=at(0))
     notices = StaleNotices(
         store, [poller, unwatched], {"feed": watch}, every=1.0, tz=PARIS,
-        clock=lambda: clock[0], wake=lambda: woken.append("dispatch"),
+        clock=lambda: clock[0], wake=lambda: woken.append("dispatch"), admins=admins,
     )  # fmt: skip
     return notices, poller, woken
 

@@ -12,16 +12,18 @@ import httpx
 
 from bot.adapters import platform_adapters
 from bot.adapters.base import Adapter
-from bot.adapters.console import ConsoleAdapter
+from bot.adapters.console import CHAT_ID, ConsoleAdapter
 from bot.admin import Admin, AdminControls
 from bot.app.jobs import Jobs
 from bot.app.options import Options
+from bot.audience import AdminChats
 from bot.charts import Charts
 from bot.commands import Commands
 from bot.config import Config, SourceConfig
 from bot.display import Display
 from bot.live import Scoreboards
 from bot.lock import InstanceLock
+from bot.outage import OutageNotices
 from bot.outbox import Dispatcher
 from bot.pipeline import Pipeline
 from bot.poller import Poller
@@ -70,10 +72,18 @@ def display_of(config: Config) -> Display:
     return Display(locale=config.locale, tz=config.tz, labels=labels)
 
 
+def admins_of(config: Config) -> AdminChats:
+    """Return the admin chats, each in its language: the console, and the config's [[chats]]
+    with admin = true (a chat listed twice is one if either says so)."""
+    chats = {(c.platform, c.id): c.locale or config.locale for c in config.chats if c.admin}
+    return AdminChats({("console", CHAT_ID): config.locale, **chats})
+
+
 def build(config: Config, options: Options) -> Parts:
     """Make every component from the config and the options, connected; open nothing."""
     db = config.db if str(config.db) == ":memory:" else config.db.resolve()
     jobs, store, display = Jobs(), store_at(str(db)), display_of(config)
+    admins = admins_of(config)
     http = options.http_client or httpx.AsyncClient(follow_redirects=True)
     charts = Charts(config.charts, config.tz, config.chats)
     adapters: dict[str, Adapter] = {}
@@ -84,20 +94,21 @@ def build(config: Config, options: Options) -> Parts:
     staging = options.staging or config.staging
     pipeline = Pipeline(
         store, config.rules, display, options.clock, staging=staging, charts=charts,
-        on_enqueued=jobs.waker("dispatch"), on_accepted=jobs.waker("live"),
+        on_enqueued=jobs.waker("dispatch"), on_accepted=jobs.waker("live"), admins=admins,
     )  # fmt: skip
     pollers = _pollers(config, options, pipeline, http)
     dispatcher = Dispatcher(
         store, adapters, clock=options.clock,
         digest_max=options.digest_max or config.digest_max,
         time_scale=1.0 / options.rate_scale,  # fakes' time runs faster in tests
+        on_outage=OutageNotices(adapters, admins, config.tz).tell,
     )  # fmt: skip
     controls = AdminControls(
         store, dispatcher, pollers, adapters, clock=options.clock, wake=jobs.waker("dispatch")
     )
     commands = Commands(
         store, display, config.rules, main_races=config.main_races,
-        admin=Admin(store, controls), charts=charts, live=live,
+        admin=Admin(store, controls), admins=admins, charts=charts, live=live,
     )  # fmt: skip
     adapters["console"] = console = _console(options, commands, db)
     return Parts(
@@ -106,7 +117,7 @@ def build(config: Config, options: Options) -> Parts:
         pipeline=pipeline, pollers=pollers, dispatcher=dispatcher, controls=controls,
         commands=commands, console=console, adapters=adapters,
         platforms=platform_adapters(options.env, commands.handle, options.rate_scale),
-        staleness=_staleness(config, options, store, pollers, jobs), staging=staging,
+        staleness=_staleness(config, options, store, pollers, jobs, admins), staging=staging,
     )  # fmt: skip
 
 
@@ -150,8 +161,9 @@ def _source(sc: SourceConfig, http: httpx.AsyncClient) -> Source:
 
 
 def _staleness(
-    config: Config, options: Options, store: Store, pollers: tuple[Poller, ...], jobs: Jobs
-) -> StaleNotices | None:
+    config: Config, options: Options, store: Store, pollers: tuple[Poller, ...], jobs: Jobs,
+    admins: AdminChats,
+) -> StaleNotices | None:  # fmt: skip
     """Return the stale-source notices, their watches starting now; None if nothing is
     watched (a replay just ends)."""
     speed, start = options.speed, options.clock()
@@ -170,5 +182,5 @@ def _staleness(
     every = min(5.0, min(sc.stale_after for sc in watched) / 4) / speed
     return StaleNotices(
         store, pollers, watches, every=every, tz=config.tz, clock=options.clock,
-        wake=jobs.waker("dispatch"),
+        wake=jobs.waker("dispatch"), admins=admins,
     )  # fmt: skip

@@ -14,7 +14,7 @@ from bot.app.builder import build
 from bot.app.options import Options
 from bot.config import Config
 from bot.logs import redact, secrets_from
-from bot.store import Store, Subscription
+from bot.store import Store, StoreUnavailable, Subscription
 
 log = logging.getLogger("bot.app")  # the name its log lines have always had
 
@@ -41,9 +41,7 @@ class App:
 
     async def start(self) -> None:
         """Take the lock, open the store, start adapters, schedule the poll and dispatch jobs."""
-        if self.parts.lock is not None:
-            self.parts.db.parent.mkdir(parents=True, exist_ok=True)
-            self.parts.lock.acquire()
+        self._lock()
         await self.store.open()
         await seed_subscriptions(self.store, self.config)
         if await self.controls.restore(self.options.paused):
@@ -62,6 +60,19 @@ class App:
             ", ".join(self.adapters),
         )
 
+    def _lock(self) -> None:
+        """Make the store's folder and take its lock (none in memory); a folder or a lock file
+        that cannot be made is StoreUnavailable, naming them and the cause."""
+        if self.parts.lock is None:
+            return
+        try:
+            self.parts.db.parent.mkdir(parents=True, exist_ok=True)
+            self.parts.lock.acquire()
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            cause = f"{exc.strerror or exc}{where}"
+            raise StoreUnavailable(f"cannot open the store {self.parts.db}: {cause}") from exc
+
     async def settle(self) -> None:
         """Once the chart worker has loaded matplotlib, set aside what is alive for good, so
         that collecting a chart's figure is quick (bot.heap.freeze)."""
@@ -76,6 +87,7 @@ class App:
             poller.stop()
         self.dispatcher.stop()  # sends under way finish and are recorded; no new one starts
         await self.jobs.finish()
+        await self.dispatcher.flush()  # receipts the store refused: one more try
         for adapter in self.adapters.values():
             await adapter.stop()
         if self._warming is not None:
@@ -141,14 +153,11 @@ async def seed_subscriptions(store: Store, config: Config) -> None:
                     chat_id=chat.id,
                     race=race,
                     locale=chat.locale or config.locale,
-                    admin=chat.admin,
                 )
             )
     if not await store.subscriptions("console", CHAT_ID):
         await store.subscribe(
-            Subscription(
-                platform="console", chat_id=CHAT_ID, race="*", locale=config.locale, admin=True
-            )
+            Subscription(platform="console", chat_id=CHAT_ID, race="*", locale=config.locale)
         )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from bot.admin import Admin
+from bot.audience import AdminChats
 from bot.charts import Charts
 from bot.commands.handlers import Handlers, LiveControl
 from bot.commands.request import Request
@@ -10,7 +13,9 @@ from bot.commands.table import find, parse_command
 from bot.display import Display
 from bot.render.message import Message
 from bot.rules import Rules
-from bot.store import Store
+from bot.store import Store, StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 
 class Commands:
@@ -24,10 +29,12 @@ class Commands:
         *,
         main_races: tuple[str, ...] = (),
         admin: Admin | None = None,
+        admins: AdminChats | None = None,
         charts: Charts | None = None,
         live: LiveControl | None = None,
     ) -> None:
         self.store = store
+        self.admins = admins or AdminChats()  # from the config: no subscription changes them
         self.handlers = Handlers(
             store, display, rules, main_races=main_races, admin=admin, charts=charts, live=live
         )
@@ -43,6 +50,11 @@ class Commands:
         # Without an Admin, admin commands are unknown here: not even the chat is checked.
         if command is None or (command.admin_only and self.handlers.admin is None):
             return self.handlers.unknown(name, r)
-        if command.admin_only and not await self.store.is_admin_chat(req.platform, req.chat_id):
+        if command.admin_only and (req.platform, req.chat_id) not in self.admins:
             return Message(text=r.t("reply.admin_only"))
-        return await command.handler(self.handlers, req, args, r)
+        try:
+            return await command.handler(self.handlers, req, args, r)
+        except StoreUnavailable as exc:  # a change the store could not keep is not made
+            log.warning("/%s in %s %s not done: the store cannot write (%s)", name,
+                        req.platform, req.chat_id, exc)  # fmt: skip
+            return Message(text=r.t("reply.store_unavailable"))

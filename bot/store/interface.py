@@ -55,7 +55,7 @@ class SubscriptionStore(Protocol):
     """Which chats follow which races, in which locale; chats that left or moved."""
 
     async def subscribe(self, sub: Subscription) -> None:
-        """Add or re-enable a subscription, updating its locale and admin flag."""
+        """Add or re-enable a subscription, updating its locale."""
 
     async def unsubscribe(self, platform: str, chat_id: str, race: str | None = None) -> int:
         """Remove a chat's subscription to a race (or all of them); return how many."""
@@ -64,9 +64,6 @@ class SubscriptionStore(Protocol):
         self, platform: str | None = None, chat_id: str | None = None, *, active: bool = True
     ) -> list[Subscription]:
         """Return subscriptions, optionally of one platform or one chat."""
-
-    async def is_admin_chat(self, platform: str, chat_id: str) -> bool:
-        """Return True when the chat is one of the admin chats."""
 
     async def disable_chat(self, platform: str, chat_id: str, reason: str) -> None:
         """Stop sending to a chat that is gone, and drop what was queued for it."""

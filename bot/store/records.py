@@ -13,13 +13,13 @@ from bot.render.message import Image, Message
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Subscription:
-    """A chat that receives a race's announcements, in a locale."""
+    """A chat that receives a race's announcements, in a locale. (Which chats are admin chats
+    is the config's to say: bot.audience.AdminChats.)"""
 
     platform: str
     chat_id: str
     race: str
     locale: str
-    admin: bool = False
     active: bool = True
 
 

@@ -4,6 +4,7 @@ of the config, the adapters, with retries), stop() closes it; run() brackets bot
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import os
 from pathlib import Path
@@ -16,7 +17,7 @@ from bot.app.lifecycle import seed_subscriptions
 from bot.config import Config, load
 from bot.lock import AlreadyRunning, InstanceLock
 from bot.render.message import Message
-from bot.store import Subscription, open_store
+from bot.store import StoreUnavailable, Subscription, open_store
 from tests.support import wait_for, write_config
 
 CHATS = """
@@ -76,11 +77,14 @@ async def test_start_opens_the_store_with_the_configs_chats_and_stop_closes_it(t
     await app.start()
     try:
         subs = await app.store.subscriptions()
-        assert sorted((s.platform, s.chat_id, s.race, s.locale, s.admin) for s in subs) == [
-            ("console", "console", "*", "en", True),
-            ("telegram", "-100", "dep-01", "fr", True),
-            ("telegram", "-100", "national", "fr", True),
+        assert sorted((s.platform, s.chat_id, s.race, s.locale) for s in subs) == [
+            ("console", "console", "*", "en"),
+            ("telegram", "-100", "dep-01", "fr"),
+            ("telegram", "-100", "national", "fr"),
         ]
+        # The admin chats are the config's (and the console), whatever they follow.
+        assert app.commands.admins.locales == {("console", "console"): "en",
+                                               ("telegram", "-100"): "fr"}  # fmt: skip
         assert app.jobs.scheduler.running
         assert app.jobs.has("dispatch")
         assert app.jobs.has("poll:feed")
@@ -132,7 +136,7 @@ async def test_the_console_keeps_the_subscriptions_it_chose(tmp_path: Path) -> N
         )
         await seed_subscriptions(store, config_in(tmp_path))
         console = await store.subscriptions("console", "console")
-        assert [(s.race, s.admin) for s in console] == [("national", False)]
+        assert [(s.race, s.locale) for s in console] == [("national", "fr")]
     finally:
         await store.close()
 
@@ -149,3 +153,12 @@ async def test_run_starts_and_stops_the_app_when_told(tmp_path: Path) -> None:
     lock = InstanceLock(tmp_path / "soiree.db")
     lock.acquire()  # released
     lock.release()
+
+
+async def test_a_store_whose_folder_cannot_be_made_is_store_unavailable_naming_it(tmp_path):
+    (tmp_path / "afile").write_text("a file, not a folder", encoding="utf-8")
+    config = dataclasses.replace(config_in(tmp_path), db=tmp_path / "afile" / "soiree.db")
+    app = App(config, Options(out=io.StringIO(), interactive=False, env={}))
+    with pytest.raises(StoreUnavailable, match=r"cannot open the store .*afile/soiree\.db: "):
+        await app.start()
+    await app.stop()

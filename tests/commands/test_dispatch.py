@@ -1,6 +1,7 @@
 """Running a chat's text: not a command is no reply, an unknown word is said unknown, an
-admin command runs in admin chats only (and is unknown where no Admin is wired), the rest run
-their handler from the command table."""
+admin command runs in admin chats only (the config's, whatever they follow; unknown where no
+Admin is wired), the rest run their handler from the command table; a change the store cannot
+keep is not made, and the reply says so."""
 
 from __future__ import annotations
 
@@ -11,11 +12,16 @@ from datetime import UTC
 import pytest
 
 from bot.admin import Admin, AdminControls
+from bot.audience import AdminChats
 from bot.commands import Commands, Request
 from bot.display import Display
 from bot.rules import Rules
 from bot.store import Store, Subscription, open_store
 from tests.builders import at
+from tests.store.backends import fill_up, make_room
+
+# The admin chats, as the config names them.
+ADMINS = AdminChats({("console", "ops"): "en", ("telegram", "ops"): "en"})
 
 
 @dataclass
@@ -49,7 +55,9 @@ def switch() -> Switch:
 def with_admin(store: Store, switch: Switch) -> Commands:
     """The commands with the admin controls wired, replying in English."""
     controls = AdminControls(store, switch, [], {}, clock=lambda: at(0), wake=lambda: None)
-    return Commands(store, Display(locale="en", tz=UTC), Rules(), admin=Admin(store, controls))
+    return Commands(
+        store, Display(locale="en", tz=UTC), Rules(), admin=Admin(store, controls), admins=ADMINS
+    )
 
 
 async def ask(commands: Commands, text: str, chat: str = "chat-1") -> str:
@@ -74,12 +82,8 @@ async def test_a_command_runs_its_handler_by_any_of_its_words(commands: Commands
     assert await ask(commands, "/AIDE@SoireeBot") == help_text
 
 
-async def test_admin_commands_are_unknown_where_no_admin_is_wired(
-    commands: Commands, store: Store
-) -> None:
-    await store.subscribe(
-        Subscription(platform="console", chat_id="ops", race="*", locale="fr", admin=True)
-    )
+async def test_admin_commands_are_unknown_where_no_admin_is_wired(store: Store) -> None:
+    commands = Commands(store, Display(locale="fr", tz=UTC), Rules(), admins=ADMINS)
     assert await ask(commands, "/pause", chat="ops") == "Commande inconnue : /pause. Tapez /help."
 
 
@@ -88,11 +92,38 @@ async def test_admin_commands_run_in_admin_chats_only(
 ) -> None:
     assert await ask(with_admin, "/pause") == "This command is for admin chats only."
     assert not switch.paused
-    await store.subscribe(
-        Subscription(platform="console", chat_id="ops", race="*", locale="en", admin=True)
-    )
     assert (await ask(with_admin, "/pause", chat="ops")).startswith("⏸")
     assert switch.paused
+
+
+async def test_an_admin_chat_stays_one_whatever_it_follows(
+    with_admin: Commands, store: Store, switch: Switch
+) -> None:
+    await store.subscribe(Subscription(platform="console", chat_id="ops", race="*", locale="en"))
+    assert (await ask(with_admin, "/unsubscribe", chat="ops")).startswith("Unsubscribed (1")
+    assert (await ask(with_admin, "/status", chat="ops")).startswith("Soirée running")
+    await store.subscribe(Subscription(platform="console", chat_id="x", race="*", locale="en"))
+    assert await ask(with_admin, "/status", chat="x") == "This command is for admin chats only."
+
+
+async def test_a_change_the_store_cannot_keep_is_not_made_and_the_reply_says_so(
+    with_admin: Commands, store: Store, switch: Switch
+) -> None:
+    for chat in ("a", "b", "c"):
+        await store.subscribe(Subscription(platform="console", chat_id=chat, race="*", locale="en"))
+    await fill_up(store)  # a real database with no room left
+    pause = await ask(with_admin, "/pause", chat="ops")
+    assert pause.startswith("⚠ Not paused: the store cannot write")
+    assert pause.endswith("Announcements are still running.")
+    assert not switch.paused  # nothing changed, in memory either
+    assert await store.setting("paused") is None
+    refused = await ask(with_admin, "/announce " + "Doors open. " * 240, chat="ops")
+    assert refused.startswith("⚠ Not done: the store cannot write just now")
+    assert await store.outbox_counts() == {}
+    await make_room(store)
+    assert (await ask(with_admin, "/pause", chat="ops")).startswith("⏸")
+    assert switch.paused
+    assert await store.setting("paused") == "1"
 
 
 async def test_an_announcement_is_queued_once_per_command_message(
@@ -100,8 +131,7 @@ async def test_an_announcement_is_queued_once_per_command_message(
 ) -> None:
     for chat in ("ops", "group"):
         await store.subscribe(
-            Subscription(platform="telegram", chat_id=chat, race="*", locale="en",
-                         admin=chat == "ops")
+            Subscription(platform="telegram", chat_id=chat, race="*", locale="en")
         )  # fmt: skip
 
     async def announce(message_id: str) -> None:

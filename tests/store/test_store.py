@@ -313,16 +313,16 @@ async def test_a_moved_chat_takes_its_board_and_a_gone_chat_loses_it(store: Stor
     assert await store.live_boards() == []
 
 
-async def test_admin_chats(store: Store) -> None:
-    admin = Subscription(platform="slack", chat_id="C1", race="*", locale="fr", admin=True)
-    await store.subscribe(admin)
-    await store.subscribe(dataclasses.replace(admin, admin=False, locale="en"))  # stays admin
-    await store.subscribe(Subscription(platform="slack", chat_id="C2", race="*", locale="fr"))
-    assert await store.is_admin_chat("slack", "C1")
-    assert not await store.is_admin_chat("slack", "C2")
-    assert [(s.locale, s.admin) for s in await store.subscriptions("slack", "C1")] == [("en", True)]
+async def test_a_chat_subscribed_again_keeps_one_row_in_its_new_language(store: Store) -> None:
+    # Which chats are admin chats is the config's to say (bot.audience.AdminChats): the
+    # subscriptions table's old admin column is neither read nor written.
+    sub = Subscription(platform="slack", chat_id="C1", race="*", locale="fr")
+    await store.subscribe(sub)
+    await store.subscribe(dataclasses.replace(sub, locale="en"))
+    assert await store.subscriptions("slack", "C1") == [dataclasses.replace(sub, locale="en")]
     await store.disable_chat("slack", "C1", "gone")
-    assert not await store.is_admin_chat("slack", "C1")
+    assert await store.subscriptions("slack") == []
+    assert [s.active for s in await store.subscriptions("slack", active=False)] == [False]
 
 
 async def test_unsubscribe_from_every_race(store: Store) -> None:

@@ -50,6 +50,7 @@ class SQLiteBase:
             await self._migrate()
         except sqlite3.Error as exc:
             await self._settle()
+            await self._worker_ended()
             if not unavailable(exc):
                 raise
             raise StoreUnavailable(f"cannot open the store {self.path}: {exc}") from exc
@@ -57,6 +58,14 @@ class SQLiteBase:
     async def close(self) -> None:
         """Close the connection (nothing to do if it was never opened)."""
         await self._db.close()
+        await self._worker_ended()
+
+    async def _worker_ended(self) -> None:
+        """Wait for aiosqlite's worker thread to end: after a connection that failed to open
+        it stops on its own, and must not answer a loop that has closed meanwhile."""
+        worker = getattr(self._db, "_thread", None)
+        if worker is not None and worker.ident is not None and worker.is_alive():
+            await asyncio.to_thread(worker.join, 5.0)
 
     async def _migrate(self) -> None:
         async with self._db.execute("PRAGMA user_version") as cur:

@@ -13,13 +13,14 @@ class SQLiteChats(SQLiteBase):
 
     @serialised
     async def subscribe(self, sub: Subscription) -> None:
-        """Add or re-enable a subscription, updating its locale and admin flag."""
+        """Add or re-enable a subscription, updating its locale."""
+        # The table's admin column (schema 1) is no longer read or written: admin chats come
+        # from the config (bot.audience.AdminChats).
         await self._db.execute(
-            "INSERT INTO subscriptions(platform, chat_id, race, locale, admin, active)"
-            " VALUES (?,?,?,?,?,1) ON CONFLICT(platform, chat_id, race) DO UPDATE SET"
-            " locale=excluded.locale, admin=max(admin, excluded.admin), active=1,"
-            " disabled_reason=NULL",
-            (sub.platform, sub.chat_id, sub.race, sub.locale, int(sub.admin)),
+            "INSERT INTO subscriptions(platform, chat_id, race, locale, active)"
+            " VALUES (?,?,?,?,1) ON CONFLICT(platform, chat_id, race) DO UPDATE SET"
+            " locale=excluded.locale, active=1, disabled_reason=NULL",
+            (sub.platform, sub.chat_id, sub.race, sub.locale),
         )
         await self._db.commit()
 
@@ -48,15 +49,6 @@ class SQLiteChats(SQLiteBase):
         if chat_id is not None:
             sql, params = sql + " AND chat_id=?", [*params, chat_id]
         return [_subscription(r) for r in await self._all(sql + " ORDER BY rowid", params)]
-
-    @serialised
-    async def is_admin_chat(self, platform: str, chat_id: str) -> bool:
-        """Return True when the chat is one of the admin chats."""
-        row = await self._one(
-            "SELECT 1 FROM subscriptions WHERE platform=? AND chat_id=? AND admin=1 AND active=1",
-            (platform, chat_id),
-        )
-        return row is not None
 
     @serialised
     async def disable_chat(self, platform: str, chat_id: str, reason: str) -> None:
@@ -106,6 +98,5 @@ def _subscription(row: aiosqlite.Row) -> Subscription:
         chat_id=row["chat_id"],
         race=row["race"],
         locale=row["locale"],
-        admin=bool(row["admin"]),
         active=bool(row["active"]),
     )
