@@ -22,9 +22,10 @@ from bot.config import CHART_THEMES, DEFAULT_CONFIG, Config, ConfigError, load
 from bot.events import Event
 from bot.feedcheck import describe, parse_options, read, source_for
 from bot.formats.errors import FeedError
+from bot.formats.limits import DEFAULT_LIMITS, Limits
 from bot.formats.registry import PARSERS, parse
 from bot.lock import AlreadyRunning
-from bot.pipeline import Pipeline
+from bot.pipeline import Outcome, Pipeline
 from bot.render.chart import ChartStyle, render_png
 from bot.render.text import LOCALES
 from bot.rules import Rules
@@ -207,9 +208,7 @@ async def _replay_files(args: argparse.Namespace, config: Config, store: Store) 
             _emit(args.output, {"kind": "unreadable", "file": str(path), "error": str(exc)})
             status = 1
             continue
-        outcome = await pipeline.ingest(
-            "replay", args.source_format, raw, str(path), _options_for(config, args.source_format)
-        )
+        outcome = await _replayed(pipeline, config, args.source_format, raw, str(path))
         if outcome.status == "rejected":
             _emit(args.output, {"kind": "rejected", "file": str(path), "error": outcome.error})
         for event in outcome.events:
@@ -218,9 +217,21 @@ async def _replay_files(args: argparse.Namespace, config: Config, store: Store) 
     return status
 
 
-def _options_for(config: Config, fmt: str) -> dict[str, Any]:
-    """Return the parser options of the config's first source in this format."""
-    return next((dict(s.options) for s in config.sources if s.format == fmt), {})
+async def _replayed(pipeline: Pipeline, config: Config, fmt: str, raw: bytes, file: str) -> Outcome:
+    """Process one replayed file with the options and limits of the config's first source
+    in its format; one whose processing fails is set aside as rejected, and the replay goes
+    on (a store that cannot write stops it)."""
+    source = next((s for s in config.sources if s.format == fmt), None)
+    options = dict(source.options) if source else {}
+    limits = Limits(max_bytes=source.max_bytes, max_future=source.max_future) if source else None
+    try:
+        return await pipeline.ingest("replay", fmt, raw, file, options, limits or DEFAULT_LIMITS)
+    except StoreUnavailable:
+        raise
+    except Exception as exc:
+        error = f"{file}: processing failed: {type(exc).__name__}: {exc}"
+        await pipeline.set_aside("replay", raw, file, error, attempts=1)
+        return Outcome(status="rejected", origin=file, error=error)
 
 
 def event_record(event: Event, text: str, file: str) -> dict[str, Any]:

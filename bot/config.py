@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config_reader import ConfigError as ConfigError  # re-exported: raised by load()
 from bot.config_reader import Reader
+from bot.formats.limits import DEFAULT_MAX_FUTURE
 from bot.formats.registry import PARSERS
 from bot.platforms import NAMES as PLATFORMS  # bot/platforms.py's table, in its order
 from bot.render.text import LOCALES
@@ -24,6 +25,7 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
 # What may carry a results chart: /results replies, and these announcements.
 CHART_KINDS = ("results", "reporting_threshold", "final")
 CHART_THEMES = ("light", "dark")
+MAX_FUTURE_BOUND = 366 * 86_400.0  # a source's max_future: at most a year
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -40,6 +42,7 @@ class SourceConfig:
     timeout: float = 10.0
     max_bytes: int = 20_000_000
     stale_after: float = 900.0
+    max_future: float = DEFAULT_MAX_FUTURE  # seconds a data time may be past the fetch
     options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -256,6 +259,7 @@ def _source(r: Reader, path: Path, t: dict[str, Any], p: str) -> SourceConfig:
         timeout=r.number(t, p, "timeout", 10.0, strict=True),
         max_bytes=int(r.number(t, p, "max_bytes", 20_000_000, low=1)),
         stale_after=r.number(t, p, "stale_after", 900.0, strict=True),
+        max_future=r.number(t, p, "max_future", DEFAULT_MAX_FUTURE, high=MAX_FUTURE_BOUND),
         options=_options(r, t, p, fmt),
     )
 

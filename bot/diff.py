@@ -85,16 +85,14 @@ def diff_race(before: Race | None, race: Race, rules: Rules, at: datetime) -> li
     ]
 
 
-def is_good(events: list[Event], race_id: str) -> bool:
-    """Return True when no anomaly was found for this race among the events."""
-    return not any(isinstance(e, AnomalyDetected) and e.race.id == race_id for e in events)
-
-
 def advance(baseline: Snapshot | None, curr: Snapshot, events: list[Event]) -> Snapshot:
     """Return the new baseline: `curr`'s good races over the previous baseline's races."""
     races = {r.id: r for r in (baseline.races if baseline else ())}
+    # The flagged races gathered once: looking through every event for each race took a
+    # 35,000-race version 101 s to advance (0.015 s so).
+    flagged = {e.race.id for e in events if isinstance(e, AnomalyDetected)}
     for race in curr.races:
-        if is_good(events, race.id):
+        if race.id not in flagged:
             races[race.id] = race
     return replace(curr, races=tuple(races.values()))
 

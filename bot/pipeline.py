@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Callable
@@ -14,16 +15,21 @@ from bot.diff import advance, diff
 from bot.display import Display
 from bot.events import AnomalyDetected, Event
 from bot.formats.errors import FeedError
+from bot.formats.limits import DEFAULT_LIMITS, Limits
 from bot.formats.registry import Options, parse
+from bot.logs import redact_urls
 from bot.models import Snapshot
 from bot.platforms import platform_named
 from bot.render import markup_for
 from bot.render.message import Message, split_text
 from bot.render.text import Renderer
 from bot.rules import Rules
-from bot.store import Cycle, Delivery, Store, Subscription
+from bot.store import Cycle, Delivery, RejectedVersion, Store, Subscription
+from bot.worker import off_loop
 
 log = logging.getLogger(__name__)
+
+MAX_ERROR = 500  # characters of a set-aside version's error kept and shown
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -59,14 +65,25 @@ class Pipeline:
         self.store, self.rules, self.display, self.clock = store, rules, display, clock
         self.on_enqueued = on_enqueued
         self._stale_logged: set[tuple[str, datetime]] = set()
+        self._parsing = asyncio.Lock()
 
     async def ingest(
-        self, source_id: str, fmt: str, raw: bytes, origin: str, options: Options | None = None
+        self,
+        source_id: str,
+        fmt: str,
+        raw: bytes,
+        origin: str,
+        options: Options | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> Outcome:
-        """Process one version of a source's feed."""
+        """Process one version of a source's feed, within the source's limits. What the feed
+        is at fault for is an outcome; anything else raises, for the caller to retry."""
+        sha = hashlib.sha256(raw).hexdigest()
+        kept = await self.store.rejected_version(source_id, sha)
+        if kept is not None:  # set aside before (a restart reads it again): not again
+            return Outcome(status="rejected", origin=origin, error=kept.error)
         try:
-            # Formats without a data time of their own (a bare spreadsheet) use the fetch time.
-            snap = parse(fmt, raw, origin, options or {}, self.clock())
+            snap = await self._parse(fmt, raw, origin, options or {}, limits)
         except FeedError as exc:
             log.error("rejected feed version: %s", exc)
             return Outcome(status="rejected", origin=origin, error=str(exc))
@@ -78,7 +95,59 @@ class Pipeline:
         if latest is not None and snap.updated_at <= latest:
             self._log_stale(source_id, snap.updated_at, latest, origin)
             return Outcome(status="stale", origin=origin, snapshot=snap)
-        return await self._accept(source_id, snap, raw, origin)
+        return await self._accept(source_id, snap, raw, sha, origin)
+
+    async def _parse(
+        self, fmt: str, raw: bytes, origin: str, options: Options, limits: Limits
+    ) -> Snapshot:
+        """Parse in a worker thread, one version at a time: commands are answered meanwhile,
+        and two large versions never sit in memory half-parsed together."""
+        async with self._parsing:
+            # Formats without a data time of their own (a bare spreadsheet) use the fetch time.
+            return await off_loop(parse, fmt, raw, origin, options, self.clock(), limits)
+
+    async def set_aside(
+        self, source_id: str, raw: bytes, origin: str, error: str, attempts: int
+    ) -> bool:
+        """Keep a version that could not be processed, marked rejected with its error, and
+        tell the admin chats, in one write; a version set aside already is not told again.
+        Return True when it is newly set aside."""
+        version = RejectedVersion(
+            source=source_id, sha256=hashlib.sha256(raw).hexdigest(), origin=origin,
+            error=redact_urls(error)[:MAX_ERROR], attempts=attempts, rejected_at=self.clock(),
+            raw=raw,
+        )  # fmt: skip
+        notices = await self._set_aside_notices(version) if self.deliver else []
+        new = await self.store.reject_version(version, notices)
+        if new:
+            log.error(
+                "source %s: version %s set aside after %d failed attempts; the source reads on: %s",
+                source_id, version.sha256[:12], attempts, version.error,
+            )  # fmt: skip
+        if new and notices and self.on_enqueued:
+            self.on_enqueued()
+        return new
+
+    async def _set_aside_notices(self, version: RejectedVersion) -> list[Delivery]:
+        """Return the notice of a version set aside, for each admin chat in its language."""
+        key = f"set_aside:{version.source}:{version.sha256[:16]}"
+        out = []
+        for sub in (await self._audience()).admin_chats():
+            r = Renderer(self.display.style(sub.locale, markup_for(sub.platform)))
+            text = r.notice(
+                "notice.set_aside",
+                source=version.source,
+                attempts=version.attempts,
+                error=version.error,
+            )
+            out.append(
+                Delivery(event_key=key, platform=sub.platform, chat_id=sub.chat_id, message=text)
+            )
+        return out
+
+    async def _audience(self) -> Audience:
+        """Return who receives what: the subscriptions, and the admin chats."""
+        return Audience(await self.store.subscriptions(), staging=self.staging, admins=self.admins)
 
     def _log_stale(self, source_id: str, stamp: datetime, latest: datetime, origin: str) -> None:
         if (source_id, stamp) not in self._stale_logged:
@@ -90,10 +159,13 @@ class Pipeline:
                 latest.isoformat(),
             )
 
-    async def _accept(self, source_id: str, snap: Snapshot, raw: bytes, origin: str) -> Outcome:
+    async def _accept(
+        self, source_id: str, snap: Snapshot, raw: bytes, sha: str, origin: str
+    ) -> Outcome:
         now = self.clock()
         baseline = await self.store.baseline(source_id)
-        found = diff(baseline, snap, self.rules, now)
+        # Pure and, for a large version, long (35,000 races: seconds): off the loop too.
+        found, new_baseline = await off_loop(_diffed, baseline, snap, self.rules, now)
         events = await self.store.unseen(found)
         flagged = frozenset(e.race.id for e in found if isinstance(e, AnomalyDetected))
         for e in events:
@@ -106,9 +178,9 @@ class Pipeline:
                 source=source_id,
                 snapshot=snap,
                 raw=raw,
-                sha256=hashlib.sha256(raw).hexdigest(),
+                sha256=sha,
                 fetched_at=now,
-                baseline=advance(baseline, snap, found),
+                baseline=new_baseline,
                 events=events,
                 deliveries=deliveries,
                 flagged_races=flagged,
@@ -148,6 +220,14 @@ class Pipeline:
         """Render an event for one locale and markup."""
         renderer = Renderer(self.display.style(locale, markup, label))
         return renderer.event(event, self.rules.previous_round(event.race.id))
+
+
+def _diffed(
+    baseline: Snapshot | None, snap: Snapshot, rules: Rules, now: datetime
+) -> tuple[list[Event], Snapshot]:
+    """Return what a version's diff found, and the baseline it leaves."""
+    found = diff(baseline, snap, rules, now)
+    return found, advance(baseline, snap, found)
 
 
 def _parts(message: Message, platform: str) -> list[Message]:

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.formats.limits import DEFAULT_LIMITS, Limits
 from bot.formats.registry import Options
 from bot.pipeline import Outcome, Pipeline
 from bot.sources.base import Source
 from bot.sources.errors import FetchError
+from bot.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,9 @@ MAX_BACKOFF = 300.0
 # a slower body gives its turn back and reads on without one (within the source's
 # deadline), so that a slow or hostile server never holds a turn the others wait for.
 TURN_FOR_READING = 0.5
+# Tries of one version whose processing fails (not for a store that cannot write: that is
+# not the version's fault) before it is set aside and the source reads on without it.
+PROCESSING_ATTEMPTS = 3
 
 
 @dataclass(kw_only=True, slots=True)
@@ -51,8 +56,10 @@ class Poller:
         rng: random.Random | None = None,
         options: Options | None = None,
         gate: asyncio.Semaphore | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.options: Options = options or {}
+        self.limits = limits  # the source's: what its versions may unpack to, how far ahead
         # Shared by the pollers of an app: how many of them may hold a new body at once,
         # from reading it to recording it. When a hundred files changed together, a hundred
         # parsed versions waiting for the store and the chart thread took over a gigabyte.
@@ -70,6 +77,7 @@ class Poller:
         self._retry_at: datetime | None = None
         self._last_sha: str | None = None
         self._pending: bytes | None = None
+        self._attempts = 0  # failed tries of the pending version
         self._replay_done = False
         self._stopped = False
 
@@ -155,17 +163,44 @@ class Poller:
     async def _ingest(self, raw: bytes, sha: str, now: datetime) -> Outcome | None:
         try:
             outcome = await self.pipeline.ingest(
-                self.source_id, self.fmt, raw, self.source.origin, self.options
+                self.source_id, self.fmt, raw, self.source.origin, self.options, self.limits
             )
-        except Exception:
-            # The source already counts this body as read (ETag, file stamp): keep it and
-            # process it again next time, or this version would be lost.
+        except StoreUnavailable as exc:
+            # Not the version's fault: keep it (the source counts it as read already: ETag,
+            # file stamp) and try again once the store can write, however long that takes.
             self._pending = raw
-            log.exception("source %s: processing a new version failed; will retry", self.source_id)
+            self._failed(f"the store cannot write: {exc}", now)
             return None
+        except Exception as exc:
+            await self._processing_failed(raw, sha, exc, now)
+            return None
+        self._attempts = 0
         self._last_sha = sha
         self.status.last_change = now
         return outcome
+
+    async def _processing_failed(self, raw: bytes, sha: str, exc: Exception, now: datetime) -> None:
+        """Count a failed try of a version; keep it for another, with backoff, until it has
+        had PROCESSING_ATTEMPTS; then set it aside, and read on."""
+        self._attempts += 1
+        error = f"processing a new version failed: {type(exc).__name__}: {exc}"
+        if self._attempts == 1:
+            log.exception("source %s: %s; will retry", self.source_id, error)
+        if self._attempts < PROCESSING_ATTEMPTS:
+            self._pending = raw
+            self._failed(error, now)
+            return
+        try:
+            await self.pipeline.set_aside(
+                self.source_id, raw, self.source.origin, error, self._attempts
+            )
+        except Exception:  # the store, most likely: keep the version, try it all again
+            log.exception("source %s: could not set a version aside; will retry", self.source_id)
+            self._pending = raw
+            self._failed(error, now)
+            return
+        self._attempts, self._last_sha = 0, sha
+        self._failed(error, now, wait=False)  # counted; the next version is read at once
 
     def _note_replay_end(self) -> None:
         if self.source.exhausted and not self._replay_done:
@@ -181,11 +216,11 @@ class Poller:
         base = min(MAX_BACKOFF, self.interval * 2.0 ** (failures - 1))
         return base * self.rng.uniform(0.5, 1.0)
 
-    def _failed(self, error: str, now: datetime) -> None:
+    def _failed(self, error: str, now: datetime, *, wait: bool = True) -> None:
         self.status.failures += 1
         self.status.last_error = error
-        wait = self.backoff(self.status.failures)
-        self._retry_at = now + timedelta(seconds=wait)
+        if wait:
+            self._retry_at = now + timedelta(seconds=self.backoff(self.status.failures))
         if self.status.failures == 1:
             log.warning("source %s is failing: %s", self.source_id, error)
         else:

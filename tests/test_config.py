@@ -105,6 +105,7 @@ def test_minimal_config_takes_defaults(tmp_path: Path, monkeypatch: pytest.Monke
     assert config.chats == ()
     assert config.rules.reporting_steps == (10, 25, 50, 75, 90, 100)
     assert config.sources[0].interval == 60.0
+    assert config.sources[0].max_future == 86_400.0  # a data time a day ahead, at most
 
 
 def test_sources_of_each_kind(tmp_path: Path) -> None:
@@ -247,6 +248,14 @@ BAD_CONFIGS = [
         id="chat-chart-kinds",
     ),
 ]
+
+
+@pytest.mark.parametrize("value", ["-1", "1e9", "nan", '"1h"'])
+def test_max_future_is_a_bounded_number_of_seconds(tmp_path: Path, value: str) -> None:
+    path = write(tmp_path, SOURCE + f"max_future = {value}\n")
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.max_future"):
+        load(path)
+    assert load(write(tmp_path, SOURCE + "max_future = 0\n")).sources[0].max_future == 0
 
 
 @pytest.mark.parametrize(("text", "key", "value"), BAD_CONFIGS)

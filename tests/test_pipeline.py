@@ -12,6 +12,7 @@ import pytest
 
 from bot.audience import AdminChats
 from bot.display import Display
+from bot.formats.limits import Limits
 from bot.pipeline import Pipeline
 from bot.rules import Rules
 from bot.store import Delivery, Store, Subscription
@@ -146,3 +147,45 @@ async def test_a_format_without_a_data_time_is_dated_by_the_pipelines_clock(stor
     assert outcome.status == "accepted"
     assert outcome.snapshot is not None
     assert outcome.snapshot.updated_at == at(0)
+
+
+async def test_a_data_time_far_ahead_is_rejected_and_the_last_good_version_serves(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    pipeline = pipeline_of(store)
+    await pipeline.ingest(
+        "feed", "canonical-json", feed_bytes(10, {"a": 6, "b": 4}, counted=5), "v1"
+    )
+    ahead = feed_bytes(10, {"a": 60, "b": 40}, counted=50).replace(b"2017-01-29", b"2017-01-31")
+    with caplog.at_level(logging.ERROR, logger="bot.pipeline"):
+        outcome = await pipeline.ingest("feed", "canonical-json", ahead, "v2")
+    assert outcome.status == "rejected"
+    assert outcome.error is not None
+    assert outcome.error.startswith("v2: updated_at = '2017-01-31T19:40:00+01:00': more than")
+    assert "rejected feed version" in caplog.text
+    assert await store.latest_version("feed") == at(10)
+    tight = await pipeline_of(store).ingest(
+        "feed", "canonical-json", feed_bytes(20, {"a": 6, "b": 4}, counted=9), "v3",
+        limits=Limits(max_future=60),  # 20 minutes past the clock: refused
+    )  # fmt: skip
+    assert tight.status == "rejected"
+
+
+async def test_a_version_set_aside_is_kept_the_admins_told_once_and_never_processed_again(
+    subscribed: Store,
+) -> None:
+    admins = AdminChats({("telegram", "-9"): "en"})
+    pipeline = pipeline_of(subscribed, admins=admins)
+    raw = feed_bytes(10, {"hamon": 60, "valls": 40}, counted=50)
+    error = "processing a new version failed: IntegrityError: at http://u:S3cret@h/f.json"
+    assert await pipeline.set_aside("feed", raw, "v1", error, 3)
+    assert not await pipeline.set_aside("feed", raw, "v1", error, 3)  # once, even so
+    rows = await due(subscribed)
+    assert [d.chat_id for d in rows] == ["-9"]  # the admin chat only
+    assert rows[0].message.text.startswith("⚠ Source feed: a version could not be processed")
+    assert "S3cret" not in rows[0].message.text  # a URL's secret is never shown
+    outcome = await pipeline.ingest("feed", "canonical-json", raw, "v1")  # read again
+    assert outcome.status == "rejected"
+    assert outcome.error is not None
+    assert "IntegrityError" in outcome.error
+    assert await subscribed.latest_version("feed") is None  # not processed again

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
 import pytest
 
 from bot.app import display_of
 from bot.config import DEFAULT_CONFIG, load
 from bot.pipeline import Pipeline
-from bot.poller import TURN_FOR_READING, Poller
+from bot.poller import PROCESSING_ATTEMPTS, TURN_FOR_READING, Poller
 from bot.sources.base import BeforeBody
 from bot.sources.errors import FetchError
 from bot.sources.http import HttpSource
 from bot.store import Store, open_store
+from bot.store.sqlite import SQLiteStore
 from tests.builders import at, feed_bytes
 from tests.feedserver import FeedServer
+from tests.store.backends import fill_up, make_room
 from tests.support import wait_for
 
 
@@ -53,9 +57,14 @@ async def test_a_version_whose_processing_failed_is_processed_again(store: Store
     body = feed_bytes(10, {"a": 60, "b": 40}, counted=50)
     broken = await open_store(":memory:")
     await broken.close()  # every query on it fails
+    now = [at(0)]
     poller = make(broken, ScriptedSource([body]))
+    poller.clock = lambda: now[0]
     assert await poller.poll() is None  # failed, kept
+    assert poller.status.failures == 1  # counted: /status shows it
     poller.pipeline.store = store
+    assert await poller.poll() is None  # within the backoff: not tried again yet
+    now[0] = at(1)
     outcome = await poller.poll()  # the source has nothing new: the kept body is used
     assert outcome is not None
     assert outcome.status == "accepted"
@@ -194,3 +203,55 @@ async def test_an_exhausted_source_is_said_once(store: Store, caplog: pytest.Log
     assert await poller.poll() is None
     assert await poller.poll() is None
     assert caplog.text.count("replay finished") == 1
+
+
+async def poison(store: Store, raw: bytes) -> None:
+    """Make the store refuse to record this one version (as nothing in a feed can)."""
+    sha = hashlib.sha256(raw).hexdigest()
+    await cast(SQLiteStore, store)._db.execute(
+        f"CREATE TRIGGER poison BEFORE INSERT ON snapshots WHEN NEW.sha256 = '{sha}'"
+        " BEGIN SELECT RAISE(ABORT, 'poisoned version'); END"
+    )
+
+
+async def test_a_version_that_keeps_failing_is_set_aside_and_the_source_reads_on(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad, good = (feed_bytes(m, {"a": 60, "b": 40}, counted=m) for m in (10, 20))
+    await poison(store, bad)
+    now = [at(0)]
+    poller = make(store, ScriptedSource([bad, good]))
+    poller.clock = lambda: now[0]
+    for attempt in range(1, PROCESSING_ATTEMPTS):
+        assert await poller.poll() is None
+        assert poller.status.failures == attempt  # /status shows each
+        assert "IntegrityError: poisoned version" in (poller.status.last_error or "")
+        assert await poller.poll() is None  # within the backoff: not tried
+        now[0] += timedelta(minutes=10)
+    assert await poller.poll() is None  # the last try: set aside, no wait after it
+    assert poller.status.failures == PROCESSING_ATTEMPTS
+    [kept] = await store.rejected_versions("s")
+    assert (kept.raw, kept.attempts) == (bad, PROCESSING_ATTEMPTS)
+    outcome = await poller.poll()  # the next version, at once
+    assert outcome is not None
+    assert outcome.status == "accepted"
+    assert await store.latest_version("s") == at(20)
+    assert caplog.text.count("Traceback") == 1  # the first failure's only
+
+
+async def test_a_store_that_cannot_write_never_sets_a_version_aside(store: Store) -> None:
+    body = feed_bytes(10, {f"c{i:03d}": i + 1 for i in range(300)}, counted=50)  # pages' worth
+    await fill_up(store)
+    now = [at(0)]
+    poller = make(store, ScriptedSource([body]))
+    poller.clock = lambda: now[0]
+    for attempt in range(1, PROCESSING_ATTEMPTS + 3):
+        assert await poller.poll() is None
+        assert poller.status.failures == attempt
+        assert (poller.status.last_error or "").startswith("the store cannot write")
+        now[0] += timedelta(hours=1)
+    await make_room(store)
+    outcome = await poller.poll()  # still kept, and recorded now
+    assert outcome is not None
+    assert outcome.status == "accepted"
+    assert await store.rejected_versions() == []

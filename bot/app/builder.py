@@ -21,6 +21,7 @@ from bot.charts import Charts
 from bot.commands import Commands
 from bot.config import Config, SourceConfig
 from bot.display import Display
+from bot.formats.limits import Limits
 from bot.live import Scoreboards
 from bot.lock import InstanceLock
 from bot.outage import OutageNotices
@@ -146,6 +147,7 @@ def _pollers(
             clock=options.clock,
             options=sc.options,
             gate=gate,
+            limits=Limits(max_bytes=sc.max_bytes, max_future=sc.max_future),
         )
         for sc in config.sources
     )

@@ -8,11 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from bot.formats.errors import FeedError
+from bot.formats.limits import DEFAULT_LIMITS, Limits
 from bot.models import Candidate, Race, Snapshot, Turnout, Units
 
 FORMAT = "canonical-json"
 MAX_CANDIDATES = 1000
 MAX_NAME = 200
+# As the other formats: no count reaches a trillion, and a larger one cannot be formatted
+# (Babel's decimal context), so a version holding one would fail after it was accepted.
+MAX_COUNT = 10**12 - 1
 
 
 class _Reader:
@@ -56,6 +60,8 @@ class _Reader:
             raise self.fail(where, value, "expected a whole number")
         if value < 0:
             raise self.fail(where, value, "must not be negative")
+        if value > MAX_COUNT:
+            raise self.fail(where, value, f"more than {MAX_COUNT:,}")
         return value
 
     def share(self, obj: dict[str, Any], path: str) -> float | None:
@@ -75,10 +81,12 @@ def parse(
     origin: str = "<feed>",
     options: Mapping[str, Any] | None = None,
     fetched_at: datetime | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Snapshot:
     """Parse a canonical JSON document into a Snapshot, or raise FeedError.
 
-    It takes no options, and its own `updated_at` is required: the fetch time is not used."""
+    It takes no options, and its own `updated_at` is required: the fetch time is not used.
+    Nothing is unpacked, so `limits` are the registry's to check (size, data time)."""
     r = _Reader(origin)
     root = r.obj(_decode(data, origin), "(document)")
     election = r.text(root, "", "election")

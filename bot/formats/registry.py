@@ -1,4 +1,5 @@
-"""The feed formats Soirée reads, by name: each a pure parser plus a check of its options."""
+"""The feed formats Soirée reads, by name: each a pure parser plus a check of its options;
+`parse` is the boundary every version crosses, with its source's limits."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.formats import canonical, clarity, csvfeed, ministry
+from bot.formats.errors import FeedError
+from bot.formats.limits import DEFAULT_LIMITS, Limits, checked_time
 from bot.models import Snapshot
 
 Options = Mapping[str, Any]
@@ -15,11 +18,13 @@ Options = Mapping[str, Any]
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Format:
-    """A feed format: `parse(bytes, origin, options, fetched_at)` and `check(options) -> errors`."""
+    """A feed format: `parse(bytes, origin, options, fetched_at, limits)`, `check(options) ->
+    errors`, and the name of the field its data time comes from (for the errors)."""
 
     name: str
-    parse: Callable[[bytes, str, Options, datetime], Snapshot]
+    parse: Callable[[bytes, str, Options, datetime, Limits], Snapshot]
     check: Callable[[Options], list[str]]
+    time_field: str = "updated_at"
 
 
 def no_options(options: Options) -> list[str]:
@@ -30,13 +35,34 @@ def no_options(options: Options) -> list[str]:
 PARSERS: dict[str, Format] = {
     canonical.FORMAT: Format(name=canonical.FORMAT, parse=canonical.parse, check=no_options),
     ministry.FORMAT: Format(
-        name=ministry.FORMAT, parse=ministry.parse, check=ministry.check_options
+        name=ministry.FORMAT,
+        parse=ministry.parse,
+        check=ministry.check_options,
+        time_field="DateDerMaj/HeureDerMaj",
     ),
     csvfeed.FORMAT: Format(name=csvfeed.FORMAT, parse=csvfeed.parse, check=csvfeed.check_options),
-    clarity.FORMAT: Format(name=clarity.FORMAT, parse=clarity.parse, check=clarity.check_options),
+    clarity.FORMAT: Format(
+        name=clarity.FORMAT,
+        parse=clarity.parse,
+        check=clarity.check_options,
+        time_field="ElectionResult/Timestamp",
+    ),
 }
 
 
-def parse(fmt: str, data: bytes, origin: str, options: Options, fetched_at: datetime) -> Snapshot:
-    """Parse bytes in the named format; `fetched_at` dates a file that carries no time."""
-    return PARSERS[fmt].parse(data, origin, options, fetched_at)
+def parse(
+    fmt: str,
+    data: bytes,
+    origin: str,
+    options: Options,
+    fetched_at: datetime,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Snapshot:
+    """Parse bytes in the named format within a source's limits, or raise FeedError;
+    `fetched_at` dates a file that carries no time, and bounds how far ahead one may be."""
+    if len(data) > limits.max_bytes:  # a transport caps what it reads; a replayed file not
+        raise FeedError(origin, "(document)", f"{len(data)} bytes", f"more than {limits.max_bytes}")
+    feed = PARSERS[fmt]
+    snap = feed.parse(data, origin, options, fetched_at, limits)
+    checked_time(snap.updated_at, fetched_at, limits, origin, feed.time_field)
+    return snap

@@ -86,6 +86,7 @@ CATALOG: dict[str, str] = {
     "notice.announcement": "📣 {text}",
     "notice.stale": "⚠ Source {source} silent since {since} ({minutes} min): {reason}",
     "notice.recovered": "✓ Source {source} is updating again (data as of {time}).",
+    "notice.set_aside": "⚠ Source {source}: a version could not be processed ({attempts} attempts); set aside, the source reads on without it. Error: {error}",
     "notice.unchanged": "no new version",
     "notice.store_down": "⚠ The store cannot write ({error}): alerts are held back and go out once it can; none already sent goes again.",
     "notice.store_back": "✓ The store takes writes again: the alerts held back are going out.",

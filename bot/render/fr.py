@@ -87,6 +87,7 @@ CATALOG: dict[str, str] = {
     "notice.announcement": "📣 {text}",
     "notice.stale": "⚠ Source {source} muette depuis {since} ({minutes} min) : {reason}",
     "notice.recovered": "✓ Source {source} de nouveau à jour (données de {time}).",
+    "notice.set_aside": "⚠ Source {source} : une version n’a pas pu être traitée ({attempts} essais) ; mise de côté, la source continue sans elle. Erreur : {error}",
     "notice.unchanged": "aucune nouvelle version",
     "notice.store_down": "⚠ La base ne peut plus écrire ({error}) : les alertes sont retenues et partiront dès qu’elle le pourra ; aucune déjà envoyée ne repartira.",
     "notice.store_back": "✓ La base écrit de nouveau : les alertes retenues partent.",

@@ -17,7 +17,14 @@ from bot.store.interface import (
     Store,
     SubscriptionStore,
 )
-from bot.store.records import Cycle, Delivery, LiveBoard, StoredRace, Subscription
+from bot.store.records import (
+    Cycle,
+    Delivery,
+    LiveBoard,
+    RejectedVersion,
+    StoredRace,
+    Subscription,
+)
 from bot.store.sqlite import SQLiteStore
 
 __all__ = [
@@ -27,6 +34,7 @@ __all__ = [
     "LiveBoard",
     "LiveBoardStore",
     "OutboxStore",
+    "RejectedVersion",
     "SettingStore",
     "SnapshotStore",
     "Store",

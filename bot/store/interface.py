@@ -13,11 +13,19 @@ from typing import Protocol
 from bot.events import Event
 from bot.lookup import RaceRef
 from bot.models import Snapshot
-from bot.store.records import Cycle, Delivery, LiveBoard, StoredRace, Subscription
+from bot.store.records import (
+    Cycle,
+    Delivery,
+    LiveBoard,
+    RejectedVersion,
+    StoredRace,
+    Subscription,
+)
 
 
 class SnapshotStore(Protocol):
-    """Feed versions, each source's baseline and the races served; one cycle's atomic write."""
+    """Feed versions, each source's baseline and the races served; one cycle's atomic write;
+    the versions set aside."""
 
     async def latest_version(self, source: str) -> datetime | None:
         """Return the data time of the newest snapshot stored for a source."""
@@ -39,6 +47,16 @@ class SnapshotStore(Protocol):
 
     async def commit_cycle(self, cycle: Cycle) -> None:
         """Write a version, its baseline, its events, images and deliveries atomically."""
+
+    async def reject_version(self, version: RejectedVersion, notices: Sequence[Delivery]) -> bool:
+        """Keep a version set aside with its error and queue its notices, atomically; return
+        False, queueing nothing, when this source's version was set aside already."""
+
+    async def rejected_version(self, source: str, sha256: str) -> RejectedVersion | None:
+        """Return a source's version set aside, by the SHA-256 of its bytes, if it was."""
+
+    async def rejected_versions(self, source: str | None = None) -> list[RejectedVersion]:
+        """Return the versions set aside (of one source, or all), oldest first."""
 
 
 class LedgerStore(Protocol):

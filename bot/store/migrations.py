@@ -48,4 +48,11 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, chat_id)
     );
     """,
+    """
+    CREATE TABLE rejected_versions (
+        id INTEGER PRIMARY KEY, source TEXT NOT NULL, sha256 TEXT NOT NULL,
+        origin TEXT NOT NULL, error TEXT NOT NULL, attempts INTEGER NOT NULL,
+        rejected_at TEXT NOT NULL, raw BLOB NOT NULL, UNIQUE (source, sha256)
+    );
+    """,
 )

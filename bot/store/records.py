@@ -1,9 +1,10 @@
-"""The records the store reads and writes: subscriptions, deliveries, live boards, races, cycles."""
+"""The records the store reads and writes: subscriptions, deliveries, live boards, races, cycles,
+versions set aside."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.events import Event
@@ -72,3 +73,17 @@ class Cycle:
     deliveries: Sequence[Delivery]
     flagged_races: frozenset[str]
     images: Sequence[Image] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RejectedVersion:
+    """A feed version set aside: processing it failed again and again (the store was not at
+    fault), so its source reads on without it. Kept with its error, for a person to look at."""
+
+    source: str
+    sha256: str
+    origin: str
+    error: str
+    attempts: int
+    rejected_at: datetime
+    raw: bytes = field(repr=False)

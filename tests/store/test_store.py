@@ -22,6 +22,7 @@ from bot.store import (
     Cycle,
     Delivery,
     LiveBoard,
+    RejectedVersion,
     Store,
     StoreUnavailable,
     Subscription,
@@ -413,3 +414,39 @@ async def test_a_store_that_cannot_be_opened_names_its_path(tmp_path: Path, wher
         await store.open()
     assert str(caught.value) == f"cannot open the store {path}: {cause}"
     await store.close()
+
+
+# --- versions set aside ----------------------------------------------------------------
+
+
+def rejected(raw: bytes = b"poison", source: str = "src") -> RejectedVersion:
+    return RejectedVersion(
+        source=source, sha256=hashlib.sha256(raw).hexdigest(), origin="feed.json",
+        error="IntegrityError: poisoned", attempts=3, rejected_at=at(20), raw=raw,
+    )  # fmt: skip
+
+
+async def test_a_version_set_aside_is_kept_with_its_error_and_notices_once(store: Store) -> None:
+    version = rejected()
+    assert await store.rejected_version("src", version.sha256) is None
+    assert await store.reject_version(version, [delivery("set_aside:src")])
+    assert await store.rejected_version("src", version.sha256) == version
+    assert await store.rejected_version("other", version.sha256) is None
+    # Set aside again (after a restart): nothing more kept, nothing more queued.
+    assert not await store.reject_version(version, [delivery("set_aside:src", chat="c2")])
+    assert [d.chat_id for d in await store.due(at(600))] == ["c1"]
+    later = rejected(b"other poison", source="b")
+    assert await store.reject_version(later, [])
+    assert await store.rejected_versions() == [version, later]
+    assert await store.rejected_versions("b") == [later]
+    assert await store.latest_version("src") is None  # nothing of it is served
+
+
+async def test_setting_aside_writes_all_or_nothing(store: Store) -> None:
+    await fill_up(store)
+    big = rejected(b"x" * 20_000)
+    with pytest.raises(StoreUnavailable):
+        await store.reject_version(big, [delivery("set_aside:src")])
+    await make_room(store)
+    assert await store.rejected_versions() == []
+    assert await store.due(at(600)) == []

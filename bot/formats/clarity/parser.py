@@ -54,6 +54,7 @@ from bot.formats.clarity.contests import Document, read_document
 from bot.formats.clarity.document import xml_of
 from bot.formats.clarity.races import all_races
 from bot.formats.errors import FeedError
+from bot.formats.limits import DEFAULT_LIMITS, Limits
 from bot.formats.slug import slug
 from bot.models import Snapshot
 
@@ -79,7 +80,13 @@ def check_options(options: Mapping[str, Any]) -> list[str]:
     return errors
 
 
-def parse(data: bytes, origin: str, options: Mapping[str, Any], fetched_at: datetime) -> Snapshot:
+def parse(
+    data: bytes,
+    origin: str,
+    options: Mapping[str, Any],
+    fetched_at: datetime,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Snapshot:
     """Parse a Clarity detail.xml (or its zip) into a Snapshot, or raise FeedError.
 
     Its Timestamp is required: the fetch time is not used."""

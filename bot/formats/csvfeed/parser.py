@@ -89,6 +89,7 @@ from bot.formats.csvfeed.races import build_race
 from bot.formats.csvfeed.reading import checked_row, decode, read_records, sniff
 from bot.formats.csvfeed.units import Builder
 from bot.formats.errors import FeedError
+from bot.formats.limits import DEFAULT_LIMITS, Limits
 from bot.formats.slug import slug
 from bot.models import Snapshot
 
@@ -98,8 +99,16 @@ MAX_ROWS = 1_000_000
 __all__ = ["FORMAT", "check_options", "parse"]
 
 
-def parse(data: bytes, origin: str, options: Mapping[str, Any], fetched_at: datetime) -> Snapshot:
-    """Parse a CSV results file into a Snapshot, or raise FeedError naming line, column, value."""
+def parse(
+    data: bytes,
+    origin: str,
+    options: Mapping[str, Any],
+    fetched_at: datetime,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Snapshot:
+    """Parse a CSV results file into a Snapshot, or raise FeedError naming line, column, value.
+
+    Nothing is unpacked, so `limits` are the registry's to check (size, data time)."""
     errors = check_options(options)
     if errors:
         raise FeedError(origin, "(options)", errors[0], "invalid csv options")

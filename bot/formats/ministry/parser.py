@@ -82,6 +82,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.formats.errors import FeedError
+from bot.formats.limits import DEFAULT_LIMITS, Limits
 from bot.formats.ministry.figures import name_id, pick_tour
 from bot.formats.ministry.places import (
     commune_race,
@@ -110,8 +111,16 @@ def check_options(options: Mapping[str, Any]) -> list[str]:
     return errors
 
 
-def parse(data: bytes, origin: str, options: Mapping[str, Any], fetched_at: datetime) -> Snapshot:
-    """Parse a Ministry results file into a Snapshot, or raise FeedError."""
+def parse(
+    data: bytes,
+    origin: str,
+    options: Mapping[str, Any],
+    fetched_at: datetime,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Snapshot:
+    """Parse a Ministry results file into a Snapshot, or raise FeedError.
+
+    Nothing is unpacked, so `limits` are the registry's to check (size, data time)."""
     errors = check_options(options)
     if errors:
         raise FeedError(origin, "(options)", dict(options), errors[0])

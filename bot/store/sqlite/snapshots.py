@@ -1,7 +1,9 @@
-"""SQLite store, snapshots role: feed versions, baselines, the races served, a cycle's write."""
+"""SQLite store, snapshots role: feed versions, baselines, the races served, a cycle's write,
+the versions set aside."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,10 +12,11 @@ import aiosqlite
 from bot.lookup import RaceRef
 from bot.models import Race, Snapshot
 from bot.store.codec import race_from_json, race_to_json, snapshot_from_json, snapshot_to_json
-from bot.store.records import Cycle, StoredRace
+from bot.store.records import Cycle, Delivery, RejectedVersion, StoredRace
 from bot.store.sqlite.base import SQLiteBase, serialised, ts
 from bot.store.sqlite.ledger import record_events
 from bot.store.sqlite.outbox import insert_deliveries
+from bot.worker import off_loop
 
 
 class SQLiteSnapshots(SQLiteBase):
@@ -29,7 +32,8 @@ class SQLiteSnapshots(SQLiteBase):
     async def baseline(self, source: str) -> Snapshot | None:
         """Return the last good state of a source's races, the diff's `prev`."""
         row = await self._one("SELECT data FROM baselines WHERE source=?", (source,))
-        return snapshot_from_json(row[0]) if row else None
+        # Decoding a large baseline takes seconds: off the loop, as encoding it does.
+        return await off_loop(snapshot_from_json, row[0]) if row else None
 
     @serialised
     async def latest_race(self, race_id: str) -> StoredRace | None:
@@ -59,6 +63,8 @@ class SQLiteSnapshots(SQLiteBase):
         """Write a version, its baseline, its events, images and deliveries atomically."""
         now = ts(cycle.fetched_at)
         db = self._db
+        # Encoding a 35,000-race version took 7 s: in a worker, so that commands answer.
+        snapshot, baseline, races = await off_loop(_encoded, cycle)
         try:
             await db.execute("BEGIN")
             await db.execute(
@@ -70,12 +76,12 @@ class SQLiteSnapshots(SQLiteBase):
                     now,
                     cycle.sha256,
                     cycle.raw,
-                    snapshot_to_json(cycle.snapshot),
+                    snapshot,
                 ),
             )
             await db.execute(
                 "INSERT OR REPLACE INTO baselines(source, data) VALUES (?,?)",
-                (cycle.source, snapshot_to_json(cycle.baseline)),
+                (cycle.source, baseline),
             )
             # A flagged version does not replace the figures served: the last good ones stay,
             # marked as having a newer version held back (unless there is nothing older).
@@ -85,7 +91,7 @@ class SQLiteSnapshots(SQLiteBase):
                 " code=excluded.code, updated_at=CASE WHEN excluded.flagged THEN"
                 " races.updated_at ELSE excluded.updated_at END, flagged=excluded.flagged,"
                 " data=CASE WHEN excluded.flagged THEN races.data ELSE excluded.data END",
-                [_race_row(cycle, r) for r in cycle.snapshot.races],
+                races,
             )
             await record_events(db, cycle.events, now)
             await db.executemany(
@@ -97,6 +103,62 @@ class SQLiteSnapshots(SQLiteBase):
         except BaseException:
             await db.rollback()
             raise
+
+    @serialised
+    async def reject_version(self, version: RejectedVersion, notices: Sequence[Delivery]) -> bool:
+        """Keep a version set aside with its error and queue its notices, atomically; return
+        False, queueing nothing, when this source's version was set aside already."""
+        now, db = ts(version.rejected_at), self._db
+        try:
+            await db.execute("BEGIN")
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO rejected_versions(source, sha256, origin, error,"
+                " attempts, rejected_at, raw) VALUES (?,?,?,?,?,?,?)",
+                (version.source, version.sha256, version.origin, version.error,
+                 version.attempts, now, version.raw),
+            )  # fmt: skip
+            new = cur.rowcount == 1
+            if new:
+                await insert_deliveries(db, notices, now)
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
+        return new
+
+    @serialised
+    async def rejected_version(self, source: str, sha256: str) -> RejectedVersion | None:
+        """Return a source's version set aside, by the SHA-256 of its bytes, if it was."""
+        row = await self._one(
+            "SELECT * FROM rejected_versions WHERE source=? AND sha256=?", (source, sha256)
+        )
+        return _rejected(row) if row else None
+
+    @serialised
+    async def rejected_versions(self, source: str | None = None) -> list[RejectedVersion]:
+        """Return the versions set aside (of one source, or all), oldest first."""
+        sql, params = "SELECT * FROM rejected_versions", list[str]()
+        if source is not None:
+            sql, params = sql + " WHERE source=?", [source]
+        return [_rejected(r) for r in await self._all(sql + " ORDER BY id", params)]
+
+
+def _rejected(row: aiosqlite.Row) -> RejectedVersion:
+    return RejectedVersion(
+        source=row["source"],
+        sha256=row["sha256"],
+        origin=row["origin"],
+        error=row["error"],
+        attempts=row["attempts"],
+        rejected_at=datetime.fromisoformat(row["rejected_at"]),
+        raw=bytes(row["raw"]),
+    )
+
+
+def _encoded(cycle: Cycle) -> tuple[str, str, list[tuple[Any, ...]]]:
+    """Return a cycle's snapshot and baseline as JSON, and its races as rows."""
+    rows = [_race_row(cycle, r) for r in cycle.snapshot.races]
+    return snapshot_to_json(cycle.snapshot), snapshot_to_json(cycle.baseline), rows
 
 
 def _race_row(cycle: Cycle, race: Race) -> tuple[Any, ...]:
