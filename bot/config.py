@@ -91,6 +91,9 @@ class Config:
     rules: Rules
     sources: tuple[SourceConfig, ...]
     chats: tuple[ChatConfig, ...] = ()
+    # Slack users (U…, W…) and user groups (S…) who may manage any channel's settings and
+    # run the admin commands, besides the workspace's admins and owners.
+    slack_managers: tuple[str, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -146,6 +149,7 @@ def _build(r: Reader, path: Path) -> Config:
         rules=_rules(r),
         sources=sources,
         chats=_chats(r, locale),
+        slack_managers=_slack_managers(r),
     )
 
 
@@ -296,6 +300,16 @@ def _chats(r: Reader, default_locale: str) -> tuple[ChatConfig, ...]:
             )
         )
     return tuple(out)
+
+
+def _slack_managers(r: Reader) -> tuple[str, ...]:
+    t = r.pick(r.data, "", "slack", dict, {})
+    managers = r.strings(t, "slack.", "managers", [])
+    for i, who in enumerate(managers):
+        if not re.fullmatch(r"[UWS][A-Z0-9]+", who):
+            raise r.fail(f"slack.managers[{i}]", who, "expected a user id (U…, W…) or a user "
+                         "group's id (S…)")  # fmt: skip
+    return managers
 
 
 def _charts(r: Reader) -> ChartsConfig:

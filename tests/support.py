@@ -134,13 +134,17 @@ class Night:
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 
-def slash(slack: FakeSlack, command: str, text: str = "", channel: str = "C09") -> dict[str, str]:
-    """Return the form Slack posts for a slash command typed in `channel`."""
+def slash(
+    slack: FakeSlack, command: str, text: str = "", channel: str = "C09", user: str = "U1"
+) -> dict[str, str]:
+    """Return the form Slack posts for a slash command typed in `channel` by `user` (U1, the
+    fake workspace's admin, unless told)."""
+    name = str(slack.users.get(user, {}).get("name", "someone"))
     return {
         "token": "legacy", "team_id": "T1", "team_domain": "test", "channel_id": channel,
-        "channel_name": "campagne", "user_id": "U1", "user_name": "marie", "command": command,
+        "channel_name": "campagne", "user_id": user, "user_name": name, "command": command,
         "text": text, "api_app_id": "A1", "response_url": slack.response_url(channel),
-        "trigger_id": "1.2.3",
+        "trigger_id": f"{time.monotonic_ns()}.1.2",  # one per command, as Slack gives
     }  # fmt: skip
 
 

@@ -333,6 +333,19 @@ def test_check_config_rejects_urls_with_another_place(tmp_path: Path, other: str
     assert "OK" not in result.stdout
 
 
+def test_slack_managers_are_user_and_user_group_ids(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + '[slack]\nmanagers = ["U012AB3CD", "W0ABC", "S0614TZR7"]\n'
+                 + SOURCE)  # fmt: skip
+    assert load(path).slack_managers == ("U012AB3CD", "W0ABC", "S0614TZR7")
+    assert load(write(tmp_path, HEADER + SOURCE)).slack_managers == ()
+
+
+def test_a_slack_manager_must_be_an_id(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + '[slack]\nmanagers = ["@marie"]\n' + SOURCE)
+    with pytest.raises(ConfigError, match=r"slack\.managers\[0\] = '@marie': expected a user id"):
+        load(path)
+
+
 def test_urls_expand_into_one_source_per_file(tmp_path: Path) -> None:
     path = write(
         tmp_path,

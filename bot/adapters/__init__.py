@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from bot.adapters.base import Adapter
 from bot.commands import Handler
@@ -12,9 +12,13 @@ log = logging.getLogger(__name__)
 
 
 def platform_adapters(
-    env: Mapping[str, str], handle: Handler, rate_scale: float = 1.0
+    env: Mapping[str, str],
+    handle: Handler,
+    rate_scale: float = 1.0,
+    slack_managers: Collection[str] = (),
 ) -> dict[str, Adapter]:
-    """Return the Telegram and Slack adapters whose tokens are set in `env`."""
+    """Return the Telegram and Slack adapters whose tokens are set in `env`; Slack's
+    managers are the users and user groups the config names ([slack] managers)."""
     found: dict[str, Adapter] = {}
     if env.get("TELEGRAM_BOT_TOKEN"):
         from bot.adapters import telegram
@@ -32,5 +36,5 @@ def platform_adapters(
                 "SLACK_SIGNING_SECRET (HTTP mode): Slack stays off"
             )
         else:
-            found["slack"] = slack.SlackAdapter(settings, handle)
+            found["slack"] = slack.SlackAdapter(settings, handle, slack_managers)
     return found

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,8 @@ from bot.adapters.base import (
     TransientError,
 )
 from bot.adapters.slack_http import SignedEndpoint
-from bot.commands import COMMANDS, Handler, Request
+from bot.adapters.slack_rights import SlackRights
+from bot.commands import COMMANDS, Handler, Request, needs_rights
 from bot.platforms import SLACK
 from bot.render.message import Message
 from bot.render.slack import mrkdwn
@@ -100,13 +102,16 @@ class SlackAdapter:
 
     platform = "slack"
 
-    def __init__(self, settings: SlackSettings, handle: Handler) -> None:
+    def __init__(
+        self, settings: SlackSettings, handle: Handler, managers: Collection[str] = ()
+    ) -> None:
         self.settings, self.handle = settings, handle
         self.limits = Limits(
             per_chat_interval=SLACK.per_chat_interval / settings.rate_scale, concurrency=8
         )
         self.pacer = Pacer(self.limits.per_chat_interval)
         self.client = AsyncWebClient(token=settings.bot_token, base_url=settings.base_url)
+        self.rights = SlackRights(self.client, managers)
         self.app = AsyncApp(
             client=self.client,
             signing_secret=settings.signing_secret or "",
@@ -222,7 +227,9 @@ class SlackAdapter:
         await ack()  # first, well within Slack's 3 s; the answer follows on response_url
         text, public = slash_to_request_text(command["command"], command.get("text", ""))
         channel = command["channel_id"]
-        reply = await self.handle(Request(platform=self.platform, chat_id=channel, text=text))
+        reply = await self.handle(
+            await self._request(channel, text, command.get("user_id"), command.get("trigger_id"))
+        )
         if reply is None:
             return
         if public:
@@ -240,11 +247,21 @@ class SlackAdapter:
         channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get(
             "channel_id", ""
         )
-        reply = await self.handle(
-            Request(platform=self.platform, chat_id=channel, text=action["value"])
-        )
+        user = (body.get("user") or {}).get("id")
+        reply = await self.handle(await self._request(channel, action["value"], user, None))
         if reply is not None:
             await self._publish(channel, reply, respond, shared=True)
+
+    async def _request(
+        self, channel: str, text: str, user: str | None, trigger: str | None
+    ) -> Request:
+        """Return the command's request; for a command that needs rights (the command table
+        says which), whether its user may manage the channel."""
+        request = Request(platform=self.platform, chat_id=channel, text=text, message_id=trigger)
+        if not needs_rights(text):
+            return request
+        allowed = await self.rights.may_manage(user or "", channel)
+        return dataclasses.replace(request, can_manage=allowed)
 
     async def _publish(
         self, channel: str, reply: Message, respond: AsyncRespond, *, shared: bool = False

@@ -47,7 +47,7 @@ from bot.adapters.base import (
     TargetMoved,
     TransientError,
 )
-from bot.commands import COMMANDS, Handler, Request, find, menu, parse_command
+from bot.commands import COMMANDS, Handler, Request, menu, needs_rights
 from bot.platforms import TELEGRAM
 from bot.render.message import Message, split_text
 from bot.render.text import LOCALES
@@ -334,8 +334,9 @@ class TelegramAdapter:
             locale_hint=user.language_code if user else None,
             message_id=str(msg.message_id),
         )
-        if _changes_settings(msg.text) and chat.type != ChatType.PRIVATE:
-            request = _with_manage(request, await self._is_admin(chat.id, user.id if user else 0))
+        # The command table says which commands need rights; in a private chat, its user.
+        if needs_rights(msg.text) and chat.type != ChatType.PRIVATE:
+            request = _with_manage(request, await self._may_manage(msg, chat.id))
         reply = await self.handle(request)
         if reply is not None:
             await self._reply(str(chat.id), reply)
@@ -352,6 +353,14 @@ class TelegramAdapter:
             except TargetMoved as exc:
                 chat_id = exc.new_id
         log.warning("telegram: gave up replying in %s after %d tries", chat_id, tries)
+
+    async def _may_manage(self, msg: TgMessage, chat_id: int) -> bool:
+        """Return True when a group's administrator sent the message: by name, or anonymously
+        as the group itself (from GroupAnonymousBot, with the group as sender_chat; a channel
+        posting into the group, or a member posting as their channel, is no administrator)."""
+        if msg.sender_chat is not None:
+            return msg.sender_chat.id == chat_id
+        return msg.from_user is not None and await self._is_admin(chat_id, msg.from_user.id)
 
     async def _is_admin(self, chat_id: int, user_id: int) -> bool:
         try:
@@ -370,14 +379,6 @@ def _chat_ref(chat_id: str) -> int | str:
 def _first_part(text: str) -> str:
     """Return what of a text fits one message, cut on a line (never inside a tag)."""
     return split_text(text, TELEGRAM.text_limit)[0]
-
-
-def _changes_settings(text: str) -> bool:
-    """Return True when a text is a command that changes the chat's settings (the command
-    table says which), so that only a group's admins may run it."""
-    parsed = parse_command(text)
-    command = find(parsed[0]) if parsed else None
-    return command is not None and command.changes_settings
 
 
 def _with_manage(request: Request, allowed: bool) -> Request:

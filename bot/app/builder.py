@@ -117,7 +117,9 @@ def build(config: Config, options: Options) -> Parts:
         http=http, own_http=options.http_client is None, jobs=jobs, charts=charts, live=live,
         pipeline=pipeline, pollers=pollers, dispatcher=dispatcher, controls=controls,
         commands=commands, console=console, adapters=adapters,
-        platforms=platform_adapters(options.env, commands.handle, options.rate_scale),
+        platforms=platform_adapters(
+            options.env, commands.handle, options.rate_scale, config.slack_managers
+        ),
         staleness=_staleness(config, options, store, pollers, jobs, admins), staging=staging,
     )  # fmt: skip
 

@@ -3,7 +3,15 @@
 from bot.commands.dispatch import Commands
 from bot.commands.handlers import LiveControl
 from bot.commands.request import Handler, Request
-from bot.commands.table import COMMANDS, Command, find, help_text, menu, parse_command
+from bot.commands.table import (
+    COMMANDS,
+    Command,
+    find,
+    help_text,
+    menu,
+    needs_rights,
+    parse_command,
+)
 
 __all__ = [
     "COMMANDS",
@@ -15,5 +23,6 @@ __all__ = [
     "find",
     "help_text",
     "menu",
+    "needs_rights",
     "parse_command",
 ]

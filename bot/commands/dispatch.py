@@ -7,7 +7,7 @@ import logging
 from bot.admin import Admin
 from bot.audience import AdminChats
 from bot.charts import Charts
-from bot.commands.handlers import Handlers, LiveControl
+from bot.commands.handlers import Handlers, LiveControl, refusal
 from bot.commands.request import Request
 from bot.commands.table import find, parse_command
 from bot.display import Display
@@ -52,6 +52,8 @@ class Commands:
             return self.handlers.unknown(name, r)
         if command.admin_only and (req.platform, req.chat_id) not in self.admins:
             return Message(text=r.t("reply.admin_only"))
+        if command.admin_only and not req.can_manage:  # a member of the admin chat, no more
+            return refusal(r, "reply.admin_not_manager", req, command="/" + command.name)
         try:
             return await command.handler(self.handlers, req, args, r)
         except StoreUnavailable as exc:  # a change the store could not keep is not made

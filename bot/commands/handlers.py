@@ -13,7 +13,7 @@ from bot.display import Display
 from bot.lookup import MAX_CHOICES, RaceRef, fold, lookup
 from bot.render import markup_for
 from bot.render.message import Message
-from bot.render.text import LOCALES, Renderer, Style
+from bot.render.text import CATALOGS, LOCALES, Renderer, Style
 from bot.rules import Rules
 from bot.store import Store, StoredRace, Subscription
 
@@ -134,7 +134,7 @@ class Handlers:
         words = [fold(a) for a in args]
         if words:
             if not req.can_manage:
-                return Message(text=r.t("reply.charts_not_admin"))
+                return refusal(r, "reply.charts_not_admin", req)
             kinds = _chart_choice(words)
             if kinds is None:
                 return Message(text=r.t("reply.charts_usage"))
@@ -150,7 +150,7 @@ class Handlers:
         if not args or fold(args[0]) not in {"on", "off"}:
             return Message(text=r.t("reply.live_usage"))
         if not req.can_manage:
-            return Message(text=r.t("reply.live_not_admin"))
+            return refusal(r, "reply.live_not_admin", req)
         if fold(args[0]) == "off":
             stopped = await self.live.disable(req.platform, req.chat_id)
             return Message(text=r.t("reply.live_off" if stopped else "reply.live_none"))
@@ -187,7 +187,7 @@ class Handlers:
     async def on_subscribe(self, req: Request, args: list[str], r: Renderer) -> Message:
         """Answer /subscribe [race|zone place|all] [fr|en]: the chat gets the alerts."""
         if not req.can_manage:
-            return Message(text=r.t("reply.not_admin"))
+            return refusal(r, "reply.not_admin", req)
         locale = r.style.locale
         if args and args[-1].lower() in LOCALES:
             locale = args.pop().lower()
@@ -225,7 +225,7 @@ class Handlers:
     async def on_unsubscribe(self, req: Request, args: list[str], r: Renderer) -> Message:
         """Answer /unsubscribe [race]: the chat stops getting a race's alerts, or all."""
         if not req.can_manage:
-            return Message(text=r.t("reply.not_admin"))
+            return refusal(r, "reply.not_admin", req)
         race: str | None = None
         if args:
             found = await self._race_or_reply(args, r)
@@ -234,6 +234,14 @@ class Handlers:
             race = found.race.id
         count = await self.store.unsubscribe(req.platform, req.chat_id, race)
         return Message(text=r.t("reply.unsubscribed", count=count))
+
+
+def refusal(r: Renderer, key: str, req: Request, **values: str) -> Message:
+    """Return the reply that refuses a command to one who may not manage the chat, saying
+    who may on the chat's platform."""
+    who = f"reply.who_{req.platform}"
+    who = who if who in CATALOGS[r.style.locale] else "reply.who_other"
+    return Message(text=r.t(key, who=r.t(who), **values))
 
 
 def quoted(text: str) -> str:

@@ -25,11 +25,16 @@ class Command:
     fr: tuple[str, ...] = ()  # French aliases
     en: tuple[str, ...] = ()  # further English aliases
     handler: CommandHandler
-    changes_settings: bool = False  # in a group, its admins' call (Telegram asks who typed it)
-    admin_only: bool = False  # from an admin chat only (bot.admin runs it)
+    changes_settings: bool = False  # in a group, its managers' call (the adapter asks who)
+    admin_only: bool = False  # from an admin chat only (bot.admin runs it), by its managers
     help: str | None = None  # catalog key of its lines in /help
     menu: str | None = None  # catalog key of its entry in Telegram's command menu
     slash: bool = False  # a Slack slash command of its own, besides /soiree <name>
+
+    @property
+    def needs_rights(self) -> bool:
+        """Return True when only a chat's managers may run it (Request.can_manage)."""
+        return self.changes_settings or self.admin_only
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -90,6 +95,14 @@ def parse_command(text: str) -> tuple[str, list[str]] | None:
     word = words[0][1:].split("@", 1)[0].lower()
     command = find(word)
     return (command.name if command else word), words[1:]
+
+
+def needs_rights(text: str) -> bool:
+    """Return True when a text is a command that only a chat's managers may run, so that an
+    adapter asks the platform who typed it (a question it need not ask for /results)."""
+    parsed = parse_command(text)
+    command = find(parsed[0]) if parsed else None
+    return command is not None and command.needs_rights
 
 
 def help_text(r: Renderer) -> str:

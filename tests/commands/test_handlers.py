@@ -258,10 +258,21 @@ async def test_subscribe_unknown_race_stores_nothing(commands: Commands, store: 
     assert await store.subscriptions("console", "chat-1") == []
 
 
-async def test_subscribe_refused_without_rights(commands: Commands, store: Store) -> None:
-    text = await ask(commands, "/subscribe en", can_manage=False)
-    assert text == "Seuls les administrateurs du groupe peuvent gérer les abonnements."
-    assert await store.subscriptions("console", "chat-1") == []
+@pytest.mark.parametrize(
+    ("platform", "who"),
+    [
+        ("telegram", "les administrateurs du groupe"),
+        ("slack", "les administrateurs, les propriétaires de l’espace de travail et les "
+                  "gestionnaires nommés dans la configuration de Soirée"),
+        ("console", "les administrateurs du salon"),
+    ],
+)  # fmt: skip
+async def test_subscribe_refused_without_rights_says_who_may(
+    commands: Commands, store: Store, platform: str, who: str
+) -> None:
+    text = await ask(commands, "/subscribe en", platform=platform, can_manage=False)
+    assert text == f"Seuls {who} peuvent gérer les abonnements."
+    assert await store.subscriptions(platform, "chat-1") == []
 
 
 async def test_unsubscribe(commands: Commands, store: Store) -> None:
@@ -269,7 +280,7 @@ async def test_unsubscribe(commands: Commands, store: Store) -> None:
     await ask(commands, "/subscribe idf en")
     assert (
         await ask(commands, "/unsubscribe", can_manage=False)
-        == "Only the group's administrators can manage subscriptions."
+        == "Only the chat's administrators can manage subscriptions."
     )
     assert len(await store.subscriptions("console", "chat-1")) == 2
 
@@ -340,7 +351,7 @@ async def test_live_on_and_off_keep_the_board_in_the_store(full: Commands, store
     assert await ask(full, "/live off") == "Tableau en direct arrêté."
     assert (await ask(full, "/live off")).startswith("Aucun tableau en direct")
     assert await store.live_boards() == []
-    refused = await ask(full, "/live on", can_manage=False)
+    refused = await ask(full, "/live on", platform="telegram", can_manage=False)
     assert refused.startswith("Seuls les administrateurs du groupe peuvent lancer")
 
 

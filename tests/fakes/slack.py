@@ -15,6 +15,9 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 MAX_BLOCKS = 50
+# The bot token's scopes, as the manifest asks for them (slack-manifest.yml).
+SCOPES = ("commands", "chat:write", "files:write", "pins:write", "users:read", "usergroups:read")
+NEEDS = {"users.info": "users:read", "usergroups.users.list": "usergroups:read"}
 MAX_SECTION = 3000
 PER_CHANNEL_BURST = 2.0
 
@@ -64,12 +67,21 @@ class FakeSlack:
     messages: dict[tuple[str, str], str] = field(default_factory=dict)  # (channel, ts) → text
     pins: set[tuple[str, str]] = field(default_factory=set)
     _declared: dict[str, int] = field(default_factory=dict)
+    # The workspace's people: U1 (who the slash commands come from by default) is an admin
+    # and owner; U2 a member. Tests add more, and user groups (S…: members' ids).
+    users: dict[str, dict[str, Any]] = field(default_factory=lambda: {
+        "U1": {"name": "marie", "is_admin": True, "is_owner": True},
+        "U2": {"name": "paul", "is_admin": False, "is_owner": False},
+    })  # fmt: skip
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    scopes: set[str] = field(default_factory=lambda: set(SCOPES))
     _runner: web.AppRunner | None = None
 
     async def start(self) -> None:
         """Listen on an ephemeral port of 127.0.0.1."""
         app = web.Application()
         app.router.add_post("/api/{method}", self._dispatch)
+        app.router.add_get("/api/{method}", self._dispatch)  # read methods take GET as well
         app.router.add_post("/response/{rid}", self._response_url)
         app.router.add_post("/upload/{fid}", self._upload)
         app.router.add_get("/link", self._socket)
@@ -195,6 +207,35 @@ class FakeSlack:
                 "bot_id": "B1",
             }
         )
+
+    async def _m_users_info(self, params: dict[str, Any], call: Call) -> web.Response:
+        missing = self._missing_scope(call)
+        if missing is not None:
+            return missing
+        user_id = str(params.get("user") or "")
+        if user_id not in self.users:
+            return self._fail(call, "user_not_found")
+        user = {"id": user_id, "team_id": "T1", "deleted": False, "is_bot": False,
+                "is_primary_owner": False, **self.users[user_id]}  # fmt: skip
+        return web.json_response({"ok": True, "user": user})
+
+    async def _m_usergroups_users_list(self, params: dict[str, Any], call: Call) -> web.Response:
+        missing = self._missing_scope(call)
+        if missing is not None:
+            return missing
+        group = str(params.get("usergroup") or "")
+        if group not in self.usergroups:
+            return self._fail(call, "no_such_subteam")
+        return web.json_response({"ok": True, "users": list(self.usergroups[group])})
+
+    def _missing_scope(self, call: Call) -> web.Response | None:
+        """Answer as Slack does when the token lacks the method's scope."""
+        needed = NEEDS[call.method]
+        if needed in self.scopes:
+            return None
+        call.error = "missing_scope"
+        return web.json_response({"ok": False, "error": "missing_scope", "needed": needed,
+                                  "provided": ",".join(sorted(self.scopes))})  # fmt: skip
 
     async def _m_apps_connections_open(self, params: dict[str, Any], call: Call) -> web.Response:
         return web.json_response({"ok": True, "url": self.url.replace("http", "ws") + "/link"})

@@ -29,6 +29,14 @@ MAX_PHOTO_RATIO = 20
 JSON_FIELDS = {"reply_markup", "entities", "commands", "scope", "link_preview_options"}
 BOT_USERNAME = "SoireeBot"
 PER_CHAT_BURST = 2.0
+# What getChatMember says of an administrator the creator promoted, besides its status.
+ADMIN_RIGHTS = {
+    "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+    "can_delete_messages": True, "can_manage_video_chats": False, "can_restrict_members": True,
+    "can_promote_members": False, "can_change_info": False, "can_invite_users": True,
+    "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False,
+    "can_pin_messages": True,
+}  # fmt: skip
 # Who a message "sent as the group" (by an anonymous administrator) comes from.
 ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group",
                    "username": "GroupAnonymousBot"}  # fmt: skip
@@ -103,7 +111,9 @@ class FakeTelegram:
     token: str = "123456:TEST-token"
     calls: list[Call] = field(default_factory=list)
     scripted: list[Scripted] = field(default_factory=list)
-    owners: set[tuple[int, int]] = field(default_factory=set)
+    owners: set[tuple[int, int]] = field(default_factory=set)  # (chat, user): the creator
+    admins: set[tuple[int, int]] = field(default_factory=set)  # promoted administrators
+    gone: set[tuple[int, int]] = field(default_factory=set)  # members who left the chat
     url: str = ""
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_id: int = 0
@@ -342,6 +352,10 @@ class FakeTelegram:
         user = {"id": user_id, "is_bot": False, "first_name": "User"}
         if (chat_id, user_id) in self.owners:
             return _ok({"status": "creator", "user": user, "is_anonymous": False})
+        if (chat_id, user_id) in self.admins:
+            return _ok({"status": "administrator", "user": user, **ADMIN_RIGHTS})
+        if (chat_id, user_id) in self.gone:
+            return _ok({"status": "left", "user": user})
         return _ok({"status": "member", "user": user})
 
     async def _m_sendmessage(self, params: dict[str, Any], call: Call) -> web.Response:

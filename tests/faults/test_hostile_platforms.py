@@ -176,3 +176,101 @@ def signed_raw(body: bytes, *, json: bool = False) -> tuple[bytes, dict[str, str
         "Content-Type": "application/json" if json else "application/x-www-form-urlencoded",
     }
     return body, headers
+
+
+async def test_telegram_admin_commands_need_a_group_administrator(
+    tmp_path: Path, feed: FeedServer, tg: FakeTelegram
+) -> None:
+    # In the admin group, a member who was no group administrator could /pause, /resume
+    # and /announce to every chat.
+    feed.publish(GOOD)
+    promoted = 8
+    tg.owners.add((ADMIN, OWNER))
+    tg.admins.add((ADMIN, promoted))
+    config = write_config(tmp_path, feed.url, extra=chats(GROUP) + admin_chat(ADMIN))
+    proc = await start_bot(config, tg, tmp_path / "bot.log")
+    admin = lambda: texts(tg, ADMIN)  # noqa: E731
+
+    async def say(text: str, *, user: int = MEMBER, anonymous: bool = False) -> str:
+        seen = len(admin())
+        tg.push_command(text, chat_id=ADMIN, user_id=user, sender_chat=anonymous)
+        await wait_for(lambda: len(admin()) > seen, patience=20, what=f"the reply to {text}")
+        return admin()[seen]
+
+    try:
+        await wait_for(lambda: texts(tg, GROUP) and admin(), patience=20, what="first alerts")
+        refused = [await say(t) for t in ("/pause", "/resume", "/announce Member's news")]
+        refused.append(await say("/subscribe national"))
+        paused = await say("/pause", anonymous=True)  # an anonymous administrator
+        resumed = await say("/resume", user=OWNER)
+        tg.push_command("/announce Doors open", chat_id=ADMIN, user_id=promoted)
+        await wait_for(lambda: any("Doors open" in t for t in texts(tg, GROUP)), patience=20)
+        queued = lambda: [t for t in admin() if t.startswith("Announcement queued")]  # noqa: E731
+        await wait_for(queued, patience=20, what="the promoted admin's reply")
+    finally:
+        proc.terminate()
+        await proc.wait()
+    who = "Only the group's administrators can"
+    assert refused == [
+        f"{who} run /pause, even in an admin chat.",
+        f"{who} run /resume, even in an admin chat.",
+        f"{who} run /announce, even in an admin chat.",
+        f"{who} manage subscriptions.",
+    ]
+    assert paused.startswith("⏸")
+    assert resumed.startswith("▶")
+    assert not any("Member's news" in t for t in texts(tg, GROUP))
+    members = [c.params["user_id"] for c in tg.answered("getchatmember")]
+    assert set(members) == {MEMBER, OWNER, promoted}  # never asked of the anonymous one
+
+
+async def test_slack_settings_and_admin_commands_need_an_admin_or_a_manager(
+    tmp_path: Path, feed: FeedServer, tg: FakeTelegram, slack: FakeSlack
+) -> None:
+    # Any channel member could subscribe or unsubscribe the channel, start the live board,
+    # change the charts, and in the admin channel pause alerts or announce to every chat.
+    feed.publish(GOOD)
+    slack.users |= {f"U{n}": {"name": f"user{n}", "is_admin": False} for n in (3, 4, 5)}
+    slack.usergroups["S1"] = ["U4"]
+    top = '[slack]\nmanagers = ["U3", "S1"]\n'
+    extra = chats(GROUP) + admin_chat("CADMIN", "slack")
+    log = tmp_path / "bot.log"
+    proc = await start_bot(write_config(tmp_path, feed.url, extra=extra, top=top), tg, log, slack)
+
+    async def say(user: str, text: str, channel: str) -> str:
+        seen = len(slack.responses)
+        body, headers = signed(slash(slack, "/soiree", text, channel=channel, user=user))
+        assert (await post(url, body, headers)).status_code == 200
+        await wait_for(lambda: len(slack.responses) > seen, patience=20, what=text)
+        return str(slack.responses[-1][1]["text"])
+
+    try:
+        url = await slack_events_url(log)
+        await wait_for(lambda: texts(tg, GROUP), patience=20, what="the first alert")
+        member = [
+            await say("U2", text, channel)
+            for text, channel in [
+                ("subscribe national", "C07"), ("unsubscribe", "C07"), ("live on", "C07"),
+                ("charts off", "C07"), ("pause", "CADMIN"), ("announce Member's news", "CADMIN"),
+            ]
+        ]  # fmt: skip
+        results = await say("U2", "results", "C07")
+        managers = [await say(u, "subscribe national", f"C{u}") for u in ("U3", "U4", "U1")]
+        outsider = await say("U5", "subscribe national", "C08")
+        paused = await say("U1", "pause", "CADMIN")
+    finally:
+        proc.terminate()
+        await proc.wait()
+    who = "Only workspace admins, owners and the managers named in Soirée's config can"
+    assert member == [
+        f"{who} manage subscriptions.", f"{who} manage subscriptions.",
+        f"{who} start or stop the live scoreboard.", f"{who} choose the charts.",
+        f"{who} run /pause, even in an admin chat.", f"{who} run /announce, even in an admin chat.",
+    ]  # fmt: skip
+    assert "Primaire" in results  # anyone may still ask
+    assert managers == ["Subscribed: national (en)."] * 3
+    assert outsider == f"{who} manage subscriptions."
+    assert paused.startswith("⏸")
+    asked = [c.params.get("user") for c in slack.calls if c.method == "users.info"]
+    assert asked.count("U2") == 1  # kept a minute: six commands, one question
+    assert "U3" not in asked  # named in the config: no question
