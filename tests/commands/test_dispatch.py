@@ -144,3 +144,16 @@ async def test_an_announcement_is_queued_once_per_command_message(
     assert (await store.outbox_counts()).get("pending") == 2  # one per chat
     await announce("18")  # another message, at the same instant
     assert (await store.outbox_counts()).get("pending") == 4
+
+
+@pytest.mark.parametrize("command", ["/pause", "/resume", "/status", "/announce Doors open"])
+async def test_admin_commands_need_a_manager_of_the_admin_chat(
+    with_admin: Commands, store: Store, switch: Switch, command: str
+) -> None:
+    req = Request(platform="telegram", chat_id="ops", text=command, can_manage=False)
+    reply = await with_admin.handle(req)
+    assert reply is not None
+    name = command.split()[0]
+    assert reply.text == f"Only the group's administrators can run {name}, even in an admin chat."
+    assert not switch.paused
+    assert await store.outbox_counts() == {}
