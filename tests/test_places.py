@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,13 +17,15 @@ from bot.store import Store, open_store
 from tests.builders import at
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fr_interior"
+ELECTION_NIGHT = datetime(2017, 5, 7, 22, tzinfo=UTC)
 
 
 @pytest.fixture
 async def night() -> AsyncIterator[tuple[Store, Pipeline, Commands]]:
     store = await open_store(":memory:")
     config = dataclasses.replace(load(DEFAULT_CONFIG), main_races=("FE",), locale="fr")
-    pipeline = Pipeline(store, config.rules, display_of(config), lambda: at(0))
+    # The fixtures' night (7 May 2017): a data time a day past the clock is refused.
+    pipeline = Pipeline(store, config.rules, display_of(config), lambda: ELECTION_NIGHT)
     for name in ("FE_T2.xml", "075com_T2.xml", "02Acom_T2_v1.xml"):
         data = (FIXTURES / name).read_bytes()
         outcome = await pipeline.ingest(name, "fr-interior-xml", data, name, {"round": 2})
