@@ -8,7 +8,8 @@
 - `national_json`: a one-race canonical document whose count advances one step per version.
 
 A commune's figures depend only on the seed, its département and its number, never on the
-version: a commune once received keeps its figures, as on a real night.
+version: a commune once received keeps its figures, as on a real night. That night is a past
+one (10 April 2022): the bot refuses a data time more than a day past its clock (max_future).
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def _stamp(version: int) -> str:
     """Return DateDerMaj + HeureDerMaj: 20:00:00 plus `version` seconds, so versions order."""
     minutes, seconds = divmod(version, 60)
     return (
-        f"<DateDerMaj>11-04-2027</DateDerMaj>"
+        f"<DateDerMaj>10-04-2022</DateDerMaj>"
         f"<HeureDerMaj>{20 + minutes // 60:02d}:{minutes % 60:02d}:{seconds:02d}</HeureDerMaj>"
     )
 
@@ -264,4 +265,4 @@ def national_json(step: int, units: int = 100) -> bytes:
 
 def _iso(version: int) -> str:
     minutes, seconds = divmod(version, 60)
-    return f"2027-04-11T{20 + minutes // 60:02d}:{minutes % 60:02d}:{seconds:02d}+02:00"
+    return f"2022-04-10T{20 + minutes // 60:02d}:{minutes % 60:02d}:{seconds:02d}+02:00"

@@ -51,6 +51,18 @@ def test_a_snapshot_round_trips_with_its_aware_time() -> None:
     assert " " not in snapshot_to_json(snap(minutes=1))  # compact
 
 
+def test_a_snapshot_is_written_and_read_a_race_at_a_time_as_one_json_document() -> None:
+    # Written race by race (no call holds the GIL over a whole version), the text is what one
+    # json.dumps of the snapshot gave, so stored baselines read back either way.
+    s = snap(full_race(), race({"a": 1}, race_id="r2", name='Brest "races":['), minutes=42)
+    s = dataclasses.replace(s, election='pr "races":[ 2027')
+    text = snapshot_to_json(s)
+    whole = {"election": s.election, "updated_at": s.updated_at.isoformat(),
+             "races": [dataclasses.asdict(r) for r in s.races]}  # fmt: skip
+    assert text == json.dumps(whole, ensure_ascii=False, separators=(",", ":"))
+    assert snapshot_from_json(text) == s
+
+
 def test_an_empty_snapshot_round_trips() -> None:
     s = snap(minutes=0)
     assert snapshot_from_json(snapshot_to_json(s)) == s

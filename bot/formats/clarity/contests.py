@@ -19,6 +19,9 @@ from bot.formats.slug import slug
 from bot.models import Units
 
 MAX_CANDIDATES = 1_000
+# Precincts (a county file) or counties (a state file) per contest and in the turnout: Los
+# Angeles County has about 5,000 precincts.
+MAX_PLACES = 10_000
 PLACES = ("Precinct", "County")
 
 
@@ -87,6 +90,8 @@ def _turnout(elem: Element, doc: Document) -> None:
     for place in elem.iter(*PLACES):
         name = text_attr(place, path_of(place, where), "name", doc.origin)
         doc.places[name] = _place(place, path_of(place, where), doc.origin)
+        if len(doc.places) > MAX_PLACES:
+            raise FeedError(doc.origin, where, f"{len(doc.places)} places", "too many")
 
 
 def _place(elem: Element, where: str, origin: str) -> Place:
@@ -168,6 +173,8 @@ def _tally(vote_type: Element, contest: Contest, cid: str | None, where: str, o:
         name = text_attr(place, spot, "name", o)
         votes = count_attr(place, spot, "votes", o, required=True) or 0
         contest.activity[name] = contest.activity.get(name, 0) + votes
+        if len(contest.activity) > MAX_PLACES:
+            raise FeedError(o, spot, f"{len(contest.activity)} places", "too many in one contest")
         if cid is not None:
             row = contest.by_place.setdefault(name, {})
             row[cid] = row.get(cid, 0) + votes

@@ -9,6 +9,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from typing import IO
 
 from lxml import etree
 
@@ -16,7 +17,12 @@ from bot.formats import numbers, xmlsafe
 from bot.formats.errors import FeedError
 from bot.formats.numbers import NumberError
 
-MAX_XML_BYTES = 200_000_000
+MAX_XML_BYTES = 200_000_000  # whatever the source's max_bytes, which bounds it first
+UNZIP_CHUNK = 1 << 16  # a zip's member is inflated this much at a time, counted
+# Elements in one child of ElectionResult (a Contest: its choices' votes per type and
+# place), which lxml holds whole until it ends: a large county's contest has 5,000
+# precincts × 10 choices × 4 vote types. 30 bytes of XML each took 600 bytes of memory.
+MAX_PART_ELEMENTS = 250_000
 MAX_NAME = 200
 MAX_COUNT = 10**12 - 1
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -44,50 +50,73 @@ Element = etree._Element
 # --- bytes to elements ---------------------------------------------------------------------
 
 
-def xml_of(data: bytes, origin: str) -> bytes:
-    """Return the detail.xml of a file: the file itself, or the one member of its zip."""
-    xml = _unzip(data, origin) if data.startswith(ZIP_MAGIC) else data
-    if len(xml) > MAX_XML_BYTES:
-        raise FeedError(origin, "(document)", f"{len(xml)} bytes", f"more than {MAX_XML_BYTES}")
+def xml_of(data: bytes, origin: str, max_bytes: int = MAX_XML_BYTES) -> bytes:
+    """Return the detail.xml of a file: the file itself, or the one member of its zip,
+    unpacked to at most `max_bytes` (the source's cap, as on the bytes it read)."""
+    cap = min(max_bytes, MAX_XML_BYTES)
+    xml = _unzip(data, origin, cap) if data.startswith(ZIP_MAGIC) else data
+    if len(xml) > cap:
+        raise FeedError(origin, "(document)", f"{len(xml)} bytes", _over(cap))
     return xml
 
 
-def _unzip(data: bytes, origin: str) -> bytes:
-    """Return detail.xml from a Clarity zip, refusing other members and oversized content."""
+def _unzip(data: bytes, origin: str, cap: int) -> bytes:
+    """Return detail.xml from a Clarity zip, refusing other members and content past `cap`
+    (as stated, or as inflated: a member may understate its size)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
             if names != ["detail.xml"]:
                 raise FeedError(origin, "(zip)", names, "expected exactly one member, detail.xml")
             info = archive.getinfo("detail.xml")
-            if info.file_size > MAX_XML_BYTES:
-                raise _too_big(origin, info.file_size)
+            if info.file_size > cap:
+                raise _too_big(origin, f"{info.file_size} bytes", cap)
             with archive.open(info) as member:
-                xml = member.read(MAX_XML_BYTES + 1)
+                xml = _inflate(member, origin, cap)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error) as exc:
         # zipfile reports damaged archives with any of these (a bad offset is a ValueError).
         raise FeedError(origin, "(zip)", str(exc), "not a readable zip archive") from exc
     except (RuntimeError, NotImplementedError) as exc:
         raise FeedError(origin, "(zip)/detail.xml", str(exc), "cannot be extracted") from exc
-    if len(xml) > MAX_XML_BYTES:
-        raise _too_big(origin, len(xml))
     return xml
 
 
-def _too_big(origin: str, size: int) -> FeedError:
-    return FeedError(origin, "(zip)/detail.xml", f"{size} bytes", f"more than {MAX_XML_BYTES}")
+def _inflate(member: IO[bytes], origin: str, cap: int) -> bytes:
+    """Read a zip member UNZIP_CHUNK at a time, refusing it as soon as it passes `cap`."""
+    parts, size = [], 0
+    while chunk := member.read(UNZIP_CHUNK):
+        size += len(chunk)
+        if size > cap:
+            raise _too_big(origin, f"more than {cap} bytes", cap)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _too_big(origin: str, size: str, cap: int) -> FeedError:
+    return FeedError(origin, "(zip)/detail.xml", size, _over(cap) + " once unpacked")
+
+
+def _over(cap: int) -> str:
+    return f"more than {cap} (max_bytes)"
 
 
 def children(xml: bytes, origin: str) -> Iterator[Element]:
     """Yield each child of ElectionResult once it is complete, then drop it."""
     context = xmlsafe.iterparse(xml, events=("start", "end"))
-    depth = 0
+    depth = inside = 0
+    part: Element | None = None  # the child of ElectionResult being read
     try:
         for event, elem in context:
             if event == "start":
                 depth += 1
                 if depth == 1:
                     _check_root(elem, xml, origin)
+                elif depth == 2:
+                    part, inside = elem, 0
+                else:
+                    inside += 1
+                    if inside > MAX_PART_ELEMENTS:
+                        raise _too_many(elem if part is None else part, origin)
                 continue
             depth -= 1
             if depth == 1:
@@ -100,6 +129,12 @@ def children(xml: bytes, origin: str) -> Iterator[Element]:
         line = exc.lineno if isinstance(exc, etree.ParseError) else None
         where = f"(document, line {line})" if line else "(document)"
         raise FeedError(origin, where, str(exc), "invalid XML") from exc
+
+
+def _too_many(part: Element, origin: str) -> FeedError:
+    return FeedError(
+        origin, path_of(part), f"more than {MAX_PART_ELEMENTS} elements", "too many to hold"
+    )
 
 
 def _check_root(root: Element, xml: bytes, origin: str) -> None:

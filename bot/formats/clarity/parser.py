@@ -4,10 +4,13 @@ Pure: bytes in, Snapshot out, or FeedError naming the file, the element and the 
 
 **Input.** The `detail.xml` of a county (`VoterTurnout/Precincts/Precinct`) or of a state
 (`ElectionVoterTurnout/Counties/County`), or the `detailxml.zip` it is published in
-(recognised by the zip magic bytes; it must hold exactly `detail.xml`, at most
-`MAX_XML_BYTES` once uncompressed, so a zip bomb is refused). The XML is read as a stream
-with lxml, entities unresolved and no network; any DOCTYPE is refused (entity bombs,
-external entities).
+(recognised by the zip magic bytes; it must hold exactly `detail.xml`, at most the source's
+`max_bytes` once uncompressed, inflated 64 kB at a time, so a zip bomb is refused). The XML
+is read as a stream with lxml, entities unresolved and no network; any DOCTYPE is refused
+(entity bombs, external entities). What the parse holds is bounded too: elements in one
+contest (`MAX_PART_ELEMENTS`), places per contest and in the turnout (`MAX_PLACES`),
+choices per contest (`MAX_CANDIDATES`), races (`MAX_RACES`) and candidates over all races
+(`MAX_ENTRIES`).
 
 **Races.** One race per `Contest`: id = the contest's text slugged (`"US Senator -
 REPUBLICAN"` → `us-senator-republican`; the contest `key` is appended when two texts give
@@ -89,13 +92,14 @@ def parse(
 ) -> Snapshot:
     """Parse a Clarity detail.xml (or its zip) into a Snapshot, or raise FeedError.
 
-    Its Timestamp is required: the fetch time is not used."""
+    Its Timestamp is required: the fetch time is not used. A zip's detail.xml is unpacked to
+    at most `limits.max_bytes`, the source's cap."""
     errors = check_options(options)
     if errors:
         raise FeedError(origin, "(options)", errors[0], "invalid clarity-xml options")
     contests = options.get("contests")
     wanted = frozenset(c.strip().casefold() for c in contests) if contests else None
-    doc = read_document(xml_of(data, origin), origin, wanted)
+    doc = read_document(xml_of(data, origin, limits.max_bytes), origin, wanted)
     if doc.stamp is None:
         raise FeedError(origin, "ElectionResult/Timestamp", None, "missing element")
     _check_wanted(doc, wanted, origin)

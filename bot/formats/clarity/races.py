@@ -10,16 +10,23 @@ from bot.formats.slug import slug
 from bot.models import Candidate, Race, Turnout, Units, with_computed_shares
 
 MAX_RACES = 100_000
+# Candidates over all races: a contest per precinct (`breakdown`) repeats its choices in
+# each; a state's 254 counties × 100 contests × 5 choices is 127,000.
+MAX_ENTRIES = 1_000_000
 
 
 def all_races(doc: Document, breakdown: bool) -> tuple[Race, ...]:
-    """Return the races of the file's contests, at most MAX_RACES, or raise when none."""
+    """Return the races of the file's contests, at most MAX_RACES holding MAX_ENTRIES
+    candidates in all, or raise when none."""
     races: list[Race] = []
+    entries = 0
     for race in _contest_races(doc, breakdown):
-        if len(races) == MAX_RACES:
+        entries += len(race.candidates)
+        if len(races) == MAX_RACES or entries > MAX_ENTRIES:
             raise FeedError(
-                doc.origin, "ElectionResult/Contest", race.id, f"more than {MAX_RACES} races"
-            )
+                doc.origin, "ElectionResult/Contest", race.id,
+                f"more than {MAX_RACES} races or {MAX_ENTRIES} candidates in all",
+            )  # fmt: skip
         races.append(race)
     if not races:
         raise FeedError(doc.origin, "ElectionResult/Contest", None, "no contest in the file")

@@ -9,8 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.formats.clarity import document
+from bot.formats.clarity import contests, document, parse, races
+from bot.formats.errors import FeedError
+from bot.formats.limits import Limits
 from tests.formats.clarity.support import (
+    FETCHED,
+    ORIGIN,
     XML,
     ZIP,
     changed,
@@ -188,3 +192,43 @@ def test_plain_xml_over_the_cap_is_refused(monkeypatch: pytest.MonkeyPatch) -> N
     err = reject(XML)
 
     assert (err.field, err.value) == ("(document)", f"{len(XML)} bytes")
+
+
+def test_a_zip_is_unpacked_to_the_sources_max_bytes_at_most() -> None:
+    bomb = zipped({"detail.xml": XML + b" " * 200_000})
+    with pytest.raises(FeedError) as info:
+        parse(bomb, ORIGIN, {}, FETCHED, Limits(max_bytes=100_000))
+    err = info.value
+    assert (err.field, err.value) == ("(zip)/detail.xml", f"{len(XML) + 200_000} bytes")
+    assert err.reason == "more than 100000 (max_bytes) once unpacked"
+    assert parse(bomb, ORIGIN, {}, FETCHED, Limits(max_bytes=300_000)) == read(XML)
+
+
+def test_a_member_is_inflated_a_chunk_at_a_time_and_refused_past_the_cap() -> None:
+    # zipfile cuts a member at its stated size, checked first; this counts what comes anyway.
+    endless = io.BytesIO(b"<" * (3 * document.UNZIP_CHUNK))
+    with pytest.raises(FeedError, match="more than 100000 bytes"):
+        document._inflate(endless, ORIGIN, 100_000)
+    assert endless.tell() <= 100_000 + document.UNZIP_CHUNK  # no further than a chunk past
+
+
+def test_a_contest_of_too_many_elements_is_refused_while_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(document, "MAX_PART_ELEMENTS", 20)
+    err = reject(XML)
+    assert err.field.startswith("Contest[key=")
+    assert (err.value, err.reason) == ("more than 20 elements", "too many to hold")
+
+
+def test_too_many_places_or_candidates_in_all_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(contests, "MAX_PLACES", 1)
+    err = reject(XML)
+    assert "places" in str(err.value)
+    assert err.reason.startswith("too many")
+    monkeypatch.undo()
+    monkeypatch.setattr(races, "MAX_ENTRIES", 3)
+    err = reject(XML, breakdown=True)
+    assert err.reason.endswith("or 3 candidates in all")
