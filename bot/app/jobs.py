@@ -76,6 +76,9 @@ class Jobs:
     def shutdown(self) -> None:
         """Start no new run; runs under way go on (see `finish`)."""
         if self.scheduler.running:
+            # A run handed to the executor just before the shutdown is cancelled before it
+            # starts; nothing of it ran, so APScheduler's traceback for it is noise.
+            logging.getLogger("apscheduler.executors.default").addFilter(_not_cancelled)
             self.scheduler.shutdown(wait=False)
 
     async def finish(self) -> None:
@@ -103,3 +106,9 @@ class Jobs:
                 await asyncio.shield(task)
 
         return job
+
+
+def _not_cancelled(record: logging.LogRecord) -> bool:
+    """Return False for a log record of a job cancelled by the scheduler's shutdown."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, asyncio.CancelledError)
