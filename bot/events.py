@@ -100,6 +100,19 @@ class AnomalyDetected(Event):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class SourcesDisagreed(Event):
+    """Two sources gave different figures for one race at one data time: `race` is this
+    version's (from `source`), not served; `served` stays, from `other`. Found by the
+    pipeline against the store (bot.rivals), not by the diff."""
+
+    kind: ClassVar[str] = "sources_disagree"
+    audience: ClassVar[str] = "admin"
+    source: str
+    other: str
+    served: Race
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ResultDeclaredFinal(Event):
     """The race is final, or every unit is counted."""
 
@@ -121,6 +134,7 @@ EVENT_KINDS: tuple[type[Event], ...] = (
     TurnoutThresholdCrossed,
     ResultCorrected,
     AnomalyDetected,
+    SourcesDisagreed,
     ResultDeclaredFinal,
     CaughtUp,
 )

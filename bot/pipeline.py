@@ -23,6 +23,7 @@ from bot.platforms import platform_named
 from bot.render import markup_for
 from bot.render.message import Image, Message, split_text
 from bot.render.text import Renderer
+from bot.rivals import Rivalry, Served, compare
 from bot.rules import Rules
 from bot.store import Cycle, Delivery, RejectedVersion, Store, Subscription
 from bot.worker import off_loop
@@ -166,7 +167,8 @@ class Pipeline:
         baseline = await self.store.baseline(source_id)
         # Pure and, for a large version, long (35,000 races: seconds): off the loop too.
         found, new_baseline = await off_loop(_diffed, baseline, snap, self.rules, now)
-        events = await self.store.unseen(found)
+        rivalry = await self._rivalry(source_id, snap, origin)
+        events = await self.store.unseen([*rivalry.keep(found), *rivalry.disagreements])
         flagged = frozenset(e.race.id for e in found if isinstance(e, AnomalyDetected))
         for e in events:
             if isinstance(e, AnomalyDetected):
@@ -192,6 +194,26 @@ class Pipeline:
         if self.on_accepted:
             self.on_accepted()
         return Outcome(status="accepted", origin=origin, events=tuple(events), snapshot=snap)
+
+    async def _rivalry(self, source_id: str, snap: Snapshot, origin: str) -> Rivalry:
+        """Compare a version's races with what other sources serve of them, as new or newer
+        (the store keeps the newest figures of a race, whichever source gave them)."""
+        ids = [race.id for race in snap.races]
+        served = await self.store.served_elsewhere(source_id, ids, snap.updated_at)
+        rivalry = compare(
+            source_id, snap, [Served(race=s.race, at=s.updated_at, source=s.source) for s in served]
+        )
+        if rivalry.unserved:
+            log.info(
+                "%s: %d race(s) served as new or newer from another source: their figures "
+                "stay, nothing of this version's is announced", origin, len(rivalry.unserved),
+            )  # fmt: skip
+        for e in rivalry.disagreements:
+            log.warning(
+                "%s: sources %s and %s disagree on race %s at %s; %s's figures stay",
+                origin, e.source, e.other, e.race.id, e.at.isoformat(), e.other,
+            )  # fmt: skip
+        return rivalry
 
     async def _deliveries(self, source_id: str, events: list[Event]) -> list[Delivery]:
         if not events or not self.deliver:

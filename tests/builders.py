@@ -20,6 +20,7 @@ from bot.events import (
     ReportingThresholdCrossed,
     ResultCorrected,
     ResultDeclaredFinal,
+    SourcesDisagreed,
     TurnoutThresholdCrossed,
     admit,
 )
@@ -295,6 +296,14 @@ def all_events() -> list[Event]:
             ),
         ),
         *anomaly_events(),
+        SourcesDisagreed(
+            key=f"national:sources_disagree:ministry:regional:{EVENTS_AT.isoformat()}",
+            race=r,
+            at=EVENTS_AT,
+            source="regional",
+            other="ministry",
+            served=complete,
+        ),
         ResultDeclaredFinal(key="national:final", race=final, at=EVENTS_AT),
         ResultDeclaredFinal(key="national:final", race=complete, at=EVENTS_AT),
         CaughtUp(key="national:caught_up", race=r, at=EVENTS_AT, covers=("national:reporting:50",)),

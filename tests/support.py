@@ -27,6 +27,7 @@ from bot.config import load
 from tests.builders import feed_doc
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
+from tests.feedserver import FeedServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -243,4 +244,17 @@ def tally(tg: FakeTelegram) -> Counter[tuple[int, str]]:
         for c in tg.sent()
         for line in c.params["text"].split("\n")
         if line.startswith("<b>")
+    )
+
+
+async def processed(feed: FeedServer, body: bytes, patience: float = 120) -> None:
+    """Serve a new version; return once the bot has processed it: its poller polls again
+    only then, and the server answers that poll 304. (The test never waits on the bot's
+    database meanwhile, which may be busy writing the version.)"""
+    feed.publish(body)
+    seen = len(feed.hits)
+    await wait_for(
+        lambda: any(h.if_none_match == feed.etag for h in feed.hits[seen:]),
+        patience=patience,
+        what="the version processed",
     )

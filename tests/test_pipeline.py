@@ -189,3 +189,32 @@ async def test_a_version_set_aside_is_kept_the_admins_told_once_and_never_proces
     assert outcome.error is not None
     assert "IntegrityError" in outcome.error
     assert await subscribed.latest_version("feed") is None  # not processed again
+
+
+async def test_a_source_behind_another_tells_nothing_and_one_that_disagrees_tells_the_admins(
+    subscribed: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    admins = AdminChats({("telegram", "-9"): "en"})
+    pipeline = pipeline_of(subscribed, admins=admins)
+    a = feed_bytes(90, {"hamon": 3050, "valls": 1950}, counted=300)
+    await pipeline.ingest("a", "canonical-json", a, "a.json")
+    queued = len(await due(subscribed))
+    behind = feed_bytes(30, {"hamon": 400, "valls": 600}, counted=100)  # Valls leads at 20:00
+    outcome = await pipeline.ingest("b", "canonical-json", behind, "b.json")
+    assert outcome.status == "accepted"
+    assert outcome.events == ()  # nothing of it told: the night does not go back
+    served = await subscribed.latest_race("national")
+    assert served is not None
+    assert (served.source, served.updated_at) == ("a", at(90))
+    same_time = feed_bytes(90, {"hamon": 3000, "valls": 2000}, counted=300)
+    with caplog.at_level(logging.WARNING, logger="bot.pipeline"):
+        outcome = await pipeline.ingest("b", "canonical-json", same_time, "b.json")
+    assert [e.kind for e in outcome.events] == ["sources_disagree"]
+    assert "sources b and a disagree on race national" in caplog.text
+    rows = (await due(subscribed))[queued:]
+    assert [d.chat_id for d in rows] == ["-9"]  # the admin chat only
+    assert rows[0].message.text.startswith("<b>⚠ Two sources disagree — Primaire</b>")
+    assert "b and a give different figures for the same data time (21:00)" in rows[0].message.text
+    served = await subscribed.latest_race("national")
+    assert served is not None
+    assert served.source == "a"

@@ -21,6 +21,7 @@ from bot.events import (
     ReportingThresholdCrossed,
     ResultCorrected,
     ResultDeclaredFinal,
+    SourcesDisagreed,
     TurnoutThresholdCrossed,
 )
 from bot.models import Candidate, Race
@@ -295,6 +296,14 @@ def _anomaly(r: Renderer, e: Event, _: int | None) -> Parts:
     return r.t("headline.anomaly", race=e.race.name), [line, *r.standings(e.race)]
 
 
+def _disagreed(r: Renderer, e: Event, _: int | None) -> Parts:
+    assert isinstance(e, SourcesDisagreed)
+    line = r.t("line.sources_disagree", source=e.source, other=e.other, time=r.time(e.at))
+    body = [line, r.t("line.figures_of", source=e.other), *r.standings(e.served)]
+    body += [r.t("line.figures_of", source=e.source), *r.standings(e.race)]
+    return r.t("headline.sources_disagree", race=e.race.name), body
+
+
 def _final(r: Renderer, e: Event, prev_round: int | None) -> Parts:
     key = "headline.final" if e.race.final else "headline.final_counted"
     return r.t(key, race=e.race.name), r.standings(e.race) + r.turnout_lines(e.race, prev_round)
@@ -309,5 +318,6 @@ _EVENT_RENDERERS: dict[type[Event], _Fn] = {
     TurnoutThresholdCrossed: _turnout,
     ResultCorrected: _correction,
     AnomalyDetected: _anomaly,
+    SourcesDisagreed: _disagreed,
     ResultDeclaredFinal: _final,
 }

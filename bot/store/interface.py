@@ -42,6 +42,12 @@ class SnapshotStore(Protocol):
     async def races(self) -> list[StoredRace]:
         """Return the newest version of every race, by name."""
 
+    async def served_elsewhere(
+        self, source: str, race_ids: Sequence[str], since: datetime
+    ) -> list[StoredRace]:
+        """Return those of these races served from another source, with a data time at
+        `since` or later (a version's races that another source serves as new or newer)."""
+
     async def raw_snapshots(self, source: str) -> list[bytes]:
         """Return the archived raw bytes of a source's versions, oldest first."""
 

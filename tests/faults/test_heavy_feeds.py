@@ -21,7 +21,15 @@ from tests.builders import feed_bytes
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
 from tests.feedserver import FeedServer
-from tests.support import post, signed, slack_events_url, slash, start_bot, wait_for
+from tests.support import (
+    post,
+    processed,
+    signed,
+    slack_events_url,
+    slash,
+    start_bot,
+    wait_for,
+)
 
 CAP = 1_000_000  # the Clarity source's max_bytes
 ACK_WITHIN = 1.5  # seconds; Slack gives up after 3
@@ -97,19 +105,6 @@ def versions(db: Path, source: str) -> int:
     with sqlite3.connect(db) as conn:
         row = conn.execute("SELECT count(*) FROM snapshots WHERE source=?", (source,)).fetchone()
     return int(row[0])
-
-
-async def processed(feed: FeedServer, body: bytes) -> None:
-    """Serve a new version; return once the bot has processed it: its poller polls again
-    only then, and the server answers that poll 304 (the test's loop never waits on the
-    bot's database meanwhile, which is busy writing the version)."""
-    feed.publish(body)
-    seen = len(feed.hits)
-    await wait_for(
-        lambda: any(h.if_none_match == feed.etag for h in feed.hits[seen:]),
-        patience=120,
-        what="the version processed",
-    )
 
 
 def peak_rss_mb(pid: int) -> float:

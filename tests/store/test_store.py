@@ -243,6 +243,40 @@ async def test_a_flagged_version_does_not_replace_the_figures_served(store: Stor
     assert served.updated_at == at(30)
 
 
+async def test_a_race_is_replaced_only_by_a_newer_data_time_whatever_its_source(
+    store: Store,
+) -> None:
+    a = cycle(90, {"a": 70, "b": 30}, counted=300)  # source "src", 21:00
+    await store.commit_cycle(a)
+    behind = dataclasses.replace(cycle(30, {"a": 40, "b": 60}, counted=100), source="other")
+    await store.commit_cycle(behind)
+    served = await store.latest_race("national")
+    assert served is not None
+    assert (served.source, served.updated_at, served.race) == ("src", at(90), a.snapshot.races[0])
+    assert await store.latest_version("other") == at(30)  # its version is kept all the same
+    same_time = dataclasses.replace(cycle(90, {"a": 10, "b": 90}, counted=300), source="other")
+    await store.commit_cycle(same_time)
+    served = await store.latest_race("national")
+    assert served is not None
+    assert served.source == "src"  # the first figures of a data time stay
+    ahead = dataclasses.replace(cycle(120, {"a": 50, "b": 50}, counted=400), source="other")
+    await store.commit_cycle(ahead)
+    served = await store.latest_race("national")
+    assert served is not None
+    assert (served.source, served.updated_at) == ("other", at(120))
+
+
+async def test_the_races_another_source_serves_as_new_or_newer_are_found(store: Store) -> None:
+    two = snap(race({"a": 1}, race_id="r1"), race({"a": 1}, race_id="r2"), minutes=60)
+    await store.commit_cycle(dataclasses.replace(cycle(60, {"a": 1}, counted=1), snapshot=two))
+    assert await store.served_elsewhere("src", ["r1", "r2"], at(0)) == []  # its own
+    found = await store.served_elsewhere("b", ["r2", "r3"], at(60))
+    assert [(s.race.id, s.source, s.updated_at) for s in found] == [("r2", "src", at(60))]
+    assert await store.served_elsewhere("b", ["r1", "r2"], at(61)) == []  # older than asked
+    many = [f"x{i}" for i in range(1200)] + ["r1"]  # more ids than one statement takes
+    assert [s.race.id for s in await store.served_elsewhere("b", many, at(0))] == ["r1"]
+
+
 # --- every other operation of the interface, so that a new backend is held to all of it ----
 
 

@@ -18,6 +18,9 @@ from bot.store.sqlite.ledger import record_events
 from bot.store.sqlite.outbox import insert_deliveries
 from bot.worker import off_loop
 
+# SQLite allows at most 999 parameters in one statement (on older builds): ask in chunks.
+_CHUNK = 500
+
 
 class SQLiteSnapshots(SQLiteBase):
     """Feed versions and the races they serve, on the shared connection."""
@@ -53,6 +56,24 @@ class SQLiteSnapshots(SQLiteBase):
         return [_stored_race(r) for r in await self._all("SELECT * FROM races ORDER BY name")]
 
     @serialised
+    async def served_elsewhere(
+        self, source: str, race_ids: Sequence[str], since: datetime
+    ) -> list[StoredRace]:
+        """Return those of these races served from another source, with a data time at
+        `since` or later (a version's races that another source serves as new or newer)."""
+        found: list[StoredRace] = []
+        ids = list(race_ids)
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i : i + _CHUNK]
+            rows = await self._all(
+                f"SELECT * FROM races WHERE id IN ({','.join('?' * len(chunk))})"
+                " AND source != ? AND updated_at >= ? ORDER BY id",
+                [*chunk, source, ts(since)],
+            )
+            found.extend(_stored_race(r) for r in rows)
+        return found
+
+    @serialised
     async def raw_snapshots(self, source: str) -> list[bytes]:
         """Return the archived raw bytes of a source's versions, oldest first."""
         rows = await self._all("SELECT raw FROM snapshots WHERE source=? ORDER BY id", (source,))
@@ -83,14 +104,18 @@ class SQLiteSnapshots(SQLiteBase):
                 "INSERT OR REPLACE INTO baselines(source, data) VALUES (?,?)",
                 (cycle.source, baseline),
             )
-            # A flagged version does not replace the figures served: the last good ones stay,
-            # marked as having a newer version held back (unless there is nothing older).
+            # A race's figures are replaced by a newer data time only, from any source: a
+            # source behind another never takes the night back. A flagged version does not
+            # replace the figures served either: the last good ones stay (with their
+            # source), marked as having a newer version held back (unless nothing is older).
             await db.executemany(
                 "INSERT INTO races VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
-                " source=excluded.source, name=excluded.name, level=excluded.level,"
-                " code=excluded.code, updated_at=CASE WHEN excluded.flagged THEN"
+                " source=CASE WHEN excluded.flagged THEN races.source ELSE excluded.source END,"
+                " name=excluded.name, level=excluded.level, code=excluded.code,"
+                " updated_at=CASE WHEN excluded.flagged THEN"
                 " races.updated_at ELSE excluded.updated_at END, flagged=excluded.flagged,"
-                " data=CASE WHEN excluded.flagged THEN races.data ELSE excluded.data END",
+                " data=CASE WHEN excluded.flagged THEN races.data ELSE excluded.data END"
+                " WHERE excluded.updated_at > races.updated_at",
                 races,
             )
             await record_events(db, cycle.events, now)
