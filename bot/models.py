@@ -49,6 +49,7 @@ class Candidate:
     votes: int | None = None
     published_share: float | None = None
     share: float | None = None
+    party: str | None = None  # the feed's label (nuance, party), shown where names collide
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -119,6 +120,7 @@ def with_computed_shares(race: Race) -> Race:
             votes=c.votes,
             published_share=c.published_share,
             share=c.published_share if cast is None else _share(c.votes, cast),
+            party=c.party,
         )
         for c in race.candidates
     )

@@ -52,6 +52,15 @@ def test_shares_are_recomputed_from_votes_not_taken_as_published() -> None:
     assert race.votes_cast == 1000
 
 
+def test_computing_shares_keeps_each_candidate_s_party_label() -> None:
+    race = with_computed_shares(
+        _race(
+            Candidate(id="a", name="A", votes=3, party="NUP"), Candidate(id="b", name="B", votes=1)
+        )
+    )
+    assert [c.party for c in race.candidates] == ["NUP", None]
+
+
 def test_a_candidate_without_votes_counts_as_none_beside_others_with_votes() -> None:
     race = with_computed_shares(
         _race(

@@ -30,7 +30,14 @@ def full_race() -> Race:
         units=Units(counted=7, total=9, kind="communes"),
         turnout=Turnout(registered=2000, voters=1000, valid=990),
         candidates=(
-            Candidate(id="amélie", name="Amélie Œ", votes=600, share=60.6, published_share=60.0),
+            Candidate(
+                id="amélie",
+                name="Amélie Œ",
+                votes=600,
+                share=60.6,
+                published_share=60.0,
+                party="NUP",
+            ),
             Candidate(id="bob", name="Bob", votes=None, share=None, published_share=39.4),
         ),
     )
@@ -41,6 +48,15 @@ def test_a_race_round_trips_through_a_dict_and_json() -> None:
     assert race_from_dict(race_to_dict(r)) == r
     assert race_from_json(race_to_json(r)) == r
     assert "Amélie Œ" in race_to_json(r)  # kept readable, not \\u-escaped
+
+
+def test_a_race_stored_before_party_labels_reads_with_no_label() -> None:
+    d = json.loads(race_to_json(full_race()))
+    for c in d["candidates"]:
+        del c["party"]
+    back = race_from_dict(d)
+    assert [c.party for c in back.candidates] == [None, None]
+    assert back.candidates[0].name == "Amélie Œ"
 
 
 def test_a_snapshot_round_trips_with_its_aware_time() -> None:
