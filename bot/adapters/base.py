@@ -138,6 +138,43 @@ class Pacer:
             await self.sleep(delay)
 
 
+class InFlight:
+    """The handlers of incoming requests under way, so that `stop()` lets them finish before
+    the store closes under them (slack-bolt runs each listener in a task of its own, after the
+    ack, which its server's shutdown does not wait for)."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[object]] = set()
+        self.draining = False
+
+    def enter(self) -> None:
+        """Count the current task as a handler under way until `leave()`."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+
+    def leave(self) -> None:
+        """The current task's handler is done."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.discard(task)
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, within: float) -> int:
+        """Wait up to `within` seconds for the handlers under way, then cancel the rest;
+        return how many were cancelled."""
+        self.draining = True
+        pending = set(self._tasks)
+        if not pending:
+            return 0
+        _, late = await asyncio.wait(pending, timeout=within)
+        for task in late:
+            task.cancel()
+        return len(late)
+
+
 class Adapter(Protocol):
     """A chat platform: started and stopped with the app, sends messages to chats."""
 

@@ -19,6 +19,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.adapters.base import (
     DeliveryError,
+    InFlight,
     Limits,
     MessageGone,
     Pacer,
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
+DRAIN_TIMEOUT = 5.0  # seconds a stop waits for the commands under way (SIGTERM: 10 s in all)
 # The commands with a slash command of their own; /soiree <name> runs any command.
 SLASH_COMMANDS = (*(f"/{c.name}" for c in COMMANDS if c.slash), "/soiree")
 PUBLIC_WORDS = {"public", "publier", "channel", "canal"}
@@ -123,6 +125,7 @@ class SlackAdapter:
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
+        self.inflight = InFlight()
 
     async def start(self) -> None:
         """Connect over Socket Mode, or serve HTTP at /slack/events."""
@@ -142,11 +145,15 @@ class SlackAdapter:
         )
 
     async def stop(self) -> None:
-        """Disconnect or stop serving."""
+        """Disconnect or stop serving, then let the commands under way finish (for at most
+        DRAIN_TIMEOUT): they still read and write the store, which closes after us."""
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
             await self._runner.cleanup()
+        cut = await self.inflight.drain(DRAIN_TIMEOUT)
+        if cut:
+            log.warning("slack: %d command(s) under way cut short by the stop", cut)
 
     async def send(self, chat_id: str, message: Message) -> None:
         """Post a Block Kit message with its text fallback, or upload its chart with the text
@@ -225,6 +232,13 @@ class SlackAdapter:
         self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()  # first, well within Slack's 3 s; the answer follows on response_url
+        self.inflight.enter()
+        try:
+            await self._answer(command, respond)
+        finally:
+            self.inflight.leave()
+
+    async def _answer(self, command: dict[str, Any], respond: AsyncRespond) -> None:
         text, public = slash_to_request_text(command["command"], command.get("text", ""))
         channel = command["channel_id"]
         reply = await self.handle(
@@ -243,6 +257,13 @@ class SlackAdapter:
 
     async def _on_share(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
+        self.inflight.enter()
+        try:
+            await self._share(body, respond)
+        finally:
+            self.inflight.leave()
+
+    async def _share(self, body: dict[str, Any], respond: AsyncRespond) -> None:
         action = body["actions"][0]
         channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get(
             "channel_id", ""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from bot.adapters.base import Pacer
+import asyncio
+
+import pytest
+
+from bot.adapters.base import InFlight, Pacer
 
 
 def test_interval_between_sends_to_one_chat() -> None:
@@ -46,3 +50,31 @@ def test_overall_window_with_out_of_order_bookings() -> None:
         now[0] += rng.random() * 0.05
     slots.sort()
     assert all(b - a >= 1.0 - 1e-9 for a, b in zip(slots, slots[5:], strict=False))
+
+
+async def test_in_flight_handlers_are_awaited_then_the_late_ones_cancelled():
+    inflight = InFlight()
+    release = asyncio.Event()
+
+    async def handler(wait: asyncio.Event | None) -> str:
+        inflight.enter()
+        try:
+            if wait is None:
+                await asyncio.Event().wait()  # never answers
+            else:
+                await wait.wait()
+            return "done"
+        finally:
+            inflight.leave()
+
+    quick = asyncio.create_task(handler(release))
+    stuck = asyncio.create_task(handler(None))
+    await asyncio.sleep(0)  # both entered
+    assert len(inflight) == 2
+    asyncio.get_running_loop().call_soon(release.set)
+    assert await inflight.drain(within=0.2) == 1
+    assert inflight.draining
+    assert quick.result() == "done"
+    with pytest.raises(asyncio.CancelledError):
+        await stuck
+    assert len(inflight) == 0

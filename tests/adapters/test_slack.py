@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.store import open_store
 from tests import support
 from tests.fakes.slack import FakeSlack
 from tests.support import SECRET, post, signed, slash, wait_for
@@ -107,6 +109,29 @@ async def test_subscribe_from_a_channel(tmp_path, slack):
     alert = slack.posted("C07")[0].params
     assert alert["blocks"][0]["text"]["text"] == "*First results — Primaire*"
     assert alert["text"].startswith("First results — Primaire")
+
+
+async def test_a_command_under_way_at_stop_finishes_before_the_store_closes(tmp_path, slack):
+    # The command waits on users.info (its rights) when the bot is told to stop: bolt runs it
+    # in a task of its own, which the HTTP server's shutdown does not wait for.
+    rights = slack.hold("users.info")
+    night = Night(tmp_path, slack)
+    await night.app.start()
+    body, headers = signed(slash(slack, "/soiree", "subscribe national en", channel="C07"))
+    assert (await post(night.events_url, body, headers)).status_code == 200
+    await wait_for(lambda: any(c.method == "users.info" for c in slack.calls), what="the rights")
+    adapter = night.app.adapters["slack"]
+    stopping = asyncio.create_task(night.app.stop())
+    await wait_for(lambda: adapter.inflight.draining, what="the stop waiting for the command")  # type: ignore[attr-defined]
+    assert not stopping.done()
+    rights.set()
+    await stopping
+    assert slack.responses[0][1]["text"] == "Subscribed: national (en)."
+    store = await open_store(str(night.app.parts.db))
+    try:
+        assert [s.race for s in await store.subscriptions("slack", "C07")] == ["national"]
+    finally:
+        await store.close()
 
 
 async def test_alerts_reach_every_channel_in_block_kit_within_limits(tmp_path, slack):

@@ -6,6 +6,7 @@ time-scaled: with `scale=10`, one message per channel per 0.1 s.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -75,6 +76,7 @@ class FakeSlack:
     })  # fmt: skip
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     scopes: set[str] = field(default_factory=lambda: set(SCOPES))
+    held: dict[str, asyncio.Event] = field(default_factory=dict)  # method → answered once set
     _runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -119,6 +121,10 @@ class FakeSlack:
         self._scripted.append(
             (method, status, {"ok": False, "error": error}, headers or {}, channel)
         )
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Keep every call of `method` waiting until the returned event is set."""
+        return self.held.setdefault(method, asyncio.Event())
 
     def posted(self, channel: str | None = None) -> list[Call]:
         """Return the successful chat.postMessage calls, optionally to one channel."""
@@ -181,6 +187,8 @@ class FakeSlack:
                 del self._scripted[i]
                 call.status, call.error = status, body["error"]
                 return web.json_response(body, status=status, headers=headers)
+        if method in self.held:
+            await self.held[method].wait()
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             call.error = "unknown_method"
