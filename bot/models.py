@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -31,6 +31,10 @@ class Turnout:
     blank: int | None = None
     null: int | None = None
     valid: int | None = None
+    # Clarity's contest-level Undervotes / Overvotes: choices left unmarked, or marked too
+    # many, in this contest (a ballot can be both blank here and counted elsewhere).
+    undervotes: int | None = None
+    overvotes: int | None = None
 
     @property
     def participation(self) -> float | None:
@@ -50,6 +54,7 @@ class Candidate:
     published_share: float | None = None
     share: float | None = None
     party: str | None = None  # the feed's label (nuance, party), shown where names collide
+    votes_by_type: int | None = None  # the sum of the feed's vote types (Clarity), if any
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -64,6 +69,8 @@ class Race:
     candidates: tuple[Candidate, ...] = ()
     level: str = "national"
     code: str | None = None
+    vote_for: int = 1  # seats or choices elected: the top `vote_for` are in
+    is_question: bool = False  # a measure (Yes/No): its choices are answers, not candidates
 
     @property
     def has_results(self) -> bool:
@@ -103,6 +110,8 @@ class Snapshot:
     election: str
     updated_at: datetime
     races: tuple[Race, ...]
+    election_name: str | None = None  # as the feed names it ("2014 General Election")
+    election_date: date | None = None  # election day, as the feed gives it
 
     def race(self, race_id: str) -> Race | None:
         """Return the race with this id, if present."""
@@ -118,6 +127,7 @@ def with_computed_shares(race: Race) -> Race:
             id=c.id,
             name=c.name,
             votes=c.votes,
+            votes_by_type=c.votes_by_type,
             published_share=c.published_share,
             share=c.published_share if cast is None else _share(c.votes, cast),
             party=c.party,

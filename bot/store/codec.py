@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.models import Candidate, Race, Snapshot, Turnout, Units
@@ -32,6 +32,9 @@ def race_from_dict(d: dict[str, Any]) -> Race:
         final=d["final"],
         level=d["level"],
         code=d["code"],
+        # Races stored before these fields read as one seat, not a question.
+        vote_for=d.get("vote_for", 1),
+        is_question=d.get("is_question", False),
         units=Units(**d["units"]),
         turnout=Turnout(**d["turnout"]),
         candidates=tuple(Candidate(**c) for c in d["candidates"]),
@@ -55,8 +58,11 @@ def race_from_json(text: str) -> Race:
 def snapshot_to_json(snap: Snapshot) -> str:
     """Serialise a snapshot to compact JSON, a race at a time: one call over a whole
     version held the GIL half a second, and the loop waited that long (the same text)."""
+    day = snap.election_date.isoformat() if snap.election_date else None
+    fields = {"election": snap.election, "updated_at": snap.updated_at.isoformat()}
+    named = {"election_name": snap.election_name, "election_date": day}
     head = json.dumps(
-        {"election": snap.election, "updated_at": snap.updated_at.isoformat(), "races": []},
+        {**fields, **{k: v for k, v in named.items() if v is not None}, "races": []},
         ensure_ascii=False,
         separators=_COMPACT,
     )
@@ -77,10 +83,13 @@ def snapshot_from_json(text: str) -> Snapshot:
         races.append(race_from_dict(race))
         if text[at] == ",":
             at += 1
+    day = head.get("election_date")  # absent from snapshots stored before it was read
     return Snapshot(
         election=head["election"],
         updated_at=datetime.fromisoformat(head["updated_at"]),
         races=tuple(races),
+        election_name=head.get("election_name"),
+        election_date=date.fromisoformat(day) if day else None,
     )
 
 

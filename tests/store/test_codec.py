@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import date
 
 from bot.models import Candidate, Race, Turnout, Units
 from bot.render.message import Image, Message
@@ -27,8 +28,10 @@ def full_race() -> Race:
         final=True,
         level="commune",
         code="056AR01",
+        vote_for=2,
+        is_question=True,
         units=Units(counted=7, total=9, kind="communes"),
-        turnout=Turnout(registered=2000, voters=1000, valid=990),
+        turnout=Turnout(registered=2000, voters=1000, valid=990, undervotes=12, overvotes=3),
         candidates=(
             Candidate(
                 id="amélie",
@@ -37,6 +40,7 @@ def full_race() -> Race:
                 share=60.6,
                 published_share=60.0,
                 party="NUP",
+                votes_by_type=598,
             ),
             Candidate(id="bob", name="Bob", votes=None, share=None, published_share=39.4),
         ),
@@ -57,6 +61,34 @@ def test_a_race_stored_before_party_labels_reads_with_no_label() -> None:
     back = race_from_dict(d)
     assert [c.party for c in back.candidates] == [None, None]
     assert back.candidates[0].name == "Amélie Œ"
+
+
+def test_a_race_stored_before_seats_and_questions_reads_as_one_seat_and_no_question() -> None:
+    d = json.loads(race_to_json(full_race()))
+    for key in ("vote_for", "is_question"):
+        del d[key]
+    for key in ("undervotes", "overvotes"):
+        del d["turnout"][key]
+    for c in d["candidates"]:
+        del c["votes_by_type"]
+    back = race_from_dict(d)
+    assert (back.vote_for, back.is_question) == (1, False)
+    assert (back.turnout.undervotes, back.turnout.overvotes) == (None, None)
+    assert [c.votes_by_type for c in back.candidates] == [None, None]
+
+
+def test_a_snapshot_keeps_the_election_name_and_date_and_old_ones_read_without() -> None:
+    s = dataclasses.replace(
+        snap(full_race(), minutes=3),
+        election_name='2014 "General" Election',
+        election_date=date(2014, 11, 4),
+    )
+    text = snapshot_to_json(s)
+    assert snapshot_from_json(text) == s
+    old = snap(full_race(), minutes=3)
+    assert "election_name" not in snapshot_to_json(old)  # unchanged for feeds without one
+    back = snapshot_from_json(snapshot_to_json(old))
+    assert (back.election_name, back.election_date) == (None, None)
 
 
 def test_a_snapshot_round_trips_with_its_aware_time() -> None:
