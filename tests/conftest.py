@@ -11,6 +11,8 @@ import pytest
 
 from bot.store import Store, open_store
 from tests.feedserver import FeedServer
+from tests.postgres import Server
+from tests.postgres import server as postgres_server
 from tests.store.backends import BACKENDS, Backend
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
@@ -24,6 +26,12 @@ async def feed() -> AsyncIterator[FeedServer]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Server:
+    """Return the tests' PostgreSQL: $SOIREE_TEST_DATABASE_URL, or a throwaway one."""
+    return postgres_server()
 
 
 @pytest.fixture
