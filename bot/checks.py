@@ -52,6 +52,14 @@ def _published_shares(_: Race | None, race: Race, rules: Rules) -> Iterator[Find
             )
 
 
+def _vote_types(_: Race | None, race: Race, __: Rules) -> Iterator[Finding]:
+    """A choice's total differs from the sum of its vote types (Clarity: Election Day,
+    Early, Absentee...): one of the two figures is wrong, and nothing says which."""
+    for c in race.candidates:
+        if c.votes is not None and c.votes_by_type is not None and c.votes != c.votes_by_type:
+            yield f"vote_types:{c.id}", (("votes", c.votes), ("by_type", c.votes_by_type))
+
+
 def _partial_votes(_: Race | None, race: Race, __: Rules) -> Iterator[Finding]:
     with_votes = sum(1 for c in race.candidates if c.votes is not None)
     if 0 < with_votes < len(race.candidates):
@@ -99,6 +107,7 @@ CHECKS: tuple[Check, ...] = (
     _voters_vs_registered,
     _ballots,
     _published_shares,
+    _vote_types,
     _partial_votes,
     _share_sum,
     _republication,

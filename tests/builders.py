@@ -206,6 +206,20 @@ def anomaly_races() -> Iterator[tuple[Race | None, Race]]:
         None,
         with_computed_shares(
             Race(
+                id="us-senate",
+                name="U.S. Senate",
+                units=Units(counted=10, total=100),
+                candidates=(
+                    Candidate(id="cotton", name="Cotton", votes=4777, votes_by_type=4621),
+                    Candidate(id="lee", name="Lee", votes=3000, votes_by_type=3000),
+                ),
+            )
+        ),
+    )  # vote_types:cotton
+    yield (
+        None,
+        with_computed_shares(
+            Race(
                 id="national",
                 name="Primaire",
                 units=Units(counted=10, total=100),

@@ -25,6 +25,13 @@ def _published(votes: dict[str, int], published: dict[str, float]) -> Race:
     return with_computed_shares(replace(r, candidates=cands))
 
 
+def _typed(votes: dict[str, tuple[int, int | None]]) -> Race:
+    """Return a race whose candidates have a total and the sum of their vote types."""
+    r = race({cid: total for cid, (total, _) in votes.items()}, counted=500)
+    cands = tuple(replace(c, votes_by_type=votes[c.id][1]) for c in r.candidates)
+    return replace(r, candidates=cands)
+
+
 ANOMALIES = [
     pytest.param(
         None,
@@ -60,6 +67,13 @@ ANOMALIES = [
         "published_share:a",
         (("published", 61.0), ("computed", 60.0)),
         id="published_share",
+    ),
+    pytest.param(
+        None,
+        _typed({"a": (600, 580), "b": (400, 400)}),
+        "vote_types:a",
+        (("votes", 600.0), ("by_type", 580.0)),
+        id="vote_types",
     ),
     pytest.param(
         None,
@@ -120,6 +134,7 @@ def test_each_check_is_flagged(
             _published({"a": 600, "b": 400}, {"a": 60.1, "b": 39.95}),
             id="published-share-within-tolerance",
         ),
+        pytest.param(None, _typed({"a": (600, 600), "b": (400, None)}), id="vote-types-agree"),
         pytest.param(None, race(shares={"a": 58.33, "b": 41.67}), id="share-sum-rounded"),
         pytest.param(
             None,

@@ -27,6 +27,7 @@ CATALOG: dict[str, str] = {
     "anomaly.voters_vs_registered": "Voters ({voters}) exceed registered voters ({registered})",
     "anomaly.ballots_vs_voters": "Valid + blank + null ({ballots}) ≠ voters ({voters})",
     "anomaly.published_share": "{candidate}: published share {published}, computed {computed}",
+    "anomaly.vote_types": "{candidate}: total of {votes} votes, but its vote types add up to {by_type}",
     "anomaly.partial_votes": "Votes published for {with} candidate(s) only, not for {without}",
     "anomaly.share_sum": "Published shares add up to {sum}",
     "anomaly.republication": (

@@ -28,6 +28,7 @@ CATALOG: dict[str, str] = {
     "anomaly.voters_vs_registered": "Les votants ({voters}) dépassent les inscrits ({registered})",
     "anomaly.ballots_vs_voters": "Exprimés + blancs + nuls ({ballots}) ≠ votants ({voters})",
     "anomaly.published_share": "{candidate} : part publiée {published}, part calculée {computed}",
+    "anomaly.vote_types": "{candidate} : total de {votes} voix, mais {by_type} en additionnant ses types de vote",
     "anomaly.partial_votes": "Voix publiées pour {with} candidat(s) seulement, pas pour {without}",
     "anomaly.share_sum": "Les parts publiées totalisent {sum}",
     "anomaly.republication": (
