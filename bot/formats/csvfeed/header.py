@@ -1,12 +1,13 @@
-"""The header line: which column holds each mapped field, and each wide-layout candidate."""
+"""The header line: which column holds each mapped field, and each wide-layout candidate;
+in the blocks layout, where the repeated candidate block starts and how wide it is."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from bot.formats.csvfeed.options import PATTERNS, Spec
+from bot.formats.csvfeed.options import BLOCK_FIELDS, PATTERNS, Spec
 from bot.formats.errors import FeedError
 
 MAX_COLUMNS = 10_000
@@ -31,11 +32,17 @@ class Block:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Plan:
-    """Column indices of the mapped fields, and the candidate blocks of the wide layout."""
+    """Column indices of the mapped fields, and the candidate blocks of the wide layout.
+
+    `cols` gives a field's first column (the one its errors name), `parts` every column it
+    joins. In the blocks layout, `block` is (start, width): candidate k's field at column c
+    of the header's block is at c + k × width in a row."""
 
     header: tuple[str, ...]
     cols: Mapping[str, int]
     blocks: tuple[Block, ...]
+    parts: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    block: tuple[int, int] | None = None
 
 
 def read_header(header: list[str], spec: Spec, origin: str) -> Plan:
@@ -47,9 +54,30 @@ def read_header(header: list[str], spec: Spec, origin: str) -> Plan:
     for i, name in enumerate(names):
         if name:
             index.setdefault(name.casefold(), []).append(i)
-    cols = {f: _column(index, names, f, c, origin) for f, c in spec.columns.items()}
+    parts = {
+        f: tuple(_column(index, names, f, c, origin) for c in cs) for f, cs in spec.columns.items()
+    }
+    cols = {f: cs[0] for f, cs in parts.items()}
     blocks = _blocks(names, spec, origin) if spec.layout == "wide" else ()
-    return Plan(header=names, cols=cols, blocks=blocks)
+    block = _repeated(names, parts, origin) if spec.layout == "blocks" else None
+    return Plan(header=names, cols=cols, blocks=blocks, parts=parts, block=block)
+
+
+def _repeated(
+    names: tuple[str, ...], parts: Mapping[str, tuple[int, ...]], o: str
+) -> tuple[int, int]:
+    """Return where the candidate block starts (its first mapped column) and its width (to
+    the header's end); every other mapped field must come before it."""
+    inside = [i for f, cs in parts.items() if f in BLOCK_FIELDS for i in cs]
+    if not inside:
+        raise FeedError(o, "line 1", "columns.votes", "no candidate column mapped")
+    start = min(inside)
+    late = next((f for f, cs in parts.items() if f not in BLOCK_FIELDS and max(cs) > start), None)
+    if late is not None:
+        column = names[max(parts[late])]
+        reason = f"columns.{late} is inside the candidate block (from {names[start]!r})"
+        raise FeedError(o, "line 1", column, reason)
+    return start, len(names) - start
 
 
 def _column(index: dict[str, list[int]], names: tuple[str, ...], fld: str, col: str, o: str) -> int:

@@ -21,10 +21,18 @@ UNIT_COUNTS = ("units_counted", "units_total")
 UNIT_FIELDS = ("race_name", *UNIT_COUNTS, *TURNOUT)
 
 
-LONG_ONLY = ("unit", "candidate_id", "candidate_name", "votes", "share")
+LONG_ONLY = ("unit", "candidate_id", "candidate_name", "party", "votes", "share")
 
 
-FIELDS = ("race_id", "race_name", "unit", *UNIT_COUNTS, *TURNOUT, *LONG_ONLY[1:], "updated_at")
+# The fields of a candidate block (layout = "blocks"), read in each repeated block.
+BLOCK_FIELDS = LONG_ONLY[1:]
+
+
+FIELDS = ("race_id", "race_name", "unit", *UNIT_COUNTS, *TURNOUT, *BLOCK_FIELDS, "updated_at")
+
+
+# Fields that may join several columns, and the text put between their cells.
+JOINED = {"race_id": "-", "race_name": ", ", "candidate_name": " "}
 
 
 PATTERNS = ("candidate_votes", "candidate_share", "candidate_name", "candidate_id")
@@ -74,6 +82,23 @@ DEFAULT_COLUMNS = {
 }
 
 
+# The data.gouv "résultats par niveau" file of legislative constituencies (cirlg).
+DEFAULT_BLOCK_COLUMNS: dict[str, str | list[str]] = {
+    "race_id": ["Code du département", "Code de la circonscription"],
+    "race_name": ["Libellé du département", "Libellé de la circonscription"],
+    "registered": "Inscrits",
+    "voters": "Votants",
+    "blank": "Blancs",
+    "null": "Nuls",
+    "valid": "Exprimés",
+    "candidate_id": "N°Panneau",
+    "candidate_name": ["Prénom", "Nom"],
+    "party": "Nuance",
+    "votes": "Voix",
+    "share": "% Voix/Exp",
+}
+
+
 def check_options(options: Mapping[str, Any]) -> list[str]:
     """Return the errors of a csv source's options, each starting with the option's key."""
     errors = [
@@ -89,16 +114,17 @@ def check_options(options: Mapping[str, Any]) -> list[str]:
     errors += _check_columns(columns, layout)
     if "race_id" in options and "race_id" in columns:
         errors.append("race_id: give either race_id or columns.race_id, not both")
-    errors += _check_long(options, columns) if layout == "long" else _check_wide(options)
+    errors += _check_long(options, columns) if layout != "wide" else _check_wide(options)
     return errors
 
 
 def _check_scalars(options: Mapping[str, Any]) -> list[str]:
     errors = []
-    choices = {"layout": ("long", "wide"), "aggregate": ("race", "none")}
+    choices = {"layout": ("long", "wide", "blocks"), "aggregate": ("race", "none")}
     for key, allowed in choices.items():
         if key in options and str(options[key]) not in allowed:
-            errors.append(f"{key}: expected {' or '.join(repr(a) for a in allowed)}")
+            *most, last = (repr(a) for a in allowed)
+            errors.append(f"{key}: expected {', '.join(most)} or {last}")
     for key in TEXT_OPTIONS:
         value = options.get(key, "x")
         if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME:
@@ -117,14 +143,20 @@ def _check_columns(columns: Mapping[str, Any], layout: Any) -> list[str]:
     for key, value in columns.items():
         if key not in FIELDS:
             errors.append(f"columns.{key}: unknown field (expected one of {', '.join(FIELDS)})")
+        elif key in JOINED and isinstance(value, list) and value:
+            if not all(isinstance(v, str) and v.strip() for v in value):
+                errors.append(f"columns.{key}: expected a column name or a list of them")
         elif not isinstance(value, str) or not value.strip():
             errors.append(f"columns.{key}: expected a column name")
-        elif layout == "wide" and key in LONG_ONLY:
+        if layout == "wide" and key in LONG_ONLY:
             errors.append(f'columns.{key}: only with layout = "long" (see candidate_votes)')
+        elif layout == "blocks" and key == "unit":
+            errors.append('columns.unit: not with layout = "blocks" (a row is one place)')
     return errors
 
 
 def _check_long(options: Mapping[str, Any], columns: Mapping[str, Any]) -> list[str]:
+    """Check the long and blocks layouts: a candidate and its figures must be mapped."""
     errors = [f'{key}: only with layout = "wide"' for key in PATTERNS if key in options]
     if "columns" not in options:
         return errors
@@ -165,6 +197,10 @@ def _check_pattern(where: str, value: Any, *, needs_key: bool) -> list[str]:
     return []
 
 
+def _names(value: str | list[str]) -> tuple[str, ...]:
+    return tuple(v.strip() for v in ([value] if isinstance(value, str) else value))
+
+
 def _encoding(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
@@ -196,14 +232,18 @@ class Spec:
     race_name: str | None
     level: str
     tz: tzinfo | None
-    columns: Mapping[str, str]
+    columns: Mapping[str, tuple[str, ...]]  # a field's column, or the columns it joins
     patterns: Mapping[str, tuple[re.Pattern[str], ...]]
 
 
 def resolve(options: Mapping[str, Any]) -> Spec:
     """Return the checked options resolved: defaults filled, patterns compiled."""
     layout = options.get("layout", "long")
-    columns = dict(options.get("columns", DEFAULT_COLUMNS if layout == "long" else {}))
+    defaults = {"long": DEFAULT_COLUMNS, "blocks": DEFAULT_BLOCK_COLUMNS}.get(layout, {})
+    columns = dict(options.get("columns", defaults))
+    # The default block columns are those of data.gouv's constituency file: its races'
+    # level is theirs (a legislative constituency), not the whole country.
+    level = "circonscription" if layout == "blocks" and "columns" not in options else "national"
     if "race_id" in options and "columns" not in options:
         columns.pop("race_id", None)
         columns.pop("race_name", None)
@@ -225,8 +265,8 @@ def resolve(options: Mapping[str, Any]) -> Spec:
         aggregate=options.get("aggregate", "race" if race_id is not None else "none") == "race",
         race_id=race_id,
         race_name=options.get("race_name"),
-        level=options.get("level", "national"),
+        level=options.get("level", level),
         tz=_zone(options.get("timezone")),
-        columns={k: v.strip() for k, v in columns.items()},
+        columns={k: _names(v) for k, v in columns.items()},
         patterns=patterns,
     )

@@ -9,8 +9,11 @@ kept as `published_share`, the cross-check.
 
 Options, from the source's `[sources.options]` table; every key is optional:
 
-- `layout`: `"long"` (default), one row per candidate; or `"wide"`, one row per place
-  (bureau, commune, circonscription) with the candidates in columns.
+- `layout`: `"long"` (default), one row per candidate; `"wide"`, one row per place
+  (bureau, commune, circonscription) with the candidates in columns; or `"blocks"`, one row
+  per place whose header names the place's columns and one candidate block, repeated
+  unnamed as many times as the place has candidates (data.gouv's "résultats par niveau":
+  `N°Panneau;Sexe;Nom;Prénom;Nuance;Voix;% Voix/Ins;% Voix/Exp;Sièges`).
 - `election`: the election id of the snapshots (default: the file name, slugged).
 - `delimiter`: `";"`, `","`, `"\t"` or `"tab"` (default: sniffed from the header line).
 - `encoding`: `"utf-8"`, `"cp1252"` or `"latin-1"` (default: detected as above).
@@ -18,7 +21,8 @@ Options, from the source's `[sources.options]` table; every key is optional:
   `columns.race_id` is given, the race is `"national"`.
 - `race_name`: a constant race name; `{code}` in it is replaced by the row's race code.
   Default: the `columns.race_name` cell, else the race code.
-- `level`: the level of the races (default `"national"`).
+- `level`: the level of the races (default `"national"`; `"circonscription"` for the blocks
+  layout's default columns).
 - `aggregate`: `"race"` sums every row (every unit, in the long layout) of a race: bureau
   rows become one race per `race_id` value, or one national race with a constant
   `race_id`. `"none"` rejects a race met in a second row or unit. Default: `"race"` with a
@@ -30,16 +34,26 @@ Options, from the source's `[sources.options]` table; every key is optional:
 surrounding spaces); a mapped column missing from the header rejects the file:
 
 - `race_id`, `race_name`: the race's code (the id is its slug; the cell is kept as the
-  race's code, `"079"` stays a string) and its name.
+  race's code, `"079"` stays a string) and its name. Either may be a list of columns whose
+  cells are joined, the code with `-` (département `01` and circonscription `05`: `01-05`),
+  the name with `, `; so may `candidate_name` (with a space: `["Prénom", "Nom"]`).
 - `unit` (long layout only): the polling station of the row, so that the candidate rows of
   one bureau form one unit.
 - `units_counted`, `units_total`: stations counted and in total.
 - `registered`, `voters`, `blank`, `null`, `valid`: turnout counts.
-- `candidate_id`, `candidate_name`, `votes`, `share` (long layout only): the row's candidate;
-  the id defaults to the name, slugged. `votes` or `share` is needed.
+- `candidate_id`, `candidate_name`, `party`, `votes`, `share` (long and blocks layouts): the
+  row's (or block's) candidate and its label (a nuance, a party); the id defaults to the
+  name, slugged. `votes` or `share` is needed.
 - `updated_at`: the data time, ISO 8601 with an offset or `DD/MM/YYYY HH:MM[:SS]`; the latest
   cell wins; empty cells are skipped. Without it (or with every cell empty) the snapshot
   takes the fetch time the caller passes (`fetched_at`).
+
+In the blocks layout, the candidate block runs from the first candidate column mapped to the
+header's end; every other mapped column comes before it. A row's blocks follow one another
+at that width; an empty block is padding, and the last may lack its unmapped trailing cells.
+Without a `columns` table, it maps data.gouv's constituency file: `Code du département` +
+`Code de la circonscription` → race_id, their `Libellé` → race_name, `Inscrits`, `Votants`,
+`Blancs`, `Nuls`, `Exprimés`, `N°Panneau`, `Prénom` + `Nom`, `Nuance`, `Voix`, `% Voix/Exp`.
 
 In the long layout, `columns` defaults to the recommended contract (`updated_at`,
 `scope_code` → race_id, `scope` → race_name, `bureaux_total`, `bureaux_reported`,
@@ -134,7 +148,7 @@ def _fold(text: str, origin: str, spec: Spec) -> Builder:
     for n, (line, cells) in enumerate(records, start=1):
         if n > MAX_ROWS:
             raise FeedError(origin, f"line {line}", f"{n} rows", f"more than {MAX_ROWS} rows")
-        builder.add(checked_row(origin, line, cells, plan.header))
+        builder.add(checked_row(origin, line, cells, plan.header, plan.block))
     if not builder.races:
         raise FeedError(origin, "(document)", f"{len(header)} columns", "no data rows")
     return builder

@@ -54,9 +54,12 @@ def _candidates(
     rows: RaceRows, units: Sequence[Unit], adding: Sequence[Unit], origin: str
 ) -> tuple[Candidate, ...]:
     order: dict[str, str] = {}
+    parties: dict[str, str] = {}
     for unit in units:
         for e in unit.entries.values():
             order.setdefault(e.id, e.name)
+            if e.party:
+                parties.setdefault(e.id, e.party)
     if len(order) > MAX_CANDIDATES:
         raise FeedError(origin, f"race {rows.id!r}", f"{len(order)} candidates", "too many")
     single = len(adding) == 1
@@ -71,6 +74,7 @@ def _candidates(
                 name=name,
                 votes=_sum(e.votes for e in found) if found else absent,
                 published_share=found[0].share if single and found else None,
+                party=parties.get(cid),
             )
         )
     return tuple(out)

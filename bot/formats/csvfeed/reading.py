@@ -78,11 +78,17 @@ class Row:
     line: int
     cells: list[str]
     header: tuple[str, ...]
+    block: tuple[int, int] | None = None  # the blocks layout's (start, width)
 
     def fail(self, i: int, reason: str) -> FeedError:
         """Return the FeedError naming this record's line, the column and the cell."""
-        column = self.header[i] or f"#{i + 1}"
-        return FeedError(self.origin, f"line {self.line}, column {column!r}", self.cells[i], reason)
+        if self.block is not None and i >= self.block[0]:
+            start, width = self.block
+            column = self.header[start + (i - start) % width] or f"#{i + 1}"
+            where = f"line {self.line}, candidate {(i - start) // width + 1}, column {column!r}"
+        else:
+            where = f"line {self.line}, column {self.header[i] or f'#{i + 1}'!r}"
+        return FeedError(self.origin, where, self.cells[i], reason)
 
     def text(self, i: int | None) -> str:
         """Return a cell's text without surrounding spaces; empty for an unmapped column."""
@@ -120,8 +126,16 @@ class Row:
         return value
 
 
-def checked_row(origin: str, line: int, cells: list[str], header: tuple[str, ...]) -> Row:
+def checked_row(
+    origin: str,
+    line: int,
+    cells: list[str],
+    header: tuple[str, ...],
+    block: tuple[int, int] | None = None,
+) -> Row:
     """Return a record as a Row, refusing a truncated or too wide record and an oversized cell."""
+    if block is not None:
+        return _block_row(Row(origin=origin, line=line, cells=cells, header=header, block=block))
     row = Row(origin=origin, line=line, cells=cells, header=header)
     width = len(header)
     if len(cells) < width:
@@ -138,6 +152,25 @@ def checked_row(origin: str, line: int, cells: list[str], header: tuple[str, ...
             origin, f"line {line}, field {extra + 1}", cells[extra], "more fields than the header"
         )
     long_cell = next((i for i, c in enumerate(cells[:width]) if len(c) > MAX_CELL), None)
+    if long_cell is not None:
+        raise row.fail(long_cell, f"cell longer than {MAX_CELL} characters")
+    return row
+
+
+def _block_row(row: Row) -> Row:
+    """Check a blocks-layout record: every cell of its place, no oversized cell (the units
+    builder reads its candidate blocks)."""
+    assert row.block is not None
+    start, cells = row.block[0], row.cells
+    if len(cells) < start:
+        missing = row.header[len(cells)] or f"#{len(cells) + 1}"
+        raise FeedError(
+            row.origin,
+            f"line {row.line}, column {missing!r}",
+            cells[-1],
+            f"truncated row: {len(cells)} fields, the place's columns are {start}",
+        )
+    long_cell = next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)
     if long_cell is not None:
         raise row.fail(long_cell, f"cell longer than {MAX_CELL} characters")
     return row

@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from bot.formats.csvfeed.header import Plan
-from bot.formats.csvfeed.options import MAX_NAME, UNIT_FIELDS, Spec
+from bot.formats.csvfeed.options import BLOCK_FIELDS, JOINED, MAX_NAME, UNIT_FIELDS, Spec
 from bot.formats.csvfeed.reading import Row
 from bot.formats.errors import FeedError
 from bot.formats.slug import slug
@@ -24,6 +24,7 @@ class Entry:
     name: str
     votes: int | None = None
     share: float | None = None
+    party: str | None = None
 
 
 @dataclass(kw_only=True, slots=True)
@@ -64,7 +65,12 @@ class Builder:
         """Fold one record into its race and unit."""
         race = self._race(row)
         unit = self._unit(row, race)
-        entries = self._long(row) if self.spec.layout == "long" else self._wide(row)
+        layout = self.spec.layout
+        entries = (
+            self._long(row)
+            if layout == "long"
+            else (self._wide(row) if layout == "wide" else self._blocks(row))
+        )
         for col, entry in entries:
             if entry.id in unit.entries:
                 hint = " (map columns.unit)" if self.spec.layout == "long" else ""
@@ -74,12 +80,12 @@ class Builder:
 
     def _race(self, row: Row) -> RaceRows:
         col = self.plan.cols.get("race_id")
-        code = row.text(col) if col is not None else None
+        code = self._text(row, "race_id") if col is not None else None
         if col is not None and not slug(code or ""):
             raise row.fail(col, "expected a race code")
         race_id = slug(code) if code is not None else (self.spec.race_id or "national")
         if race_id not in self.races:
-            name = row.name(self.plan.cols["race_name"]) if "race_name" in self.plan.cols else ""
+            name = self._text(row, "race_name") if "race_name" in self.plan.cols else ""
             if not name and self.spec.race_name:
                 name = self.spec.race_name.replace("{code}", code or race_id)
             self.races[race_id] = RaceRows(
@@ -117,16 +123,24 @@ class Builder:
     def _same_race_name(self, row: Row, race: RaceRows) -> None:
         col = self.plan.cols.get("race_name")
         first = next(iter(race.units.values()))
-        if col is not None and first.values.get("race_name") != row.name(col):
+        if col is not None and first.values.get("race_name") != self._text(row, "race_name"):
             raise row.fail(col, f"differs from line {race.line} of the same race ({race.name!r})")
 
     def _value(self, row: Row, fld: str) -> Any:
-        col = self.plan.cols[fld]
-        return row.name(col) if fld == "race_name" else row.count(col)
+        return self._text(row, fld) if fld == "race_name" else row.count(self.plan.cols[fld])
+
+    def _text(self, row: Row, fld: str, shift: int = 0) -> str:
+        """Return a mapped field's text, its columns' cells joined (`01` and `05`: `01-05`),
+        in the candidate block `shift` columns on."""
+        cells = [row.name(i + shift) for i in self.plan.parts[fld]]
+        text = JOINED.get(fld, " ").join(c for c in cells if c)
+        if len(text) > MAX_NAME:
+            raise row.fail(self.plan.cols[fld] + shift, f"longer than {MAX_NAME} characters")
+        return text
 
     def _long(self, row: Row) -> list[tuple[int, Entry]]:
         cols = self.plan.cols
-        name = row.name(cols["candidate_name"]) if "candidate_name" in cols else ""
+        name = self._text(row, "candidate_name") if "candidate_name" in cols else ""
         ident = row.name(cols["candidate_id"]) if "candidate_id" in cols else ""
         where = cols.get("candidate_name", cols.get("candidate_id", 0))
         if not (name or ident):
@@ -135,8 +149,47 @@ class Builder:
         if not ident:
             raise row.fail(where, "the name gives no usable id; map columns.candidate_id")
         votes, share = row.count(cols.get("votes")), row.share(cols.get("share"))
-        entry = Entry(id=ident, name=name or ident, votes=votes, share=share)
+        party = row.name(cols["party"]) if "party" in cols else ""
+        entry = Entry(id=ident, name=name or ident, votes=votes, share=share, party=party or None)
         return [(cols.get("candidate_id", where), entry)]
+
+    def _blocks(self, row: Row) -> list[tuple[int, Entry]]:
+        """Read each repeated candidate block of a row; empty blocks are padding."""
+        assert self.plan.block is not None
+        start, width = self.plan.block
+        parts = self.plan.parts
+        needed = max(i for f in BLOCK_FIELDS for i in parts.get(f, ())) - start + 1
+        entries = []
+        for shift in range(0, len(row.cells) - start, width):
+            cells = row.cells[start + shift : start + shift + width]
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) < needed:
+                at = start + shift + len(cells) - 1
+                raise row.fail(at, f"truncated candidate block: {len(cells)} of {width} fields")
+            entries.append(self._block_entry(row, shift))
+        return entries
+
+    def _block_entry(self, row: Row, shift: int) -> tuple[int, Entry]:
+        cols = self.plan.cols
+
+        def at(fld: str) -> int | None:
+            return cols[fld] + shift if fld in cols else None
+
+        name = self._text(row, "candidate_name", shift) if "candidate_name" in cols else ""
+        ident, party = row.text(at("candidate_id")), row.text(at("party"))
+        mapped = (at("candidate_id"), at("candidate_name"), at("votes"), at("share"))
+        where = next(i for i in mapped if i is not None)
+        if not (name or ident):
+            raise row.fail(where, "a candidate block with no name")
+        ident = ident or slug(name)
+        if not ident:
+            raise row.fail(where, "the name gives no usable id; map columns.candidate_id")
+        if len(ident) > MAX_NAME or len(party) > MAX_NAME:
+            raise row.fail(where, f"longer than {MAX_NAME} characters")
+        votes, share = row.count(at("votes")), row.share(at("share"))
+        entry = Entry(id=ident, name=name or ident, votes=votes, share=share, party=party or None)
+        return where, entry
 
     def _wide(self, row: Row) -> list[tuple[int, Entry]]:
         entries = []

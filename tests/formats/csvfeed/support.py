@@ -18,6 +18,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "csv"
 LONG = (FIXTURES / "long-contract.csv").read_bytes()
 BREST_CP1252 = (FIXTURES / "brest-legislatives-2022-t1.cp1252.csv").read_bytes()
 BREST_UTF8 = (FIXTURES / "brest-legislatives-2022-t1.utf8.csv").read_bytes()
+BLOCS_CP1252 = (FIXTURES / "legislatives-blocs-cirlg.cp1252.csv").read_bytes()
 ORIGIN = "feeds/resultats.csv"
 FETCHED = datetime(2022, 6, 12, 21, 5, tzinfo=UTC)
 PARIS = timezone(timedelta(hours=1))
@@ -38,6 +39,43 @@ BREST: dict[str, Any] = {
     },
     "candidate_votes": "^(?P<name>.+) - votes$",
     "candidate_share": "^(?P<name>.+) - pourcentage$",
+}
+
+
+# data.gouv's "résultats par niveau" columns, mapped as config/examples says (the defaults).
+BLOCKS: dict[str, Any] = {
+    "layout": "blocks",
+    "encoding": "cp1252",
+    "level": "circonscription",
+    "columns": {
+        "race_id": ["Code du département", "Code de la circonscription"],
+        "race_name": ["Libellé du département", "Libellé de la circonscription"],
+        "registered": "Inscrits",
+        "voters": "Votants",
+        "blank": "Blancs",
+        "null": "Nuls",
+        "valid": "Exprimés",
+        "candidate_id": "N°Panneau",
+        "candidate_name": ["Prénom", "Nom"],
+        "party": "Nuance",
+        "votes": "Voix",
+        "share": "% Voix/Exp",
+    },
+}
+
+# A header block and its candidate block, for files built in the tests.
+BLOCK_HEADER = "dep;circ;inscrits;exprimes;num;nom;prenom;nuance;voix;sieges"
+BLOCK_OPTIONS: dict[str, Any] = {
+    "layout": "blocks",
+    "columns": {
+        "race_id": ["dep", "circ"],
+        "registered": "inscrits",
+        "valid": "exprimes",
+        "candidate_id": "num",
+        "candidate_name": ["prenom", "nom"],
+        "party": "nuance",
+        "votes": "voix",
+    },
 }
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from bot.formats.csvfeed import check_options
 from tests.formats.csvfeed.support import (
+    BLOCKS,
     BREST,
     LONG,
     reject,
@@ -19,7 +20,21 @@ WIDE = {"layout": "wide", "candidate_votes": "^(?P<name>.+) - votes$"}
 @pytest.mark.parametrize(
     ("options", "error"),
     [
-        ({"layout": "diagonal"}, "layout: expected 'long' or 'wide'"),
+        ({"layout": "diagonal"}, "layout: expected 'long', 'wide' or 'blocks'"),
+        ({"layout": "blocks", "candidate_votes": "^(?P<key>.+)$"}, "candidate_votes: only with"),
+        ({"layout": "blocks", "columns": {"votes": "Voix"}}, "columns.candidate_name: expected"),
+        (
+            {"layout": "blocks", "columns": {"candidate_id": "N", "share": "%", "unit": "b"}},
+            'columns.unit: not with layout = "blocks"',
+        ),
+        (
+            {"columns": {"race_id": ["dep", 2], "candidate_name": "n", "votes": "v"}},
+            "columns.race_id: expected a column name or a list of them",
+        ),
+        (
+            {"columns": {"votes": ["v1", "v2"], "candidate_name": "n"}},
+            "columns.votes: expected a column name",
+        ),
         ({"colums": {}}, "colums: unknown option"),
         ({"columns": "voix"}, "columns: expected a table"),
         (
@@ -74,6 +89,8 @@ def test_check_options_names_the_key(options: dict[str, Any], error: str) -> Non
         {},
         BREST,
         {"layout": "long", "delimiter": "tab", "encoding": "latin-1"},
+        {"layout": "blocks"},
+        BLOCKS,
         {"_anything": 1},
         {"_fetched_at": "ce soir"},  # no longer checked: the fetch time is parse's argument
     ],

@@ -16,6 +16,8 @@ from bot.formats.csvfeed import parser as csvfeed
 from bot.formats.errors import FeedError
 from bot.formats.registry import PARSERS
 from tests.formats.csvfeed.support import (
+    BLOCKS,
+    BLOCS_CP1252,
     BREST,
     BREST_CP1252,
     FETCHED,
@@ -97,6 +99,17 @@ def test_damaged_files_raise_only_feed_errors(cut: int, at: int, junk: bytes) ->
     assert outcome(data, BREST) in ("parsed", f"rejected {ORIGIN}")
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    cut=st.integers(0, len(BLOCS_CP1252)),
+    at=st.integers(0, len(BLOCS_CP1252) - 1),
+    junk=st.binary(max_size=8),
+)
+def test_damaged_files_in_blocks_raise_only_feed_errors(cut: int, at: int, junk: bytes) -> None:
+    data = (BLOCS_CP1252[:at] + junk + BLOCS_CP1252[at:])[:cut]
+    assert outcome(data, BLOCKS) in ("parsed", f"rejected {ORIGIN}")
+
+
 @settings(max_examples=200, deadline=None)
 @given(data=st.binary(max_size=300))
 def test_any_bytes_raise_only_feed_errors(data: bytes) -> None:
@@ -119,3 +132,38 @@ def test_registered_and_checked_at_config_load(tmp_path: Path) -> None:
         config.load(path)
 
     assert "sources[0].options.columns.votes: expected a column name" in str(caught.value)
+
+
+def test_the_data_gouv_file_in_blocks_reads_as_published() -> None:
+    snap = parse(BLOCS_CP1252, "feeds/resultats-par-niveau-cirlg.csv", BLOCKS, FETCHED)
+
+    assert [(r.id, r.code, r.level) for r in snap.races] == [
+        ("29-01", "29-01", "circonscription"),
+        ("29-02", "29-02", "circonscription"),
+        ("2a-01", "2A-01", "circonscription"),
+        ("zz-11", "ZZ-11", "circonscription"),
+    ]
+    finistere = snap.races[1]
+    assert finistere.name == "Finistère, 2ème circonscription"
+    assert (finistere.units.counted, finistere.units.total) == (1, 1)
+    t = finistere.turnout
+    assert (t.registered, t.voters, t.blank, t.null, t.valid) == (84005, 28517, 611, 240, 27666)
+    assert [(c.id, c.name, c.party, c.votes) for c in finistere.candidates] == [
+        ("2", "Anne LE GALL", "NUP", 14551),
+        ("5", "Loïc PRIGENT", "ENS", 10022),
+        ("1", "Anne LE GALL", "DVD", 684),
+        ("4", "Hervé CADIOU", "REC", 1507),
+        ("3", "Soizic MORVAN", "ECO", 902),
+    ]
+    assert finistere.candidates[0].published_share == 52.60
+    assert finistere.votes_cast == t.valid
+    # Its last block without the trailing Sièges cell still reads whole.
+    assert [c.votes for c in snap.races[2].candidates] == [15021, 9876, 4210]
+    assert snap.updated_at == FETCHED
+    no_anomalies(snap)
+
+
+def test_the_blocks_layout_defaults_to_the_data_gouv_constituency_file() -> None:
+    snap = parse(BLOCS_CP1252, ORIGIN, {"layout": "blocks"}, FETCHED)
+
+    assert snap == parse(BLOCS_CP1252, ORIGIN, BLOCKS, FETCHED)

@@ -9,6 +9,8 @@ import pytest
 
 from bot.formats.csvfeed import parse
 from tests.formats.csvfeed.support import (
+    BLOCK_HEADER,
+    BLOCK_OPTIONS,
     BREST,
     BUREAU_HEADER,
     FETCHED,
@@ -142,3 +144,82 @@ def test_a_bad_updated_at_names_its_cell(cell: str, reason: str) -> None:
 
     assert (err.field, err.value) == ("line 2, column 'maj'", cell)
     assert reason in err.reason
+
+
+def test_blocks_layout_reads_each_repeated_block_and_skips_empty_padding() -> None:
+    data = lines(
+        BLOCK_HEADER,
+        "01;01;100;60;1;ALPHA;Ana;NUP;40;;2;BETA;Bo;DVD;20;;;;;;;",
+        "01;02;90;50;2;GAMMA;Cy;LR;50;1",
+        "02;01;80;30;1;ALPHA;Ana;DVD;30;",
+    )
+    snap = parse(data, ORIGIN, BLOCK_OPTIONS, FETCHED)
+
+    assert [(r.id, r.name, r.code) for r in snap.races] == [
+        ("01-01", "01-01", "01-01"),
+        ("01-02", "01-02", "01-02"),
+        ("02-01", "02-01", "02-01"),
+    ]
+    assert [(c.id, c.name, c.party, c.votes) for c in snap.races[0].candidates] == [
+        ("1", "Ana ALPHA", "NUP", 40),
+        ("2", "Bo BETA", "DVD", 20),
+    ]
+    assert snap.races[0].level == "national"  # columns given: the level is the option's
+
+
+def test_blocks_layout_without_the_combined_id_collides_on_the_repeated_code() -> None:
+    data = lines(BLOCK_HEADER, "01;01;100;60;1;A;a;X;60;", "02;01;80;30;1;B;b;Y;30;")
+    options = {**BLOCK_OPTIONS, "columns": {**BLOCK_OPTIONS["columns"], "race_id": "circ"}}
+
+    err = reject(data, options)
+
+    assert err.field == "line 3, column 'circ'"
+    assert "race '01' again (first at line 2)" in err.reason
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "value", "reason"),
+    [
+        (
+            "01;01;100;60;1;A;a;X;40;;2;B;b;Y",
+            "line 2, candidate 2, column 'nuance'",
+            "Y",
+            "truncated candidate block: 4 of 6 fields",
+        ),
+        (
+            "01;01;100;60;1;A;a;X;40;;2;B;b;Y;vingt;",
+            "line 2, candidate 2, column 'voix'",
+            "vingt",
+            "expected a whole number",
+        ),
+        (
+            "01;01;100;60;1;A;a;X;40;;1;B;b;Y;20;",
+            "line 2, candidate 2, column 'num'",
+            "1",
+            "candidate '1' twice in one unit",
+        ),
+        (
+            "01;01;100;60;1;A;a;X;40;;;;;Y;20;",
+            "line 2, candidate 2, column 'num'",
+            "",
+            "a candidate block with no name",
+        ),
+        ("01;01;100", "line 2, column 'exprimes'", "100", "truncated row: 3 fields"),
+    ],
+)
+def test_blocks_layout_names_the_candidate_block_of_a_bad_cell(
+    row: str, field: str, value: str, reason: str
+) -> None:
+    err = reject(lines(BLOCK_HEADER, row), BLOCK_OPTIONS)
+
+    assert (err.field, err.value) == (field, value)
+    assert str(err.reason).startswith(reason)
+
+
+def test_blocks_layout_refuses_a_place_column_inside_the_candidate_block() -> None:
+    options = {**BLOCK_OPTIONS, "columns": {**BLOCK_OPTIONS["columns"], "valid": "sieges"}}
+
+    err = reject(lines(BLOCK_HEADER, "01;01;100;60;1;A;a;X;60;"), options)
+
+    assert (err.field, err.value) == ("line 1", "sieges")
+    assert err.reason == "columns.valid is inside the candidate block (from 'num')"
