@@ -19,7 +19,7 @@ from bot.events import (
     ResultDeclaredFinal,
     TurnoutThresholdCrossed,
 )
-from bot.models import Race, Snapshot
+from bot.models import Candidate, Race, Snapshot
 from bot.rules import Rules
 
 
@@ -196,18 +196,36 @@ def _candidates(before: Race, ctx: _Ctx) -> list[Event]:
 
 
 def _leader(before: Race, ctx: _Ctx) -> list[Event]:
-    old, new = before.leader(), ctx.race.leader()
-    if old is None or new is None or old.id == new.id:
+    """Tell who comes into the elected set and who leaves it: the leader when one is elected;
+    in a race electing two or more, an order that changes within the set is no news."""
+    old, new = _elected(before), _elected(ctx.race)
+    if old is None or new is None:
         return []
+    ins = [c for c in new if c.id not in {o.id for o in old}]
+    outs = [c for c in old if c.id not in {n.id for n in new}]
     return [
         LeaderChanged(
-            key=ctx.key("leader", new.id, ctx.stamp),
+            key=ctx.key("leader", came.id, ctx.stamp),
             race=ctx.race,
             at=ctx.at,
-            leader=new,
-            previous=old,
+            leader=came,
+            previous=went,
         )
+        for came, went in zip(ins, outs, strict=True)
     ]
+
+
+def _elected(race: Race) -> list[Candidate] | None:
+    """Return the top `vote_for` candidates, best first; None when a tie for the last seat
+    leaves the set open, or when there are no more candidates with a share than seats."""
+    if race.vote_for <= 1:
+        leader = race.leader()
+        return None if leader is None else [leader]
+    ranked = [c for c in race.standings() if c.share is not None]
+    seats = race.vote_for
+    if len(ranked) <= seats or ranked[seats - 1].share == ranked[seats].share:
+        return None
+    return ranked[:seats]
 
 
 def _turnout_crossings(ctx: _Ctx, before: Race | None) -> list[TurnoutThresholdCrossed]:

@@ -422,6 +422,42 @@ def test_no_leader_event(before: dict[str, int], after: dict[str, int]) -> None:
     assert not any(isinstance(e, LeaderChanged) for e in events)
 
 
+def _seats(votes: dict[str, int], seats: int = 2) -> Race:
+    """Return a race electing `seats` (a council ward, voteFor 2) with these votes."""
+    return replace(race(votes, counted=50), vote_for=seats)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param({"a": 50, "b": 40, "c": 10}, {"a": 50, "b": 60, "c": 10}, id="swap-in-set"),
+        pytest.param({"a": 50, "b": 40, "c": 40}, {"a": 50, "b": 30, "c": 60}, id="tie-before"),
+        pytest.param({"a": 50, "b": 40, "c": 10}, {"a": 50, "b": 40, "c": 40}, id="tie-now"),
+        pytest.param({"a": 50, "b": 40}, {"a": 30, "b": 40}, id="as-many-as-seats"),
+    ],
+)
+def test_a_race_electing_two_tells_no_change_within_the_elected(
+    before: dict[str, int], after: dict[str, int]
+) -> None:
+    events = step(_seats(before), _seats(after))
+
+    assert not any(isinstance(e, LeaderChanged) for e in events)
+
+
+def test_a_race_electing_two_tells_who_comes_in_and_who_drops_out() -> None:
+    before = _seats({"a": 50, "b": 40, "c": 30, "d": 5})
+    after = _seats({"a": 50, "b": 40, "c": 60, "d": 5})
+
+    (event,) = [e for e in step(before, after, minutes=3) if isinstance(e, LeaderChanged)]
+
+    assert (event.leader.id, event.previous.id) == ("c", "b")
+    assert event.key == key("leader", "c", at(3).isoformat())
+    three = [e for e in step(_seats({"a": 9, "b": 8, "c": 7, "d": 1, "e": 2}, 3),
+                             _seats({"a": 1, "b": 2, "c": 7, "d": 9, "e": 8}, 3))
+             if isinstance(e, LeaderChanged)]  # fmt: skip
+    assert [(e.leader.id, e.previous.id) for e in three] == [("d", "a"), ("e", "b")]
+
+
 # --- turnout -----------------------------------------------------------------------------------
 
 
