@@ -35,6 +35,7 @@ CATALOG: dict[str, str] = {
     ),
     "line.candidate_votes": "{name}: {share} ({votes} votes)",
     "line.candidate": "{name}: {share}",
+    "line.candidate_labelled": "{name} ({label})",
     "line.footer": "Data as of {time} · {counted} of {total} stations ({pct})",
     "line.footer_no_total": "Data as of {time} · {counted} stations counted",
     "line.footer_communes": "Data as of {time} · {counted} of {total} communes in ({pct})",

@@ -36,6 +36,7 @@ CATALOG: dict[str, str] = {
     ),
     "line.candidate_votes": "{name} : {share} ({votes} voix)",
     "line.candidate": "{name} : {share}",
+    "line.candidate_labelled": "{name} ({label})",
     "line.footer": "Données de {time} · {counted} bureaux sur {total} ({pct})",
     "line.footer_no_total": "Données de {time} · {counted} bureaux dépouillés",
     "line.footer_communes": "Données de {time} · {counted} communes sur {total} ({pct})",

@@ -27,6 +27,7 @@ from bot.events import (
 from bot.models import Candidate, Race
 from bot.render import en, fr, slack
 from bot.render.message import Message
+from bot.render.names import shown_names
 
 CATALOGS: dict[str, dict[str, str]] = {"fr": fr.CATALOG, "en": en.CATALOG}
 LOCALES = tuple(CATALOGS)
@@ -93,28 +94,36 @@ class Renderer:
         """De-emphasise a footer in this markup."""
         return {"html": f"<i>{text}</i>", "slack": f"_{text}_"}.get(self.style.markup, text)
 
+    def names(self, race: Race) -> dict[str, str]:
+        """Return each candidate's name by id, labelled where two would read the same."""
+        return shown_names(race, self._catalog["line.candidate_labelled"])
+
+    def name_of(self, race: Race, c: Candidate) -> str:
+        """Return the name a candidate is shown by in this race (see `names`)."""
+        return self.names(race).get(c.id, c.name)
+
     # --- building blocks ---------------------------------------------------------------
 
     def standings(self, race: Race) -> list[str]:
         """Return one line per candidate, leader first (on Slack: one aligned table)."""
+        names = self.names(race)
         if self.style.markup == "slack":
-            return [slack.table([self._row(c) for c in race.standings()])]
+            return [slack.table([self._row(c, names[c.id]) for c in race.standings()])]
         lines = []
         for c in race.standings():
             share = self.pct(c.share) if c.share is not None else "—"
+            name = names[c.id]
             if c.votes is not None:
                 lines.append(
-                    self.t(
-                        "line.candidate_votes", name=c.name, share=share, votes=self.num(c.votes)
-                    )
+                    self.t("line.candidate_votes", name=name, share=share, votes=self.num(c.votes))
                 )
             else:
-                lines.append(self.t("line.candidate", name=c.name, share=share))
+                lines.append(self.t("line.candidate", name=name, share=share))
         return lines
 
-    def _row(self, c: Candidate) -> tuple[str, ...]:
+    def _row(self, c: Candidate, name: str) -> tuple[str, ...]:
         share = self.pct(c.share) if c.share is not None else "—"
-        return (self.esc(c.name), share, self.num(c.votes) if c.votes is not None else "")
+        return (self.esc(name), share, self.num(c.votes) if c.votes is not None else "")
 
     def footer(self, race: Race, at: datetime) -> str:
         """Return the data time and the stations counted, plus the source if known."""
@@ -237,7 +246,7 @@ def _candidate(r: Renderer, e: Event, _: int | None) -> Parts:
     assert isinstance(e, CandidateThresholdCrossed)
     headline = r.t(
         "headline.candidate_threshold",
-        candidate=e.candidate.name,
+        candidate=r.name_of(e.race, e.candidate),
         level=r.level(e.level),
         race=e.race.name,
     )
@@ -247,7 +256,10 @@ def _candidate(r: Renderer, e: Event, _: int | None) -> Parts:
 def _leader(r: Renderer, e: Event, _: int | None) -> Parts:
     assert isinstance(e, LeaderChanged)
     headline = r.t(
-        "headline.leader_changed", leader=e.leader.name, previous=e.previous.name, race=e.race.name
+        "headline.leader_changed",
+        leader=r.name_of(e.race, e.leader),
+        previous=r.name_of(e.race, e.previous),
+        race=e.race.name,
     )
     return headline, r.standings(e.race)
 
@@ -269,7 +281,7 @@ def _correction(r: Renderer, e: Event, _: int | None) -> Parts:
     if e.candidate is not None and e.level is not None:
         headline = r.t(
             "headline.correction_candidate",
-            candidate=e.candidate.name,
+            candidate=r.name_of(e.race, e.candidate),
             level=r.level(e.level),
             share=r.pct(e.candidate.share or 0.0),
             race=e.race.name,
@@ -291,7 +303,7 @@ def _anomaly(r: Renderer, e: Event, _: int | None) -> Parts:
         values[name] = r.pct(value) if is_pct else r.num(value)
     if subject:
         cand = e.race.candidate(subject)
-        values["candidate"] = cand.name if cand else subject
+        values["candidate"] = r.name_of(e.race, cand) if cand else subject
     line = r.t(f"anomaly.{check}", **values)
     return r.t("headline.anomaly", race=e.race.name), [line, *r.standings(e.race)]
 

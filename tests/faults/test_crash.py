@@ -6,10 +6,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from tests.builders import feed_doc
 from tests.fakes.telegram import FakeTelegram
@@ -18,14 +15,6 @@ from tests.support import chats, start_bot, tally, wait_for, write_config
 GROUPS = [-5000 - i for i in range(200)]
 KILLS = 20
 CONCURRENCY = 16  # the Telegram adapter's concurrent sends
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()  # real limits: 30 messages a second in all
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def test_twenty_kills_during_a_fan_out_to_200_chats(tmp_path: Path, tg: FakeTelegram):

@@ -9,13 +9,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tests.builders import feed_bytes, feed_doc
 from tests.fakes.telegram import FakeTelegram
+from tests.faults.support import night_config, texts
 from tests.feedserver import FeedServer
 from tests.support import wait_for
 
@@ -48,46 +48,9 @@ FAULTS = {
 ANOMALIES = {"sums that do not add up": "differs", "2017 republication": "republication"}
 
 
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 def config(tmp_path: Path, url: str, stale_after: float = 900) -> Path:
-    path = tmp_path / "soiree.toml"
-    path.write_text(
-        f"""
-locale = "en"
-db = "soiree.db"
-main_races = ["national"]
-dispatch_interval = 0.05
-
-[charts]
-send_with = []  # alerts as text: these tests are about delivery, tests/test_charts.py about charts
-
-[[sources]]
-id = "feed"
-url = "{url}"
-interval = 0.05
-timeout = 0.5
-max_bytes = 4000
-stale_after = {stale_after}
-
-[[chats]]
-platform = "telegram"
-id = {GROUP}
-
-[[chats]]
-platform = "telegram"
-id = {ADMIN}
-admin = true
-""",
-        encoding="utf-8",
-    )
-    return path
+    keys = {"timeout": 0.5, "max_bytes": 4000, "stale_after": stale_after}
+    return night_config(tmp_path, {"feed": url}, groups=[GROUP], admins=[ADMIN], keys=keys)
 
 
 async def start_bot(config_path: Path, tg: FakeTelegram) -> asyncio.subprocess.Process:
@@ -99,10 +62,6 @@ async def start_bot(config_path: Path, tg: FakeTelegram) -> asyncio.subprocess.P
         cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
-
-
-def texts(tg: FakeTelegram, chat: int) -> list[str]:
-    return [c.params["text"] for c in tg.sent(chat)]
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))

@@ -15,6 +15,8 @@ import pytest
 
 from tests.builders import feed_bytes
 from tests.fakes.telegram import FakeTelegram
+from tests.faults.support import night_config
+from tests.faults.support import texts as sent
 from tests.feedserver import FeedServer
 from tests.support import start_bot, wait_for
 
@@ -22,14 +24,6 @@ GROUP = -3001
 GOOD = feed_bytes(10, {"hamon": 600, "valls": 400}, counted=50)
 NEXT = feed_bytes(30, {"hamon": 3050, "valls": 1950}, counted=300)
 DRIP = 0.3  # seconds between two bytes of a dripping body: GOOD would take minutes
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture
@@ -44,23 +38,12 @@ async def dripping() -> AsyncIterator[FeedServer]:
 
 def config(tmp_path: Path, sources: dict[str, str], *, timeout: float, max_bytes: int) -> Path:
     """Write a config polling each of `sources` (id: URL) quickly, alerts to one group."""
-    tables = "".join(
-        f'[[sources]]\nid = "{sid}"\nurl = "{url}"\ninterval = 0.05\ntimeout = {timeout}\n'
-        f"max_bytes = {max_bytes}\n\n"
-        for sid, url in sources.items()
-    )
-    path = tmp_path / "soiree.toml"
-    path.write_text(
-        f'locale = "en"\ndb = "soiree.db"\nmain_races = ["national"]\ndispatch_interval = 0.05\n'
-        f"[charts]\nsend_with = []\n\n{tables}"
-        f'[[chats]]\nplatform = "telegram"\nid = {GROUP}\n',
-        encoding="utf-8",
-    )
-    return path
+    keys = {"timeout": timeout, "max_bytes": max_bytes}
+    return night_config(tmp_path, sources, groups=[GROUP], keys=keys)
 
 
 def texts(tg: FakeTelegram) -> list[str]:
-    return [c.params["text"] for c in tg.sent(GROUP)]
+    return sent(tg, GROUP)
 
 
 def peak_rss_mb(pid: int) -> float:

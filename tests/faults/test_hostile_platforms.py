@@ -15,6 +15,7 @@ from slack_sdk.signature import SignatureVerifier
 from tests.builders import feed_bytes
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
+from tests.faults.support import texts
 from tests.feedserver import FeedServer
 from tests.support import (
     SECRET,
@@ -34,23 +35,11 @@ GOOD = feed_bytes(10, {"hamon": 600, "valls": 400}, counted=50)
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def slack() -> AsyncIterator[FakeSlack]:
     fake = FakeSlack(scale=10)
     await fake.start()
     yield fake
     await fake.stop()
-
-
-def texts(tg: FakeTelegram, chat: int) -> list[str]:
-    return [c.params["text"] for c in tg.sent(chat)]
 
 
 def admin_chat(chat_id: int | str, platform: str = "telegram") -> str:

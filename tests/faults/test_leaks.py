@@ -8,13 +8,11 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from tests.builders import feed_bytes
 from tests.fakes.telegram import FakeTelegram
+from tests.faults.support import night_config, texts
 from tests.feedserver import FeedServer
 from tests.support import ROOT, start_bot, wait_for
 
@@ -24,14 +22,6 @@ PASSWORD, TOKEN, KEY = "S3cretPassw0rd", "T0kenValue42", "K3yValue99"
 SECRETS = (PASSWORD, TOKEN, KEY)
 
 
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 def secret_url(url: str) -> str:
     """Return the feed server's URL with a password and two keys in it."""
     with_user = url.replace("http://", f"http://feeduser:{PASSWORD}@", 1)
@@ -39,40 +29,8 @@ def secret_url(url: str) -> str:
 
 
 def config(tmp_path: Path, url: str) -> Path:
-    path = tmp_path / "soiree.toml"
-    path.write_text(
-        f"""
-locale = "en"
-db = "soiree.db"
-main_races = ["national"]
-dispatch_interval = 0.05
-
-[charts]
-send_with = []
-
-[[sources]]
-id = "feed"
-url = "{url}"
-interval = 0.05
-timeout = 0.5
-stale_after = 1.0
-
-[[chats]]
-platform = "telegram"
-id = {GROUP}
-
-[[chats]]
-platform = "telegram"
-id = {ADMIN}
-admin = true
-""",
-        encoding="utf-8",
-    )
-    return path
-
-
-def texts(tg: FakeTelegram, chat: int) -> list[str]:
-    return [c.params["text"] for c in tg.sent(chat)]
+    keys = {"timeout": 0.5, "stale_after": 1.0}
+    return night_config(tmp_path, {"feed": url}, groups=[GROUP], admins=[ADMIN], keys=keys)
 
 
 def leaks(text: str | bytes) -> list[str]:

@@ -13,7 +13,6 @@ import json
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pytest
 from bot.store import open_store
 from tests.builders import feed_bytes, feed_doc
 from tests.fakes.telegram import FakeTelegram
+from tests.faults.support import night_config, texts
 from tests.feedserver import FeedServer
 from tests.support import ROOT, start_bot, wait_for
 
@@ -38,49 +38,8 @@ def dated(updated_at: str) -> bytes:
     return json.dumps(doc).encode()
 
 
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-def config(tmp_path: Path, url: str, extra: str = "") -> Path:
-    path = tmp_path / "soiree.toml"
-    path.write_text(
-        f"""
-locale = "en"
-db = "soiree.db"
-main_races = ["national"]
-dispatch_interval = 0.05
-
-[charts]
-send_with = []
-
-[[sources]]
-id = "feed"
-url = "{url}"
-interval = 0.05
-timeout = 2
-{extra}
-
-[[chats]]
-platform = "telegram"
-id = {GROUP}
-
-[[chats]]
-platform = "telegram"
-id = {ADMIN}
-admin = true
-""",
-        encoding="utf-8",
-    )
-    return path
-
-
-def texts(tg: FakeTelegram, chat: int) -> list[str]:
-    return [c.params["text"] for c in tg.sent(chat)]
+def config(tmp_path: Path, url: str, keys: dict[str, object] | None = None) -> Path:
+    return night_config(tmp_path, {"feed": url}, groups=[GROUP], admins=[ADMIN], keys=keys)
 
 
 def poison_trigger(db: Path, raw: bytes) -> None:
@@ -97,11 +56,11 @@ def poison_trigger(db: Path, raw: bytes) -> None:
 FUTURE = (datetime.now(UTC) + timedelta(hours=2)).isoformat(timespec="seconds")
 TIMES = {
     # The attack: year 9999 less 23:59 is past year 9999 in UTC: OverflowError in the store.
-    "an offset past year 9999": ("9999-12-31T23:59:59-23:59", "", "out of range once in UTC"),
+    "an offset past year 9999": ("9999-12-31T23:59:59-23:59", {}, "out of range once in UTC"),
     # Accepted, it was "the newest": every real version after it was "not newer".
-    "year 9999": ("9999-12-31T23:00+02:00", "", "more than 86400 s ahead of the fetch time"),
+    "year 9999": ("9999-12-31T23:00+02:00", {}, "more than 86400 s ahead of the fetch time"),
     "two hours ahead, max_future = 3600": (
-        FUTURE, "max_future = 3600", "more than 3600 s ahead of the fetch time"
+        FUTURE, {"max_future": 3600}, "more than 3600 s ahead of the fetch time"
     ),
 }  # fmt: skip
 
@@ -110,10 +69,10 @@ TIMES = {
 async def test_a_data_time_that_cannot_be_right_is_rejected_and_the_source_reads_on(
     tmp_path: Path, feed: FeedServer, tg: FakeTelegram, case: str
 ) -> None:
-    stamp, extra, reason = TIMES[case]
+    stamp, keys, reason = TIMES[case]
     feed.publish(GOOD)
     log = tmp_path / "bot.log"
-    proc = await start_bot(config(tmp_path, feed.url, extra), tg, log)
+    proc = await start_bot(config(tmp_path, feed.url, keys), tg, log)
     try:
         await wait_for(lambda: texts(tg, GROUP), patience=30, what="the first alert")
         feed.publish(dated(stamp))

@@ -13,7 +13,7 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import pytest
 
 from tests.builders import feed_bytes, feed_doc
 from tests.fakes.telegram import FakeTelegram
+from tests.faults.support import night_config, texts
 from tests.feedserver import FeedServer
 from tests.support import ROOT, wait_for
 
@@ -35,44 +36,10 @@ DOWN = "The store cannot write ("  # the admin notices, as the English catalog h
 BACK = "takes writes again"
 
 
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()  # real limits: one message a second per chat
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 def config(tmp_path: Path, url: str) -> Path:
     """Write the config: two groups and an admin chat, one alert a message."""
-    chats = "".join(f'\n[[chats]]\nplatform = "telegram"\nid = {c}\n' for c in CHATS[:2])
-    path = tmp_path / "soiree.toml"
-    path.write_text(
-        f"""
-locale = "en"
-db = "soiree.db"
-main_races = ["national"]
-dispatch_interval = 0.05
-digest_max = 1
-
-[charts]
-send_with = []
-
-[[sources]]
-id = "feed"
-url = "{url}"
-interval = 0.05
-timeout = 2
-{chats}
-[[chats]]
-platform = "telegram"
-id = {ADMIN}
-locale = "en"
-admin = true
-""",
-        encoding="utf-8",
-    )
-    return path
+    groups, admins = CHATS[:2], CHATS[2:]
+    return night_config(tmp_path, {"feed": url}, groups=groups, admins=admins, top="digest_max = 1")
 
 
 def races_doc(minutes: int, ids: list[str]) -> bytes:
@@ -120,10 +87,6 @@ class Bot:
             self.proc.terminate()
         await self.proc.wait()
         await self._reader
-
-
-def texts(tg: FakeTelegram, chat: int) -> list[str]:
-    return [c.params["text"] for c in tg.sent(chat)]
 
 
 def headlines(tg: FakeTelegram) -> Counter[tuple[int, str]]:

@@ -12,6 +12,7 @@ import pytest
 
 from tests.builders import feed_bytes
 from tests.fakes.telegram import FakeTelegram
+from tests.faults.support import night_config, texts
 from tests.feedserver import FeedServer
 from tests.support import processed, start_bot, wait_for
 
@@ -19,14 +20,6 @@ GROUP, ADMIN = -6001, -6999
 A_AT_21 = feed_bytes(90, {"hamon": 3050, "valls": 1950}, counted=300)  # 21:00: Hamon 61 %
 B_AT_20 = feed_bytes(30, {"hamon": 400, "valls": 600}, counted=100)  # 20:00: Valls ahead
 B_AT_21 = feed_bytes(90, {"hamon": 3000, "valls": 2000}, counted=300)  # 21:00, other figures
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture
@@ -38,23 +31,7 @@ async def other() -> AsyncIterator[FeedServer]:
 
 
 def config(tmp_path: Path, a: str, b: str) -> Path:
-    sources = "".join(
-        f'[[sources]]\nid = "{sid}"\nurl = "{url}"\ninterval = 0.05\ntimeout = 2\n\n'
-        for sid, url in (("a", a), ("b", b))
-    )
-    path = tmp_path / "soiree.toml"
-    path.write_text(
-        f'locale = "en"\ndb = "soiree.db"\nmain_races = ["national"]\ndispatch_interval = 0.05\n'
-        f"[charts]\nsend_with = []\n\n{sources}"
-        f'[[chats]]\nplatform = "telegram"\nid = {GROUP}\n\n'
-        f'[[chats]]\nplatform = "telegram"\nid = {ADMIN}\nadmin = true\n',
-        encoding="utf-8",
-    )
-    return path
-
-
-def texts(tg: FakeTelegram, chat: int) -> list[str]:
-    return [c.params["text"] for c in tg.sent(chat)]
+    return night_config(tmp_path, {"a": a, "b": b}, groups=[GROUP], admins=[ADMIN])
 
 
 async def results(tg: FakeTelegram) -> str:
