@@ -98,9 +98,10 @@ def layout(race: Race, at: datetime, style: ChartStyle) -> Layout:
     # changes, the bars swap places, not colours.
     place = {c.id: i for i, c in enumerate(race.candidates)}
     ranked = [c for c in race.standings() if c.share is not None]
+    names = r.names(race)
     bars = [
         Bar(
-            label=_short(c.name),
+            label=_short(names[c.id]),
             share=c.share or 0.0,
             colour=colours.get(c.id) or PALETTE[place[c.id] % len(PALETTE)],
             votes=c.votes,
@@ -128,7 +129,8 @@ def alt_text(race: Race, style: ChartStyle) -> str:
     """Return the chart's text alternative, for screen readers (Slack's alt_txt)."""
     r = Renderer(Style(locale=style.locale, tz=style.tz, markup="plain"))
     ranked = [c for c in race.standings() if c.share is not None]
-    shares = ", ".join(f"{c.name} {r.pct(c.share or 0.0)}" for c in ranked)
+    names = r.names(race)
+    shares = ", ".join(f"{names[c.id]} {r.pct(c.share or 0.0)}" for c in ranked)
     return r.t("chart.alt", race=race.name, shares=shares)[:1000]
 
 

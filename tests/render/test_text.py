@@ -5,13 +5,14 @@ Splitting a message is tested with the message, in tests/render/test_message.py.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.events import FirstResultsReported, LeaderChanged
-from bot.models import Race, Units
+from bot.models import Candidate, Race, Units, with_computed_shares
 from bot.render.text import Renderer, Style
 from bot.store.codec import message_from_json, message_to_json
 from tests.builders import all_events, at, race
@@ -230,3 +231,32 @@ def test_footer_says_what_is_counted(units: Units, fr_text: str, en_text: str) -
     for locale, expected in (("fr", fr_text), ("en", en_text)):
         renderer = Renderer(Style(locale=locale, tz=ZoneInfo("Europe/Paris")))
         assert expected in renderer.footer(r, at(0))
+
+
+def _paris_ninth() -> Race:
+    return replace(
+        race({"13": 16_332, "9": 10_192, "8": 716}, counted=1, total=1, name="Paris, 9ème"),
+        candidates=(
+            Candidate(id="13", name="Sandrine ROUSSEAU", votes=16_332, party="NUP"),
+            Candidate(id="9", name="Buon <TAN>", votes=10_192, party="ENS"),
+            Candidate(id="8", name="Sandrine ROUSSEAU", votes=716, party="D&G"),
+        ),
+    )
+
+
+@pytest.mark.parametrize("markup", ["plain", "html", "slack"])
+def test_two_candidates_of_the_same_name_are_shown_with_their_party(markup: str) -> None:
+    r = renderer(markup=markup)
+    paris = with_computed_shares(_paris_ninth())
+
+    text = r.results(paris, WINTER).text
+    rousseau, _, twin = paris.candidates
+    change = LeaderChanged(key="l", race=paris, at=WINTER, leader=twin, previous=rousseau)
+    leader = r.event(change).text
+
+    amp = "&amp;" if markup in ("html", "slack") else "&"
+    assert "Sandrine ROUSSEAU (NUP)" in text
+    assert f"Sandrine ROUSSEAU (D{amp}G)" in text
+    assert "TAN (ENS)" not in text  # a name no one else has is shown as it is
+    assert f"Sandrine ROUSSEAU (D{amp}G)" in leader
+    assert "Sandrine ROUSSEAU (NUP)" in leader

@@ -15,19 +15,27 @@ choices per contest (`MAX_CANDIDATES`), races (`MAX_RACES`) and candidates over 
 **Races.** One race per `Contest`: id = the contest's text slugged (`"US Senator -
 REPUBLICAN"` → `us-senator-republican`; the contest `key` is appended when two texts give
 the same slug), name = its text, level `county` in a county file and `state` in a state
-file, code = the file's `Region` (a string). Candidates are the contest's `Choice`s (id =
-text slugged, votes = `totalVotes`, else the sum of its `VoteType` votes); shares are
-computed from the votes.
+file, code = the file's `Region` (a string), `vote_for` = its `voteFor` (the top
+`voteFor` are elected: the diff follows that set, not a leader), `is_question` = its
+`isQuestion` (a measure, whose choices are answers). Candidates are the contest's
+`Choice`s (id = text slugged, party = its `party`, votes = `totalVotes`, else the sum of its
+`VoteType` votes); shares are computed from the votes. A `totalVotes` that differs from the
+sum of the choice's `VoteType`s is kept beside it (`votes_by_type`): the check
+`vote_types` flags it. The snapshot keeps `ElectionName` and `ElectionDate` (M/D/YYYY; one
+that does not read is left unknown) as the election's own name and date.
 
-**Progress.** A state file's contest gives `precinctsParticipating` (total) and
-`precinctsReported` (counted). A county file's contest gives `precinctsReporting` and
-`precinctsReported`, whose meaning is not documented: the smaller is taken as counted and
-the larger as the total, so either reading gives counted ≤ total.
+**Progress**, in precincts (`Units.kind = "precincts"`). A state file's contest gives
+`precinctsParticipating` (total) and `precinctsReported` (counted). A county file's contest
+gives `precinctsReporting` and `precinctsReported`, whose meaning is not documented: the
+smaller is taken as counted and the larger as the total, so either reading gives counted ≤
+total. With `progress = "counties"`, a state file's contests count counties instead
+(`countiesParticipating`, `countiesReported`; kind `"counties"`).
 
 **Turnout.** `totalVoters` → registered (`0`, registration not loaded, → unknown) and
 `ballotsCast` → voters, from the file's turnout element. Voters are left unknown for a
 contest with `voteFor` above 1, whose votes may exceed the ballots. Blank, null and valid
-are not published per contest.
+are not published per contest; the contest's own `Undervotes` and `Overvotes` vote types,
+where present, are kept as `undervotes` and `overvotes` (per place too, with `breakdown`).
 
 **Data time.** `<Timestamp>11/5/2024 10:42:17 PM EST</Timestamp>`, US zone abbreviations
 (`EST`, `EDT`, `CST`, `CDT`, `MST`, `MDT`, `PST`, `PDT`, `AKST`, `AKDT`, `HST`, `HDT`, and
@@ -42,6 +50,7 @@ Options (`[sources.options]`, all optional):
   `precinct`) or county (state file, level `county`), id `CONTEST/PLACE`
   (`us-senator/a101`), from the `VoteType` breakdown. A precinct is counted (1 of 1) once
   it has votes; a county takes its precinct counts from the state file's `Counties`.
+- `progress`: `"precincts"` (default) or `"counties"` (a state file's contests only).
 
 Modules: `parser` (this one), `document` (the zip, the stream, attribute values),
 `contests` (the turnout places and contests read), `races` (contests as races).
@@ -53,7 +62,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.formats.clarity.contests import Document, read_document
+from bot.formats.clarity.contests import PROGRESS, Document, read_document
 from bot.formats.clarity.document import xml_of
 from bot.formats.clarity.races import all_races
 from bot.formats.errors import FeedError
@@ -62,7 +71,7 @@ from bot.formats.slug import slug
 from bot.models import Snapshot
 
 FORMAT = "clarity-xml"
-OPTIONS = ("election", "contests", "breakdown")
+OPTIONS = ("election", "contests", "breakdown", "progress")
 
 
 def check_options(options: Mapping[str, Any]) -> list[str]:
@@ -80,6 +89,8 @@ def check_options(options: Mapping[str, Any]) -> list[str]:
         errors.append("contests: expected a list of contest keys or names")
     if not isinstance(options.get("breakdown", False), bool):
         errors.append("breakdown: expected true or false")
+    if options.get("progress", PROGRESS[0]) not in PROGRESS:
+        errors.append(f"progress: expected one of {', '.join(PROGRESS)}")
     return errors
 
 
@@ -99,13 +110,20 @@ def parse(
         raise FeedError(origin, "(options)", errors[0], "invalid clarity-xml options")
     contests = options.get("contests")
     wanted = frozenset(c.strip().casefold() for c in contests) if contests else None
-    doc = read_document(xml_of(data, origin, limits.max_bytes), origin, wanted)
+    progress = options.get("progress", PROGRESS[0])
+    doc = read_document(xml_of(data, origin, limits.max_bytes), origin, wanted, progress)
     if doc.stamp is None:
         raise FeedError(origin, "ElectionResult/Timestamp", None, "missing element")
     _check_wanted(doc, wanted, origin)
     races = all_races(doc, bool(options.get("breakdown", False)))
     election = options.get("election") or slug(doc.name or "") or "clarity"
-    return Snapshot(election=election, updated_at=doc.stamp, races=races)
+    return Snapshot(
+        election=election,
+        updated_at=doc.stamp,
+        races=races,
+        election_name=doc.name,
+        election_date=doc.day,
+    )
 
 
 def _check_wanted(doc: Document, wanted: frozenset[str] | None, origin: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.formats.clarity.contests import Contest, Document, Place
+from bot.formats.clarity.contests import Choice, Contest, Document, Place
 from bot.formats.errors import FeedError
 from bot.formats.slug import slug
 from bot.models import Candidate, Race, Turnout, Units, with_computed_shares
@@ -57,15 +57,20 @@ def _place_races(doc: Document, contest: Contest, rid: str) -> Iterator[Race]:
     for i, name in enumerate(contest.activity, start=1):
         place = doc.places.get(name, Place(registered=None, voters=None))
         active = contest.activity[name] > 0
-        units = place.units or Units(counted=1 if active else 0, total=1)
+        units = place.units or Units(counted=1 if active else 0, total=1, kind="precincts")
         votes = contest.by_place.get(name, {})
-        choices = {cid: (text, votes.get(cid, 0)) for cid, (text, _) in contest.choices.items()}
+        choices = {
+            cid: Choice(text=c.text, votes=votes.get(cid, 0), party=c.party)
+            for cid, c in contest.choices.items()
+        }
         part = Contest(
             key=contest.key,
             text=contest.text,
             vote_for=contest.vote_for,
+            is_question=contest.is_question,
             units=units,
             choices=choices,
+            extra=contest.extra_by_place.get(name, {}),
         )
         yield _race(
             part, f"{rid}/{slug(name) or i}", f"{contest.text} — {name}", level, name, units, place
@@ -80,13 +85,18 @@ def _race(
         name=name,
         units=units,
         turnout=Turnout(
-            registered=at.registered, voters=at.voters if contest.vote_for == 1 else None
+            registered=at.registered,
+            voters=at.voters if contest.vote_for == 1 else None,
+            undervotes=contest.extra.get("undervotes"),
+            overvotes=contest.extra.get("overvotes"),
         ),
         candidates=tuple(
-            Candidate(id=cid, name=text, votes=votes)
-            for cid, (text, votes) in contest.choices.items()
+            Candidate(id=cid, name=c.text, votes=c.votes, party=c.party, votes_by_type=c.by_type)
+            for cid, c in contest.choices.items()
         ),
         level=level,
         code=code,
+        vote_for=contest.vote_for,
+        is_question=contest.is_question,
     )
     return with_computed_shares(race)

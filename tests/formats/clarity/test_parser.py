@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,55 @@ def test_county_detail_xml_parses() -> None:
     assert [(c.id, c.votes) for c in question.candidates] == [("yes", 620), ("no", 480)]
     for race in snap.races:
         assert find_anomalies(None, race, Rules()) == [], race.id
+
+
+def test_the_election_name_date_seats_questions_parties_and_blank_choices_are_read() -> None:
+    snap = read(XML)
+
+    assert (snap.election_name, snap.election_date) == ("2024 General Election", date(2024, 11, 5))
+    senate, question, council = snap.races
+    assert [(r.vote_for, r.is_question) for r in snap.races] == [(1, False), (1, True), (2, False)]
+    assert [c.party for c in senate.candidates] == ["REP", "DEM"]
+    assert [c.party for c in question.candidates] == [None, None]
+    assert (senate.turnout.undervotes, senate.turnout.overvotes) == (32, 3)
+    assert (question.turnout.undervotes, question.turnout.overvotes) == (44, 1)
+    assert [c.votes_by_type for c in senate.candidates] == [570, 540]
+    assert (senate.units.kind, council.units.kind) == ("precincts", "precincts")
+
+
+def test_a_file_without_contest_vote_types_or_a_readable_date_has_none() -> None:
+    data = changed("<ElectionDate>11/5/2024</ElectionDate>", "<ElectionDate>5 Nov</ElectionDate>")
+    data = data.replace(b'name="Undervotes"', b'name="Write-ins"')
+
+    snap = read(data)
+
+    assert (snap.election_name, snap.election_date) == ("2024 General Election", None)
+    assert snap.races[0].turnout.undervotes is None
+    assert snap.races[0].turnout.overvotes == 3
+
+
+def test_progress_in_counties_for_a_state_file() -> None:
+    by_precincts = read(STATE_XML).races[0].units
+    by_counties = read(STATE_XML, progress="counties").races[0].units
+
+    assert (by_precincts.counted, by_precincts.total, by_precincts.kind) == (8, 18, "precincts")
+    assert (by_counties.counted, by_counties.total, by_counties.kind) == (0, 2, "counties")
+    err = reject(XML, progress="counties")  # a county file does not count counties
+    assert err.field == "Contest[key=1]@countiesParticipating"
+    data = STATE_XML.replace(b'countiesReported="0"', b'countiesReported="3"')
+    assert reject(data, progress="counties").field == "Contest[key=0100]@countiesReported"
+
+
+def test_a_total_that_is_not_the_sum_of_its_vote_types_is_an_anomaly() -> None:
+    data = STATE_XML.replace(b'totalVotes="1200"', b'totalVotes="1260"')
+
+    senate = read(data, breakdown=True).races[0]
+
+    cotton = senate.candidates[0]
+    assert (cotton.votes, cotton.votes_by_type) == (1260, 1200)
+    assert find_anomalies(None, senate, Rules()) == [
+        ("vote_types:tom-cotton", (("votes", 1260), ("by_type", 1200)))
+    ]
 
 
 def test_contests_option_follows_only_those(tmp_path: Path) -> None:
@@ -105,6 +154,7 @@ def outcome(data: bytes) -> str:
         ({"contests": "US Senator"}, "contests: expected a list"),
         ({"contests": ["US Senator", 3]}, "contests: expected a list"),
         ({"election": ""}, "election: expected a non-empty string"),
+        ({"progress": "wards"}, "progress: expected one of precincts, counties"),
     ],
 )
 def test_check_options_names_the_key(options: dict[str, Any], error: str) -> None:
@@ -113,6 +163,7 @@ def test_check_options_names_the_key(options: dict[str, Any], error: str) -> Non
 
 def test_good_options_and_registration() -> None:
     options = {"election": "x", "contests": ["1"], "breakdown": True, "_fetched_at": None}
+    assert check_options(options | {"progress": "counties"}) == []
     assert check_options(options) == []
     assert PARSERS["clarity-xml"].parse is parse
     assert PARSERS["clarity-xml"].check is check_options

@@ -26,6 +26,15 @@ def test_breakdown_adds_one_race_per_precinct() -> None:
     assert (a101.units.counted, a101.units.total) == (1, 1)
     assert (a101.turnout.registered, a101.turnout.voters) == (1200, 640)
     assert [c.votes for c in a101.candidates] == [330, 290]
+    assert (a101.turnout.undervotes, a101.turnout.overvotes) == (18, 2)
+    assert [c.party for c in a101.candidates] == ["REP", "DEM"]
+    assert [c.votes_by_type for c in a101.candidates] == [None, None]  # no total to check
+    yes = snap.race("constitutional-amendment-1/a101")
+    assert yes is not None
+    assert (yes.is_question, yes.vote_for, yes.units.kind) == (True, 1, "precincts")
+    council = snap.race("city-council-ward-a/a101")
+    assert council is not None
+    assert council.vote_for == 2
     b201 = snap.race("us-senator/b201")
     assert b201 is not None
     assert (b201.units.counted, b201.units.total, b201.votes_cast) == (0, 1, 0)
