@@ -84,9 +84,14 @@ def _candidates(state: State, resultats: Element) -> tuple[Candidate, ...]:
     cast = sum(r[2] for r in read)
     return tuple(
         Candidate(
-            id=i, name=n, votes=v, published_share=p, share=100.0 * v / cast if cast else None
+            id=i,
+            name=n,
+            votes=v,
+            published_share=p,
+            share=100.0 * v / cast if cast else None,
+            party=party,
         )
-        for i, n, v, p in read
+        for i, n, v, p, party in read
     )
 
 
@@ -100,8 +105,8 @@ def _ballot_items(state: State, resultats: Element) -> list[Element]:
     raise missing(state, resultats, "Candidats")
 
 
-def _candidate(state: State, item: Element) -> tuple[str, str, int, float | None]:
-    """Return a candidate's (or list's) id, name, votes and published share."""
+def _candidate(state: State, item: Element) -> tuple[str, str, int, float | None, str | None]:
+    """Return a candidate's (or list's) id, name, votes, published share and party label."""
     fields: dict[Any, str | None] = {child.tag: child.text for child in item}
     if "NbVoix" not in fields:
         raise missing(state, item, "NbVoix")
@@ -112,7 +117,16 @@ def _candidate(state: State, item: Element) -> tuple[str, str, int, float | None
         name,
         whole(state, fields["NbVoix"], item, "NbVoix"),
         percent(state, fields.get(share_tag), item, share_tag),
+        _party(state, item, fields),
     )
+
+
+def _party(state: State, item: Element, fields: dict[Any, str | None]) -> str | None:
+    """Return the nuance's code (`CodNuaCand`, `CodNuaListe`: "NUP"), else its label, where
+    the file has one (legislative and municipal files; presidential ones have none)."""
+    kind = "Liste" if item.tag == "Liste" else "Cand"
+    label = (fields.get(f"CodNua{kind}") or fields.get(f"LibNua{kind}") or "").strip()
+    return checked_name(state, item, f"CodNua{kind}", label) if label else None
 
 
 def _who(state: State, item: Element, fields: dict[Any, str | None]) -> tuple[str, str]:

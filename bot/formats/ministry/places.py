@@ -164,12 +164,14 @@ def _sum(members: Iterable[Commune], number: int) -> Figures:
         }
     )
     votes: dict[str, int] = {}
-    names: dict[str, str] = {}
+    first: dict[str, Candidate] = {}  # its name and party label, as the first commune says
     for f in received:
         for c in f.candidates:
-            names.setdefault(c.id, c.name)
+            first.setdefault(c.id, c)
             votes[c.id] = votes.get(c.id, 0) + (c.votes or 0)
-    candidates = tuple(Candidate(id=i, name=names[i], votes=votes[i]) for i in names)
+    candidates = tuple(
+        Candidate(id=i, name=c.name, votes=votes[i], party=c.party) for i, c in first.items()
+    )
     return Figures(round=number, turnout=turnout, candidates=candidates)
 
 

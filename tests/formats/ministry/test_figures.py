@@ -86,3 +86,38 @@ def test_duplicate_candidate_ids() -> None:
     data = fixture("FE_T2.xml").replace(b"<NumPanneauCand>9<", b"<NumPanneauCand>2<")
     err = reject(data)
     assert "unique" in err.reason
+
+
+def test_a_candidate_carries_its_nuance_where_the_file_has_one() -> None:
+    # Legislative files carry CodNuaCand and LibNuaCand; presidential ones have neither.
+    data = fixture("02Acom_T2_v1.xml").decode("utf-8")
+    data = data.replace(
+        "<NumPanneauCand>2</NumPanneauCand>",
+        "<NumPanneauCand>2</NumPanneauCand><CodNuaCand> NUP </CodNuaCand>"
+        "<LibNuaCand>Nouvelle union populaire</LibNuaCand>",
+    ).replace(
+        "<NumPanneauCand>9</NumPanneauCand>",
+        "<NumPanneauCand>9</NumPanneauCand><LibNuaCand>Divers droite</LibNuaCand>",
+    )
+    snap = parse(data.encode(), "02Acom.xml", {}, FETCHED)
+
+    for place in snap.races:  # every commune, and the département summed from them
+        parties = {c.id: c.party for c in place.candidates}
+        if not place.candidates:
+            continue  # a commune not in yet
+        assert parties == {"2": "NUP", "9": "Divers droite"}, place.id
+    assert all(c.party is None for r in read("02Acom_T2_v1.xml").races for c in r.candidates)
+
+
+def test_list_nuances_are_read_too() -> None:
+    data = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Election><EnsembleGeo><Tours><Tour><NumTour>1</NumTour>
+  <Mentions><Inscrits><Nombre>100</Nombre></Inscrits><Votants><Nombre>60</Nombre></Votants>
+    <Exprimes><Nombre>60</Nombre></Exprimes></Mentions>
+  <Resultats><Listes>
+    <Liste><NumPanneauListe>3</NumPanneauListe><NomListe>Demain</NomListe>
+      <CodNuaListe>LUG</CodNuaListe><NbVoix>60</NbVoix></Liste>
+  </Listes></Resultats></Tour></Tours></EnsembleGeo></Election>"""
+    fe = race(parse(data, "R1FE.xml", {}, FETCHED), "FE")
+
+    assert [(c.name, c.party) for c in fe.candidates] == [("Demain", "LUG")]
