@@ -1,4 +1,5 @@
-"""Shared fixtures: a real feed server, an HTTP client, a store of each backend (tests/store)."""
+"""Shared fixtures: a real feed server, an HTTP client, PostgreSQL for the tests, a store of
+each embedded backend (tests/store/conftest.py has every backend for the store suite)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from bot.store import Store, open_store
 from tests.feedserver import FeedServer
 from tests.postgres import Server
 from tests.postgres import server as postgres_server
-from tests.store.backends import BACKENDS, Backend
+from tests.store.backends import EMBEDDED, Backend
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 for _var in ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
@@ -40,9 +41,9 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest.fixture(params=BACKENDS, ids=lambda b: b.id)
+@pytest.fixture(params=EMBEDDED, ids=lambda b: b.id)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     backend: Backend = request.param
-    s = await open_store(backend.where(tmp_path))
+    s = await open_store(await backend.place(tmp_path))
     yield s
     await s.close()

@@ -18,6 +18,7 @@ TESTED_ELSEWHERE: dict[str, str] = {
     "bot/__main__.py": "tests/test_cli.py",
     # One suite runs every backend through the Store interface (tests/store/backends.py).
     "bot/store/sqlite/": "tests/store/test_store.py",
+    "bot/store/postgres/": "tests/store/test_store.py",  # and tests/store/test_postgres.py
 }
 
 # Test modules that mirror no single module: they run the whole process or several rooms

@@ -17,6 +17,7 @@ from bot.store.interface import (
     Store,
     SubscriptionStore,
 )
+from bot.store.postgres import PostgresStore
 from bot.store.records import (
     Cycle,
     Delivery,
@@ -42,18 +43,29 @@ __all__ = [
     "StoredRace",
     "Subscription",
     "SubscriptionStore",
+    "is_postgres",
     "open_store",
     "store_at",
 ]
 
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres(where: str) -> bool:
+    """Say whether `where` names a PostgreSQL database (a postgresql:// URL)."""
+    return where.startswith(POSTGRES_SCHEMES)
+
+
 def store_at(where: str) -> Store:
-    """Return the store at `where`, not yet opened: a SQLite path or ":memory:"."""
-    return SQLiteStore(where)
+    """Return the store at `where`, not yet opened: a postgresql:// URL, else a SQLite path
+    or ":memory:"."""
+    return PostgresStore(where) if is_postgres(where) else SQLiteStore(where)
 
 
 async def open_store(where: str) -> Store:
-    """Open (creating and migrating) the store at `where`: a SQLite path or ":memory:"."""
+    """Open (creating and migrating) the store at `where`: a postgresql:// URL, a SQLite
+    path or ":memory:"."""
     store = store_at(where)
     await store.open()
     return store

@@ -1,7 +1,9 @@
 """One suite for every store backend (`tests/store/backends.py`), through the `Store` interface.
 
 It covers the whole `bot/store` package: each role of `bot/store/interface.py`, as the
-SQLite modules of `bot/store/sqlite/` implement it; the codec has `test_codec.py`."""
+modules of `bot/store/sqlite/` and of `bot/store/postgres/` implement it (on a real
+PostgreSQL: tests/postgres.py); the codec has `test_codec.py`, what only PostgreSQL has
+(instances sharing an outbox, connections cut) `test_postgres.py`."""
 
 from __future__ import annotations
 
@@ -182,7 +184,7 @@ async def test_move_chat_with_the_new_id_already_queued_leaves_nothing_stuck(sto
 
 @pytest.mark.parametrize("backend", PERSISTENT, ids=lambda b: b.id)
 async def test_reopen_keeps_data_and_schema(backend: Backend, tmp_path: Path) -> None:
-    where = backend.where(tmp_path)
+    where = await backend.place(tmp_path)
     s = await open_store(where)
     await s.commit_cycle(cycle(10, {"a": 60, "b": 40}, counted=50))
     await s.close()
@@ -196,7 +198,7 @@ async def test_reopen_keeps_data_and_schema(backend: Backend, tmp_path: Path) ->
 
 @pytest.mark.parametrize("backend", BACKENDS, ids=lambda b: b.id)
 async def test_a_store_is_made_unopened_and_opened_by_open(backend: Backend, tmp_path: Path):
-    where = backend.where(tmp_path)
+    where = await backend.place(tmp_path)
     await store_at(where).close()  # closing a store never opened does nothing
     s = store_at(where)
     made = await asyncio.to_thread(lambda: list(tmp_path.iterdir()))
@@ -402,21 +404,24 @@ async def test_a_delivery_keeps_its_message_whole(store: Store) -> None:
 PAGE_SIZED = "x" * 4000  # a row that fills a page: marking it sent needs a new one
 
 
-async def test_a_full_store_raises_store_unavailable_and_writes_again_with_room(store: Store):
+async def test_a_full_store_raises_store_unavailable_and_writes_again_with_room(
+    store: Store, backend_of: Backend
+) -> None:
     await store.enqueue(
         [dataclasses.replace(delivery(f"k{i}"), message=Message(text=PAGE_SIZED)) for i in "12"],
         at(0),
     )
+    [first, second] = await store.due(at(1))  # (PostgreSQL's claims them: a write)
     await fill_up(store)
-    [first, second] = await store.due(at(1))
-    with pytest.raises(StoreUnavailable, match="database or disk is full"):
+    with pytest.raises(StoreUnavailable, match=backend_of.full):
         await store.mark_sent([first.id, second.id], at(1))
     with pytest.raises(StoreUnavailable):
         await store.set_setting("paused", "1")
     # Nothing of the failed writes is left to be committed by the next one.
-    assert [d.id for d in await store.due(at(1))] == [first.id, second.id]
+    assert await store.outbox_counts() == {"pending": 2}
     assert await store.setting("paused") is None
     await make_room(store)
+    assert [d.id for d in await store.due(at(1))] == [first.id, second.id]
     await store.mark_sent([first.id], at(2))
     assert await store.outbox_counts() == {"pending": 1, "sent": 1}
     assert await store.setting("paused") is None  # the refused write did not come back
