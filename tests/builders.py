@@ -267,6 +267,17 @@ def all_events() -> list[Event]:
         LeaderChanged(
             key="national:leader:valls", race=r, at=EVENTS_AT, leader=valls, previous=hamon
         ),
+        *(  # a measure's answer, and a race electing two (Clarity's isQuestion, voteFor)
+            LeaderChanged(key="m:leader:valls", race=m, at=EVENTS_AT, leader=valls, previous=hamon)
+            for m in (replace(r, is_question=True), replace(r, vote_for=2))
+        ),
+        CandidateThresholdCrossed(
+            key="m:candidate:hamon:50",
+            race=replace(r, is_question=True),
+            at=EVENTS_AT,
+            candidate=hamon,
+            level=50.0,
+        ),
         TurnoutThresholdCrossed(
             key="national:turnout:voters:1000000",
             race=r,

@@ -5,7 +5,10 @@ CATALOG: dict[str, str] = {
     "headline.caught_up": "Where things stand — {race}",
     "headline.reporting_threshold": "{step} of polling stations counted — {race}",
     "headline.candidate_threshold": "{candidate} passes {level} — {race}",
+    "headline.candidate_threshold_question": "“{candidate}” passes {level} — {race}",
     "headline.leader_changed": "{leader} takes the lead from {previous} — {race}",
+    "headline.leader_changed_question": "“{leader}” is now ahead of “{previous}” — {race}",
+    "headline.leader_changed_seats": "{leader} moves into the {seats} winning places, {previous} drops out — {race}",
     "headline.turnout_voters": "More than {threshold} voters — {race}",
     "headline.turnout_participation": "Turnout passes {threshold} — {race}",
     "headline.turnout_previous_round": (
@@ -42,6 +45,7 @@ CATALOG: dict[str, str] = {
     "line.footer_no_total_communes": "Data as of {time} · {counted} communes in",
     "line.footer_percent": "Data as of {time} · {pct} of polling stations entered",
     "line.voters": "Voters: {voters}",
+    "line.under_over": "Undervotes: {under} · overvotes: {over}",
     "line.participation": "Turnout: {pct} ({voters} voters of {registered} registered)",
     "line.previous_round": "Previous round: {voters} voters ({delta})",
     "line.flagged": "⚠ The feed's newest figures did not add up: Soirée holds them back",

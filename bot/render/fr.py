@@ -5,7 +5,10 @@ CATALOG: dict[str, str] = {
     "headline.caught_up": "Point d’étape — {race}",
     "headline.reporting_threshold": "{step} des bureaux dépouillés — {race}",
     "headline.candidate_threshold": "{candidate} franchit la barre des {level} — {race}",
+    "headline.candidate_threshold_question": "« {candidate} » dépasse {level} — {race}",
     "headline.leader_changed": "{leader} passe en tête devant {previous} — {race}",
+    "headline.leader_changed_question": "« {leader} » passe devant « {previous} » — {race}",
+    "headline.leader_changed_seats": "{leader} entre dans les {seats} places d’élus, {previous} en sort — {race}",
     "headline.turnout_voters": "Plus de {threshold} votants — {race}",
     "headline.turnout_participation": "La participation dépasse {threshold} — {race}",
     "headline.turnout_previous_round": (
@@ -43,6 +46,7 @@ CATALOG: dict[str, str] = {
     "line.footer_no_total_communes": "Données de {time} · {counted} communes remontées",
     "line.footer_percent": "Données de {time} · {pct} des bureaux saisis",
     "line.voters": "Votants : {voters}",
+    "line.under_over": "Sous-votes (aucun choix) : {under} · survotes (trop de choix) : {over}",
     "line.participation": "Participation : {pct} ({voters} votants sur {registered} inscrits)",
     "line.previous_round": "Tour précédent : {voters} votants ({delta})",
     "line.flagged": "⚠ Les derniers chiffres publiés ne tiennent pas : Soirée les met de côté",

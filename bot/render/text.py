@@ -149,7 +149,7 @@ class Renderer:
         """Return voters, participation and the comparison with the previous round."""
         t = race.turnout
         if t.voters is None:
-            return []
+            return self.choice_lines(race)
         if t.participation is not None and t.registered:
             lines = [
                 self.t(
@@ -171,7 +171,15 @@ class Renderer:
                     delta=sign + self.pct(abs(delta), 1),
                 )
             )
-        return lines
+        return lines + self.choice_lines(race)
+
+    def choice_lines(self, race: Race) -> list[str]:
+        """Return the contest's undervotes and overvotes, where the feed publishes them."""
+        t = race.turnout
+        if t.undervotes is None and t.overvotes is None:
+            return []
+        under, over = (self.num(v) if v is not None else "—" for v in (t.undervotes, t.overvotes))
+        return [self.t("line.under_over", under=under, over=over)]
 
     def compose(
         self, headline: str, body: list[str], race: Race, at: datetime, flagged: bool = False
@@ -244,8 +252,9 @@ def _reporting(r: Renderer, e: Event, _: int | None) -> Parts:
 
 def _candidate(r: Renderer, e: Event, _: int | None) -> Parts:
     assert isinstance(e, CandidateThresholdCrossed)
+    question = "_question" if e.race.is_question else ""  # an answer passes, not a candidate
     headline = r.t(
-        "headline.candidate_threshold",
+        f"headline.candidate_threshold{question}",
         candidate=r.name_of(e.race, e.candidate),
         level=r.level(e.level),
         race=e.race.name,
@@ -255,11 +264,15 @@ def _candidate(r: Renderer, e: Event, _: int | None) -> Parts:
 
 def _leader(r: Renderer, e: Event, _: int | None) -> Parts:
     assert isinstance(e, LeaderChanged)
+    # A measure's answer is ahead, not leading; a race electing several has places, and the
+    # change is who comes into them (bot.diff).
+    kind = "_question" if e.race.is_question else "_seats" if e.race.vote_for > 1 else ""
     headline = r.t(
-        "headline.leader_changed",
+        f"headline.leader_changed{kind}",
         leader=r.name_of(e.race, e.leader),
         previous=r.name_of(e.race, e.previous),
         race=e.race.name,
+        seats=r.num(e.race.vote_for),
     )
     return headline, r.standings(e.race)
 

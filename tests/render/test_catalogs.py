@@ -13,7 +13,7 @@ from bot.commands import help_text, menu
 from bot.diff import advance, diff
 from bot.events import EVENT_KINDS, Event
 from bot.formats.canonical import parse
-from bot.models import Units
+from bot.models import Turnout, Units
 from bot.render import chart, en, fr, text
 from bot.render.text import LOCALES, Renderer, Style
 from bot.rules import Rules
@@ -135,6 +135,8 @@ def test_every_event_renders_in_both_locales(
     renderer.notice("notice.set_aside", source="s", attempts=3, error="IntegrityError: x")
     renderer.turnout(sample_race(), AT, previous_round=None)
     renderer.turnout(race({"a": 1}, voters=5, registered=None), AT, previous_round=None)
+    blank = Turnout(registered=100, undervotes=12, overvotes=None)  # a contest electing two
+    renderer.turnout(dataclasses.replace(sample_race(), turnout=blank), AT, previous_round=None)
     renderer.live(sample_race(), AT, "10")
     help_text(renderer)  # the command texts, reached through the command table
     menu(locale)

@@ -124,6 +124,33 @@ def test_turnout_compares_with_previous_round() -> None:
     assert "Previous round: 1,660,000 voters (−10.0%)" in down
 
 
+def test_a_measure_has_an_answer_ahead_and_a_race_electing_two_has_places() -> None:
+    hamon, valls = primary().candidates
+    measure, two = replace(primary(), is_question=True), replace(primary(), vote_for=2)
+
+    def headline(race: Race, locale: str) -> str:
+        event = LeaderChanged(key="k", race=race, at=WINTER, leader=valls, previous=hamon)
+        return renderer(locale).event(event).text.splitlines()[0]
+
+    assert headline(measure, "fr") == "« Valls » passe devant « Hamon » — Primaire"
+    assert headline(measure, "en") == "“Valls” is now ahead of “Hamon” — Primaire"
+    assert headline(two, "fr") == "Valls entre dans les 2 places d’élus, Hamon en sort — Primaire"
+    assert headline(two, "en") == "Valls moves into the 2 winning places, Hamon drops out — Primaire"
+    assert headline(primary(), "en") == "Valls takes the lead from Hamon — Primaire"
+
+
+def test_undervotes_and_overvotes_are_shown_with_the_turnout_where_published() -> None:
+    up = primary(voters=1_826_000)
+    blank = replace(up, turnout=replace(up.turnout, undervotes=1_200, overvotes=3))
+    fr_text = renderer("fr").turnout(blank, WINTER, previous_round=None).text
+    assert f"Sous-votes (aucun choix) : 1{NNBSP}200 · survotes (trop de choix) : 3" in fr_text
+    # A race electing two has no voters of its own (its votes may exceed its ballots).
+    two = replace(up, vote_for=2, turnout=replace(up.turnout, voters=None, undervotes=7))
+    en_text = renderer("en").turnout(two, WINTER, previous_round=None).text
+    assert en_text.splitlines()[1] == "Undervotes: 7 · overvotes: —"
+    assert "Undervotes" not in renderer("en").turnout(up, WINTER, previous_round=None).text
+
+
 def test_flagged_results_carry_the_warning() -> None:
     text = renderer("fr").results(primary(), WINTER, flagged=True).text
     assert "⚠ Les derniers chiffres publiés ne tiennent pas : Soirée les met de côté" in text

@@ -14,7 +14,8 @@ from bot.formats.clarity import parse
 from bot.formats.errors import FeedError
 from bot.models import Snapshot
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "clarity"
+ROOT = Path(__file__).resolve().parents[3]
+FIXTURES = ROOT / "tests" / "fixtures" / "clarity"
 XML = (FIXTURES / "detail.xml").read_bytes()
 ZIP = (FIXTURES / "detail.zip").read_bytes()
 ORIGIN = "KY/Greenup/115489/298731/reports/detailxml.zip"
@@ -69,6 +70,41 @@ STATE_XML = b"""<?xml version="1.0"?>
     </Contest>
 </ElectionResult>
 """
+
+
+PRECINCTS = ("A101", "A102", "B201")
+Choices = dict[str, tuple[int, ...]]  # choice → votes per precinct (and a stated total)
+
+
+def county_file(stamp: str, reported: int, contests: dict[str, tuple[int, bool, Choices]]) -> bytes:
+    """Return a county detail.xml in Clarity's shape: per contest (voteFor, isQuestion,
+    choices), each choice's Election Day votes in PRECINCTS. A fourth number in a choice's
+    votes is its totalVotes, stated apart from its vote types (the Arkansas anomaly)."""
+    parts = [
+        '<?xml version="1.0"?>\n<ElectionResult>',
+        f"<Timestamp>{stamp}</Timestamp>",
+        "<ElectionName>2024 Greenup Night</ElectionName><ElectionDate>11/5/2024</ElectionDate>",
+        '<Region>Greenup</Region><VoterTurnout totalVoters="3000" ballotsCast="1500"><Precincts>',
+        *(f'<Precinct name="{p}" totalVoters="1000" ballotsCast="500" />' for p in PRECINCTS),
+        "</Precincts></VoterTurnout>",
+    ]
+    for key, (text, (vote_for, question, choices)) in enumerate(contests.items(), start=1):
+        parts.append(
+            f'<Contest key="{key}" text="{text}" voteFor="{vote_for}" '
+            f'isQuestion="{str(question).lower()}" precinctsReporting="{len(PRECINCTS)}" '
+            f'precinctsReported="{reported}">'
+        )
+        for n, (name, votes) in enumerate(choices.items(), start=1):
+            by_place, total = votes[: len(PRECINCTS)], votes[len(PRECINCTS) :] or (sum(votes),)
+            places = "".join(
+                f'<Precinct name="{p}" votes="{v}" />'
+                for p, v in zip(PRECINCTS, by_place, strict=True)
+            )
+            day = f'<VoteType name="Election Day" votes="{sum(by_place)}">{places}</VoteType>'
+            parts.append(f'<Choice key="{n}" text="{name}" totalVotes="{total[0]}">{day}</Choice>')
+        parts.append("</Contest>")
+    parts.append("</ElectionResult>\n")
+    return "\n".join(parts).encode()
 
 
 def read(data: bytes, **options: Any) -> Snapshot:

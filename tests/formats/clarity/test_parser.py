@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,10 +21,12 @@ from bot.rules import Rules
 from tests.formats.clarity.support import (
     EST,
     ORIGIN,
+    ROOT,
     STATE_XML,
     XML,
     ZIP,
     changed,
+    county_file,
     read,
     reject,
 )
@@ -169,3 +174,79 @@ def test_good_options_and_registration() -> None:
     assert PARSERS["clarity-xml"].check is check_options
     err = reject(XML, breakdown="yes")
     assert err.field == "(options)"
+
+
+# --- a night through `python -m bot replay` ---------------------------------------------------
+
+COUNCIL, MEASURE = "City Council - Ward A", "Amendment 1"
+NIGHT = [  # (time, precincts reported, council: voteFor 2, measure: a question)
+    ("9:00:00 PM", 1, {"Mei LEE": (100, 0, 0), "Raj PATEL": (90, 0, 0), "Linh NGUYEN": (50, 0, 0)},
+     {"Yes": (120, 0, 0), "No": (100, 0, 0)}),
+    # PATEL passes LEE: both are still elected, nothing to tell; No passes Yes.
+    ("9:30:00 PM", 2, {"Mei LEE": (100, 80, 0), "Raj PATEL": (90, 110, 0),
+                       "Linh NGUYEN": (50, 70, 0)},
+     {"Yes": (120, 80, 0), "No": (100, 130, 0)}),
+    # NGUYEN comes into the two seats, LEE drops out.
+    ("10:00:00 PM", 3, {"Mei LEE": (100, 80, 80), "Raj PATEL": (90, 110, 70),
+                        "Linh NGUYEN": (50, 70, 155)},
+     {"Yes": (120, 80, 100), "No": (100, 130, 90)}),
+    # No's totalVotes is not the sum of its vote types: flagged, nothing announced.
+    ("10:30:00 PM", 3, {"Mei LEE": (100, 80, 80), "Raj PATEL": (90, 110, 70),
+                        "Linh NGUYEN": (50, 70, 155)},
+     {"Yes": (120, 80, 100), "No": (100, 130, 90, 350)}),
+]  # fmt: skip
+
+
+def _night(tmp_path: Path) -> list[Path]:
+    files = []
+    for n, (time, reported, council, measure) in enumerate(NIGHT, start=1):
+        contests = {COUNCIL: (2, False, council), MEASURE: (1, True, measure)}
+        path = tmp_path / f"v{n}" / "detail.xml"
+        path.parent.mkdir()
+        path.write_bytes(county_file(f"11/5/2024 {time} EST", reported, contests))
+        files.append(path)
+    return files
+
+
+def test_a_night_of_a_two_seat_race_and_a_measure_through_replay(tmp_path: Path) -> None:
+    files = _night(tmp_path)
+    config = tmp_path / "soiree.toml"
+    config.write_text(
+        'locale = "en"\ntimezone = "America/New_York"\n\n[[sources]]\nid = "greenup"\n'
+        f'format = "clarity-xml"\nreplay = {json.dumps([str(f) for f in files])}\n',
+        encoding="utf-8",
+    )
+    args = ["--source-format", "clarity-xml", "--format", "jsonl", "--config", str(config)]
+    db = str(tmp_path / "r.db")
+
+    result = _bot("replay", *map(str, files), *args, "--db", db)
+
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    told = [(e["race"], e["kind"], Path(e["file"]).parent.name) for e in events]
+    leaders = [e for e in events if e["kind"] == "leader_changed"]
+    assert [(e["race"], Path(e["file"]).parent.name) for e in leaders] == [
+        ("amendment-1", "v2"),
+        ("city-council-ward-a", "v3"),
+    ], told
+    measure, council = (e["text"].splitlines()[0] for e in leaders)
+    assert measure == "“No” is now ahead of “Yes” — Amendment 1"
+    assert council == (
+        "Linh NGUYEN moves into the 2 winning places, Mei LEE drops out — City Council - Ward A"
+    )
+    assert [(r, k) for r, k, f in told if f == "v4"] == [("amendment-1", "anomaly")]
+    (anomaly,) = [e for e in events if e["kind"] == "anomaly"]
+    assert "No: total of 350 votes, but its vote types add up to 320" in anomaly["text"]
+    again = _bot("replay", *map(str, files), *args, "--db", db)
+    assert (again.returncode, again.stdout) == (0, "")
+
+
+def _bot(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
