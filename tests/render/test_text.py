@@ -135,7 +135,9 @@ def test_a_measure_has_an_answer_ahead_and_a_race_electing_two_has_places() -> N
     assert headline(measure, "fr") == "« Valls » passe devant « Hamon » — Primaire"
     assert headline(measure, "en") == "“Valls” is now ahead of “Hamon” — Primaire"
     assert headline(two, "fr") == "Valls entre dans les 2 places d’élus, Hamon en sort — Primaire"
-    assert headline(two, "en") == "Valls moves into the 2 winning places, Hamon drops out — Primaire"
+    assert headline(two, "en") == (
+        "Valls moves into the 2 winning places, Hamon drops out — Primaire"
+    )
     assert headline(primary(), "en") == "Valls takes the lead from Hamon — Primaire"
 
 
