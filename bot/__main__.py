@@ -20,7 +20,7 @@ from bot import logs
 from bot.app import Options, display_of, run, utcnow
 from bot.config import CHART_THEMES, DEFAULT_CONFIG, Config, ConfigError, load
 from bot.events import Event
-from bot.feedcheck import describe, parse_options, read, source_for
+from bot.feedcheck import describe, parse_options, read, source_for, with_options
 from bot.formats.errors import FeedError
 from bot.formats.limits import DEFAULT_LIMITS, Limits
 from bot.formats.registry import PARSERS, parse
@@ -54,11 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--source-format", default="canonical-json", choices=sorted(PARSERS))
     rp.add_argument("--db", help="SQLite file to replay into (default: a temporary one)")
     rp.add_argument("--format", dest="output", default="text", choices=("jsonl", "text"))
+    rp.add_argument("--option", action="append", default=[], help="parser option, key=value")
     f = sub.add_parser("fetch", help="read a feed once and print what Soirée makes of it")
     f.add_argument("where", help="a URL or a file path")
     f.add_argument("--source-format", default="canonical-json", choices=sorted(PARSERS))
     f.add_argument("--config", type=Path, help="take parser options and rules from this config")
     f.add_argument("--option", action="append", default=[], help="parser option, key=value")
+    f.add_argument("--all", action="store_true", help="show every race, not the first 50")
     ch = sub.add_parser("chart", help="draw the results chart of a feed version into a PNG")
     ch.add_argument("where", help="a URL or a file path")
     ch.add_argument("--out", type=Path, required=True, help="the PNG to write")
@@ -138,7 +140,7 @@ async def _fetch(args: argparse.Namespace) -> int:
             raise ValueError(f"--option {errors[0]}")
         data = await read(args.where, source)
         snap = parse(args.source_format, data, args.where, options, utcnow())
-        table = describe(snap, config.rules)
+        table = describe(snap, config.rules, args.all)
     except (ValueError, FetchError, FeedError, ArithmeticError) as exc:
         return _failed(args.where, exc)
     print(table)
@@ -190,6 +192,11 @@ async def _replay(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="soiree-replay-") as tmp:
         db = Path(args.db) if args.db else Path(tmp) / "replay.db"
         config = load(args.config) if args.config else _default_config(db)
+        try:
+            config = with_options(config, args.source_format, args.option)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         store = await open_store(str(db))
         try:
             return await _replay_files(args, config, store)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import tomllib
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import httpx
 
 from bot.checks import find_anomalies
 from bot.config import Config, SourceConfig
+from bot.formats.registry import PARSERS
 from bot.models import Race, Snapshot
 from bot.rules import Rules
 from bot.sources.errors import FetchError
@@ -64,35 +66,67 @@ async def read(where: str, source: SourceConfig | None = None) -> bytes:
     return body
 
 
+def with_options(config: Config, fmt: str, pairs: Sequence[str]) -> Config:
+    """Return the config with the `--option key=value` pairs over the options of its first
+    source in this format (a source made for them when it has none), or raise ValueError
+    naming the first bad one."""
+    if not pairs:
+        return config
+    found = next((s for s in config.sources if s.format == fmt), None)
+    source = found or SourceConfig(id="replay", format=fmt)
+    changed = replace(source, options={**dict(source.options), **parse_options(pairs)})
+    errors = PARSERS[fmt].check(changed.options)
+    if errors:
+        raise ValueError(f"--option {errors[0]}")
+    sources = [changed if s is found else s for s in config.sources]
+    return replace(config, sources=tuple(sources if found else [changed, *sources]))
+
+
+def _known(value: object) -> str:
+    """Return a figure as text, "—" when the feed does not give it."""
+    return "—" if value is None else str(value)
+
+
 def _race_block(race: Race, rules: Rules) -> list[str]:
     u, t = race.units, race.turnout
-    pct = f"{u.pct:.1f} %" if u.pct is not None else "?"
+    pct = f"{u.pct:.1f} %" if u.pct is not None else "—"
     head = f"{race.id}  [{race.level}{' ' + race.code if race.code else ''}]  {race.name}"
     lines = [
         head,
-        f"  units {u.counted}/{u.total if u.total is not None else '?'} ({pct})"
-        f"  registered {t.registered}  voters {t.voters}  blank {t.blank}  null {t.null}"
-        f"  valid {t.valid}{'  FINAL' if race.final else ''}",
+        f"  units {u.counted}/{_known(u.total)} ({pct})  registered {_known(t.registered)}"
+        f"  voters {_known(t.voters)}  blank {_known(t.blank)}  null {_known(t.null)}"
+        f"  valid {_known(t.valid)}{'  FINAL' if race.final else ''}",
     ]
-    width = max((len(c.name) for c in race.candidates), default=0)
-    for c in race.standings():
-        share = f"{c.share:6.2f} %" if c.share is not None else "     — "
+    # Ids, as [charts.colours] and previous_round_voters name candidates and races.
+    cands = race.standings()
+    idw = max([len("id"), *(len(c.id) for c in cands)])
+    width = max([len("candidate"), *(len(c.name) for c in cands)])
+    partyw = max([len("party"), *(len(c.party or "—") for c in cands)])
+    if cands:
+        lines.append(f"  {'id'.ljust(idw)}  {'candidate'.ljust(width)}  {'party'.ljust(partyw)}"
+                     f"  {'votes':>10}  {'share':>8}")  # fmt: skip
+    for c in cands:
+        share = f"{c.share:6.2f} %" if c.share is not None else f"{'—':>8}"
         published = (
             f"  (published {c.published_share:.2f})" if c.published_share is not None else ""
         )
-        votes = f"{c.votes:>10}" if c.votes is not None else " " * 10
-        lines.append(f"  {c.name.ljust(width)}  {votes}  {share}{published}")
+        lines.append(
+            f"  {c.id.ljust(idw)}  {c.name.ljust(width)}  {_known(c.party).ljust(partyw)}"
+            f"  {_known(c.votes):>10}  {share}{published}"
+        )
     for check, detail in find_anomalies(None, race, rules):
         figures = ", ".join(f"{k}={v:g}" for k, v in detail)
         lines.append(f"  ANOMALY {check}: {figures}")
     return lines
 
 
-def describe(snap: Snapshot, rules: Rules) -> str:
-    """Return a readable table of a snapshot's races, with the anomalies Soirée would flag."""
+def describe(snap: Snapshot, rules: Rules, show_all: bool = False) -> str:
+    """Return a readable table of a snapshot's races (the first MAX_RACES_SHOWN unless
+    `show_all`), with the anomalies Soirée would flag."""
     lines = [f"{snap.election}  data time {snap.updated_at.isoformat()}  {len(snap.races)} race(s)"]
-    for race in snap.races[:MAX_RACES_SHOWN]:
+    shown = snap.races if show_all else snap.races[:MAX_RACES_SHOWN]
+    for race in shown:
         lines += ["", *_race_block(race, rules)]
-    if len(snap.races) > MAX_RACES_SHOWN:
-        lines += ["", f"… and {len(snap.races) - MAX_RACES_SHOWN} more race(s)"]
+    if len(shown) < len(snap.races):
+        lines += ["", f"… and {len(snap.races) - len(shown)} more race(s): --all shows them"]
     return "\n".join(lines)

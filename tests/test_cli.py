@@ -312,3 +312,81 @@ async def test_fetch_of_a_url_keeps_the_configs_cap_and_deadline(
     status, err, took = await _fetch_cli(feed.url, "--config", str(config))
     assert (status, err) == (1, f"error: {feed.url}: timed out after 2 s\n")
     assert took < 15  # 2 s and the interpreter's start, with room for a loaded machine
+
+
+BLOCS = ROOT / "tests" / "fixtures" / "csv" / "legislatives-blocs-cirlg.cp1252.csv"
+BLOCKS = ("--source-format", "csv", "--option", "layout=blocks")
+
+
+def _constituencies(count: int) -> bytes:
+    """Return a CSV in data.gouv's blocks with `count` constituencies of two candidates."""
+    header = BLOCS.read_bytes().decode("cp1252").splitlines()[0]
+    rows = [
+        f"{d:02d};Dép {d};01;1ère circonscription;Complet;1000;400;40,00;600;60,00;0;0,00;0,00;"
+        f"0;0,00;0,00;600;60,00;100,00;1;F;DURAND;Anne;NUP;400;40,00;66,67;;"
+        f"2;M;MARTIN;Paul;ENS;200;20,00;33,33;"
+        for d in range(1, count + 1)
+    ]
+    return "\r\n".join([header, *rows, ""]).encode("cp1252")
+
+
+def test_fetch_shows_every_race_on_request_with_ids_and_labels(tmp_path: Path) -> None:
+    big = tmp_path / "resultats-par-niveau-cirlg.csv"
+    big.write_bytes(_constituencies(60))
+
+    capped = bot("fetch", str(big), *BLOCKS)
+    every = bot("fetch", str(big), *BLOCKS, "--all")
+    twins = bot("fetch", str(BLOCS), *BLOCKS)
+
+    assert capped.returncode == every.returncode == twins.returncode == 0, every.stderr
+    assert capped.stdout.count("[circonscription ") == 50
+    assert capped.stdout.rstrip().endswith("… and 10 more race(s): --all shows them")
+    assert every.stdout.count("[circonscription ") == 60
+    assert "60-01  [circonscription 60-01]  Dép 60, 1ère circonscription" in every.stdout
+    assert "more race(s)" not in every.stdout
+    rows = [line.split() for line in twins.stdout.splitlines()]
+    assert ["2", "Anne", "LE", "GALL", "NUP", "14551", "52.60", "%", "(published", "52.60)"] in rows
+    assert ["1", "Anne", "LE", "GALL", "DVD", "684", "2.47", "%", "(published", "2.47)"] in rows
+    assert "None" not in twins.stdout
+
+
+def test_replay_takes_parser_options_like_fetch(tmp_path: Path) -> None:
+    result = bot("replay", str(BLOCS), *BLOCKS, "--format", "jsonl")
+
+    assert result.returncode == 0, result.stderr
+    records = jsonl(result.stdout)
+    assert [r["race"] for r in records] == ["29-01", "29-02", "2a-01", "zz-11"]  # one each
+    text = records[1]["text"].replace("\xa0", " ").replace("\u202f", " ")  # Babel's spaces
+    assert "Anne LE GALL (NUP) : 52,60 % (14 551 voix)" in text
+    assert "Anne LE GALL (DVD) : 2,47 % (684 voix)" in text
+    assert "Loïc PRIGENT : 36,22 %" in text  # a name no one else has stays as it is
+
+
+def test_replay_options_go_over_the_configs(tmp_path: Path) -> None:
+    config = tmp_path / "soiree.toml"
+    config.write_text(
+        'locale = "fr"\ndb = "replay.db"\n[[sources]]\nid = "csv"\nformat = "csv"\n'
+        'url = "https://x.test/cirlg.csv"\n[sources.options]\nlayout = "long"\n',
+        encoding="utf-8",
+    )
+    as_configured = bot("replay", str(BLOCS), "--config", str(config), "--source-format", "csv",
+                        "--format", "jsonl")  # fmt: skip
+    overridden = bot("replay", str(BLOCS), "--config", str(config), *BLOCKS, "--format", "jsonl")
+
+    assert [r["kind"] for r in jsonl(as_configured.stdout)] == ["rejected"]
+    assert len(jsonl(overridden.stdout)) == 4, overridden.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "error"),
+    [
+        ("layout=diagonal", "error: --option layout: expected 'long', 'wide' or 'blocks'\n"),
+        ("layout", "error: --option 'layout': expected key=value\n"),
+    ],
+)
+def test_replay_refuses_a_bad_option_in_one_line(option: str, error: str) -> None:
+    result = bot("replay", str(BLOCS), "--source-format", "csv", "--option", option)
+
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.endswith(error)
+    assert "Traceback" not in result.stderr

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from bot.config import Config, SourceConfig
-from bot.feedcheck import MAX_RACES_SHOWN, describe, parse_options, read, source_for
+from bot.feedcheck import (
+    MAX_RACES_SHOWN,
+    describe,
+    parse_options,
+    read,
+    source_for,
+    with_options,
+)
+from bot.models import Candidate, Turnout
 from bot.rules import Rules
 from bot.sources.errors import FetchError
 from tests.builders import race, snap
@@ -47,9 +56,55 @@ def test_describe_shows_races_with_their_anomalies_and_caps_them() -> None:
     assert text.splitlines()[0].endswith(f"{MAX_RACES_SHOWN + 2} race(s)")
     assert "r0  [national]  Primaire" in text
     assert "units 100/1000 (10.0 %)" in text
-    assert text.endswith("… and 2 more race(s)")
+    assert text.endswith("… and 2 more race(s): --all shows them")
     odd = race(shares={"a": 60.0, "b": 45.0}, race_id="odd")
     assert "ANOMALY share_sum" in describe(snap(odd), Rules())
+
+
+def test_describe_shows_every_race_on_request() -> None:
+    races = [race({"a": 60, "b": 40}, race_id=f"r{i}") for i in range(MAX_RACES_SHOWN + 2)]
+    text = describe(snap(*races), Rules(), show_all=True)
+    assert f"r{MAX_RACES_SHOWN + 1}  [national]  Primaire" in text
+    assert "more race(s)" not in text
+
+
+def test_describe_shows_candidate_ids_and_labels_and_unknowns_as_dashes() -> None:
+    r = dataclasses.replace(
+        race({"13": 16_332}, total=None, name="Paris, 9ème"),
+        turnout=Turnout(valid=38_070),
+        candidates=(
+            Candidate(id="13", name="Sandrine ROUSSEAU", votes=16_332, share=95.8, party="NUP"),
+            Candidate(id="8", name="Sandrine ROUSSEAU", votes=716, share=4.2),
+            Candidate(id="x", name="Nobody", share=None),
+        ),
+    )
+    lines = describe(snap(r), Rules()).splitlines()
+    assert "units 100/— (—)  registered —  voters —  blank —  null —  valid 38070" in lines[3]
+    assert lines[4].split() == ["id", "candidate", "party", "votes", "share"]
+    assert lines[5].split() == ["13", "Sandrine", "ROUSSEAU", "NUP", "16332", "95.80", "%"]
+    assert lines[6].split() == ["8", "Sandrine", "ROUSSEAU", "—", "716", "4.20", "%"]
+    assert lines[7].split() == ["x", "Nobody", "—", "—", "—"]
+    assert "None" not in "\n".join(lines)
+
+
+def test_replay_options_go_over_the_configs_source_or_make_one(tmp_path: Path) -> None:
+    sheet = SourceConfig(id="sheet", format="csv", options={"layout": "wide", "level": "x"},
+                         url="https://x.test/a.csv")  # fmt: skip
+    other = SourceConfig(id="fe", format="canonical-json", url="https://x.test/fe.json")
+    config = Config(path=tmp_path / "c.toml", db=Path(":memory:"), rules=Rules(),
+                    sources=(other, sheet))  # fmt: skip
+
+    changed = with_options(config, "csv", ["layout=blocks"])
+    assert [s.id for s in changed.sources] == ["fe", "sheet"]
+    assert changed.sources[1].options == {"layout": "blocks", "level": "x"}
+    assert changed.sources[1].url == sheet.url
+    made = with_options(config, "fr-interior-xml", ["round=2"])
+    assert (made.sources[0].format, made.sources[0].options) == ("fr-interior-xml", {"round": 2})
+    assert with_options(config, "csv", []) is config
+    with pytest.raises(ValueError, match=r"^--option layout: expected 'long', 'wide' or"):
+        with_options(config, "csv", ["layout=diagonal"])
+    with pytest.raises(ValueError, match="expected key=value"):
+        with_options(config, "csv", ["layout"])
 
 
 def test_the_source_read_gives_its_options_and_caps(tmp_path: Path) -> None:
