@@ -75,7 +75,7 @@ def diff_race(before: Race | None, race: Race, rules: Rules, at: datetime) -> li
         # Participation is often out before any vote is counted: tell its milestones.
         return [*_corrections(before, ctx), *_turnout(before, ctx)]
     if not before.has_results:
-        return [_first_results(ctx), *_reporting(before, ctx), *_turnout(before, ctx)]
+        return _arrival(before, ctx)
     return [
         *_corrections(before, ctx),
         *_reporting(before, ctx),
@@ -101,9 +101,19 @@ def _reporting_steps(ctx: _Ctx, low: float, high: float) -> list[int]:
     return [s for s in ctx.rules.reporting_steps if low < s <= high]
 
 
-def _is_complete(race: Race) -> bool:
+def _counted_whole(race: Race) -> bool:
+    """Return True when every unit of the race is in (by count, whatever the feed says)."""
     total = race.units.total
-    return race.final or (total is not None and total > 0 and race.units.counted >= total)
+    return total is not None and total > 0 and race.units.counted >= total
+
+
+def _newly_final(before: Race, race: Race) -> bool:
+    """Return True when a race followed with figures becomes final: the feed (or its index)
+    says so now, or its last units came in. A race already complete was told so (final),
+    or came in whole and had its one message (`_whole`): no final besides."""
+    if before.final or _counted_whole(before):
+        return False
+    return race.final or _counted_whole(race)
 
 
 def _held(ctx: _Ctx) -> tuple[list[str], list[str]]:
@@ -121,13 +131,42 @@ def _held(ctx: _Ctx) -> tuple[list[str], list[str]]:
 
 
 def _opening(ctx: _Ctx) -> list[Event]:
+    if _counted_whole(ctx.race) and not ctx.race.final:
+        return [_whole(ctx)]
     progress, cands = _held(ctx)
     first = ctx.key("first_results")
-    final = [ctx.key("final")] if _is_complete(ctx.race) else []
+    final = [ctx.key("final")] if ctx.race.final else []
     if progress or final:
         covers = (first, *progress, *cands, *final)
         return [CaughtUp(key=ctx.key("caught_up"), race=ctx.race, at=ctx.at, covers=covers)]
     return [_first_results(ctx)]
+
+
+def _arrival(before: Race, ctx: _Ctx) -> list[Event]:
+    """Return the events of a race's first figures after versions without any: one message
+    when it arrives whole or final, else the first results and the steps already passed."""
+    race = ctx.race
+    if race.final:
+        progress, cands = _held(ctx)
+        covers = (ctx.key("first_results"), *progress, *cands)
+        return [ResultDeclaredFinal(key=ctx.key("final"), race=race, at=ctx.at, covers=covers)]
+    if _counted_whole(race):
+        return [_whole(ctx)]
+    return [_first_results(ctx), *_reporting(before, ctx), *_turnout(before, ctx)]
+
+
+def _whole(ctx: _Ctx) -> Event:
+    """Return the one message of a place that comes in whole: its results, standing for the
+    steps, levels and turnout milestones it passed at once, and for its completion (it is
+    never told "final" besides)."""
+    progress, cands = _held(ctx)
+    return FirstResultsReported(
+        key=ctx.key("first_results"),
+        race=ctx.race,
+        at=ctx.at,
+        covers=(*progress, *cands, ctx.key("final")),
+        whole=True,
+    )
 
 
 def _first_results(ctx: _Ctx) -> Event:
@@ -144,7 +183,7 @@ def _reporting(before: Race, ctx: _Ctx) -> list[Event]:
     low = (before.units.pct or 0.0) if before.has_results else -1.0
     steps = _reporting_steps(ctx, low, race.units.pct or 0.0)
     covers = tuple(ctx.key("reporting", s) for s in steps)
-    if _is_complete(race) and not (before.has_results and _is_complete(before)):
+    if _newly_final(before, race):
         return [ResultDeclaredFinal(key=ctx.key("final"), race=race, at=ctx.at, covers=covers)]
     if not steps:
         return []
@@ -268,7 +307,10 @@ def _corrections(before: Race, ctx: _Ctx) -> list[Event]:
         if old is not None and new is not None and new < old:
             changes.append(Change(field=field, subject=subject, before=old, after=new))
 
-    went_down("units", race.id, before.units.counted, race.units.counted)
+    # Progress is compared in one unit only: a file that gives none (a totals file) or
+    # counts something else never takes back what another said.
+    if race.units.kind == before.units.kind != "none":
+        went_down("units", race.id, before.units.counted, race.units.counted)
     went_down("voters", race.id, before.turnout.voters, race.turnout.voters)
     for c in race.candidates:
         old = before.candidate(c.id)

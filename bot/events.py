@@ -27,9 +27,11 @@ class Event:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class FirstResultsReported(Event):
-    """The first figures of a race arrived."""
+    """The first figures of a race arrived. `whole`: they came in complete (every unit in
+    at once, a commune's results), so this one message stands for the whole place."""
 
     kind: ClassVar[str] = "first_results"
+    whole: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

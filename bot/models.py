@@ -8,11 +8,17 @@ from datetime import date, datetime
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Units:
-    """Polling stations (bureaux, precincts) counted out of the total."""
+    """The progress of a race: units counted out of the total, and what a unit is.
+
+    `kind` is part of the progress: "stations" (polling stations, bureaux), "precincts",
+    "communes" (communes whose results came in), "percent" (of polling stations, counted in
+    ten-thousandths of 10,000) or "none": no progress of its own to tell, either unknown (a
+    totals file: counted 0, total None) or a single place that is in or not (0 or 1 of 1, a
+    commune). Messages speak in it; a figure of one kind never corrects another."""
 
     counted: int
     total: int | None = None
-    kind: str = "stations"  # what is counted: "stations", "communes", or "percent" (of 10,000)
+    kind: str = "stations"
 
     @property
     def pct(self) -> float | None:
@@ -71,6 +77,9 @@ class Race:
     code: str | None = None
     vote_for: int = 1  # seats or choices elected: the top `vote_for` are in
     is_question: bool = False  # a measure (Yes/No): its choices are answers, not candidates
+    # True when the figures are the sum of the places below (a département's communes), not
+    # published for the place itself: its own file, when followed, is its truth (bot.levels).
+    summed: bool = False
 
     @property
     def has_results(self) -> bool:

@@ -244,6 +244,18 @@ def anomaly_events() -> list[AnomalyDetected]:
         assert found, (before, after)
         assert all(isinstance(e, AnomalyDetected) for e in found)
         events.extend(e for e in found if isinstance(e, AnomalyDetected))
+    # Not the diff's: a place's own figures against the sum of its parts (bot.levels).
+    detail = (("registered", 900.0), ("registered_parts", 1000.0), ("voters", 600.0))
+    levels = race({"a": 60, "b": 40}, counted=10, total=10)
+    events.append(
+        AnomalyDetected(
+            key="national:anomaly:levels:0",
+            race=replace(levels, units=Units(counted=10, total=10, kind="communes"), summed=True),
+            at=EVENTS_AT,
+            check="levels",
+            detail=(*detail, ("voters_parts", 700.0)),
+        )
+    )
     return events
 
 
@@ -253,8 +265,40 @@ def all_events() -> list[Event]:
     hamon, valls = r.candidates
     complete = race({"hamon": 1, "valls": 2}, counted=7370, total=7370, voters=3)
     final = race({"hamon": 1, "valls": 2}, counted=7370, total=7370, voters=3, final=True)
+    in_units = {
+        kind: replace(r, units=Units(counted=counted, total=total, kind=kind))
+        for kind, counted, total in (
+            ("communes", 141, 280),
+            ("precincts", 12, 30),
+            ("percent", 6250, 10000),
+        )
+    }
     return [
         FirstResultsReported(key="national:first_results", race=r, at=EVENTS_AT),
+        FirstResultsReported(key="national:first_results", race=complete, at=EVENTS_AT, whole=True),
+        *(
+            ReportingThresholdCrossed(
+                key="national:reporting:50", race=u, at=EVENTS_AT, step=50, pct=u.units.pct or 0
+            )
+            for u in in_units.values()
+        ),
+        *(
+            ResultDeclaredFinal(
+                key="national:final",
+                race=replace(u, units=replace(u.units, counted=u.units.total or 0)),
+                at=EVENTS_AT,
+            )
+            for u in in_units.values()
+        ),
+        *(
+            ResultCorrected(
+                key="national:correction:figures",
+                race=u,
+                at=EVENTS_AT,
+                changes=(Change(field="units", subject="national", before=7000, after=6250),),
+            )
+            for u in in_units.values()
+        ),
         ReportingThresholdCrossed(
             key="national:reporting:50", race=r, at=EVENTS_AT, step=50, pct=55.6
         ),

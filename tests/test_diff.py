@@ -26,7 +26,7 @@ from bot.events import (
     TurnoutThresholdCrossed,
     admit,
 )
-from bot.models import Race, Snapshot, Turnout
+from bot.models import Race, Snapshot, Turnout, Units
 from bot.rules import Rules
 from tests.builders import NOW, RULES, STAMP, at, key, race, run, snap, step, with_turnout
 
@@ -148,7 +148,7 @@ def test_no_event_for_a_race_without_results(curr: Race) -> None:
             id="past-previous-round",
         ),
         pytest.param(
-            race({"a": 60, "b": 40}, counted=1000),
+            race({"a": 60, "b": 40}, counted=1000, final=True),
             RULES,
             (
                 "first_results",
@@ -156,7 +156,7 @@ def test_no_event_for_a_race_without_results(curr: Race) -> None:
                 "candidate:a:50",
                 "final",
             ),
-            id="already-complete",
+            id="already-complete-and-declared-final",
         ),
         pytest.param(
             race({"a": 60, "b": 40}, counted=50, final=True),
@@ -185,6 +185,151 @@ def test_first_seen_race_below_previous_round_is_not_caught_up() -> None:
     events = step(None, race({"a": 45, "b": 55}, counted=50, voters=1000), rules)
 
     assert kinds(events) == ["first_results"]
+
+
+# --- a place that comes in whole (issue 14, item 3) --------------------------------------------
+
+
+def _commune(counted: int, *, final: bool = False, votes: dict[str, int] | None = None) -> Race:
+    """Return a commune race: a single place, in (1 of 1) or not yet (0 of 1)."""
+    r = race(votes if votes is not None else {"a": 60, "b": 40}, counted=counted, total=1)
+    return replace(r, units=Units(counted=counted, total=1, kind="none"), final=final)
+
+
+@pytest.mark.parametrize(
+    ("before", "curr"),
+    [
+        pytest.param(None, _commune(1), id="commune-cold-start"),
+        pytest.param(snap(_commune(0, votes={})), _commune(1), id="commune-listed-then-in"),
+        pytest.param(None, race({"a": 60, "b": 40}, counted=1000), id="stations-all-counted"),
+        pytest.param(
+            snap(race({"a": 0, "b": 0}, counted=0)),
+            race({"a": 60, "b": 40}, counted=1000),
+            id="stations-from-nothing-to-all",
+        ),
+        pytest.param(
+            None,
+            replace(
+                race({"a": 60, "b": 40}), units=Units(counted=10000, total=10000, kind="percent")
+            ),
+            id="percent-all-entered",
+        ),
+    ],
+)
+def test_a_place_that_comes_in_whole_is_one_results_in_message(
+    before: Snapshot | None, curr: Race
+) -> None:
+    events = step(before, curr, Rules(turnout_voters=(50,)))
+
+    assert kinds(events) == ["first_results"]
+    (event,) = events
+    assert isinstance(event, FirstResultsReported)
+    assert event.whole
+    assert key("final") in event.covers  # it stands for the completion: no "final" besides
+    assert key("candidate", "a", "50") in event.covers
+    assert key("turnout", "voters", "50") in event.covers
+    if curr.units.total != 1:
+        assert key("reporting", "100") in event.covers
+
+
+@pytest.mark.parametrize(
+    ("before", "final_kind"),
+    [
+        pytest.param(None, "caught_up", id="cold-start"),
+        pytest.param(snap(_commune(0, votes={})), "final", id="after-a-version-without-results"),
+    ],
+)
+def test_a_place_the_feed_marks_final_on_arrival_is_one_final_message(
+    before: Snapshot | None, final_kind: str
+) -> None:
+    events = step(before, _commune(1, final=True))
+
+    assert kinds(events) == [final_kind]
+    assert key("first_results") in events[0].covers or events[0].key == key("caught_up")
+    assert key("final") in (events[0].key, *events[0].covers)
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        pytest.param(_commune(1), id="same-again"),
+        pytest.param(_commune(1, final=True), id="then-marked-final"),
+        pytest.param(_commune(1, votes={"a": 61, "b": 40}), id="then-revised-up"),
+    ],
+)
+def test_a_place_that_came_in_whole_gets_no_final_besides(later: Race) -> None:
+    events, _ = run([snap(_commune(1), minutes=1), snap(later, minutes=2)])
+
+    assert kinds(events) == ["first_results"]
+
+
+def test_a_place_followed_while_partial_is_declared_final() -> None:
+    partial = replace(race({"a": 60, "b": 40}), units=Units(counted=3, total=6, kind="communes"))
+    whole = replace(partial, units=Units(counted=6, total=6, kind="communes"))
+
+    events, _ = run([snap(partial, minutes=1), snap(whole, minutes=2)])
+
+    assert kinds(events) == ["caught_up", "final"]
+
+
+# --- progress in its own unit (issue 14, item 2) ---------------------------------------------
+
+
+def _in(kind: str, counted: int, total: int | None, votes: dict[str, int]) -> Race:
+    return replace(race(votes), units=Units(counted=counted, total=total, kind=kind))
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            _in("communes", 127, 127, {"a": 600, "b": 400}),
+            _in("none", 0, None, {"a": 600, "b": 400}),
+            id="totals-file-after-communes",
+        ),
+        pytest.param(
+            _in("communes", 60, 127, {"a": 600, "b": 400}),
+            _in("percent", 3000, 10000, {"a": 600, "b": 400}),
+            id="another-unit",
+        ),
+        pytest.param(
+            _in("none", 0, None, {"a": 600, "b": 400}),
+            _in("none", 0, None, {"a": 600, "b": 400}),
+            id="no-progress-either-time",
+        ),
+    ],
+)
+def test_progress_is_never_corrected_across_units(before: Race, after: Race) -> None:
+    events = step(before, after)
+
+    assert not any(isinstance(e, ResultCorrected) for e in events)
+
+
+def test_a_race_without_progress_is_final_only_when_the_feed_says_so() -> None:
+    totals = _in("none", 0, None, {"a": 600, "b": 400})
+    more = _in("none", 0, None, {"a": 900, "b": 500})
+
+    events, _ = run([snap(totals, minutes=1), snap(more, minutes=2)])
+    assert kinds(events) == ["first_results"]
+    assert not events[0].whole  # type: ignore[attr-defined]
+
+    declared, _ = run([snap(totals, minutes=1), snap(replace(more, final=True), minutes=2)])
+    assert kinds(declared) == ["first_results", "final"]
+
+
+def test_steps_speak_in_communes_and_go_down_as_a_correction_in_them() -> None:
+    events, _ = run(
+        [
+            snap(_in("communes", 10, 280, {"a": 60, "b": 40}), minutes=1),
+            snap(_in("communes", 141, 280, {"a": 610, "b": 390}), minutes=2),
+            snap(_in("communes", 120, 280, {"a": 610, "b": 390}), minutes=3),
+        ]
+    )
+
+    reporting = next(e for e in events if isinstance(e, ReportingThresholdCrossed))
+    assert (reporting.step, reporting.race.units.kind) == (50, "communes")
+    correction = next(e for e in events if isinstance(e, ResultCorrected))
+    assert correction.changes == (Change(field="units", subject="national", before=141, after=120),)
 
 
 # --- reporting thresholds ----------------------------------------------------------------------

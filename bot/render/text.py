@@ -15,6 +15,7 @@ from bot.events import (
     AnomalyDetected,
     CandidateThresholdCrossed,
     CaughtUp,
+    Change,
     Event,
     FirstResultsReported,
     LeaderChanged,
@@ -30,6 +31,9 @@ from bot.render.message import Message
 from bot.render.names import shown_names
 
 CATALOGS: dict[str, dict[str, str]] = {"fr": fr.CATALOG, "en": en.CATALOG}
+# Which count a progress phrase's noun agrees with: "12 communes sur 280", "12 of 280 communes".
+PLURAL_BY: dict[str, str] = {"fr": fr.PLURAL_BY, "en": en.PLURAL_BY}
+UNIT_KINDS = ("stations", "communes", "precincts")  # the kinds counted in whole units
 LOCALES = tuple(CATALOGS)
 MARKUPS = ("plain", "html", "slack")
 
@@ -54,6 +58,7 @@ class Renderer:
             raise ValueError(f"unknown markup {style.markup!r}; expected one of {MARKUPS}")
         self.style = style
         self._catalog = CATALOGS[style.locale]
+        self._locale = Locale.parse(style.locale)
 
     # --- formatting ----------------------------------------------------------------------
 
@@ -77,6 +82,16 @@ class Renderer:
         decimals = "." + "0" * digits if digits else ""
         pattern = pattern.replace("#,##0", "#,##0" + decimals, 1)
         return str(format_percent(value / 100, format=pattern, locale=self.style.locale))
+
+    def plural(self, count: int) -> str:
+        """Return the catalog's plural suffix for a count: "one" or "other" (0 is one in fr)."""
+        return "one" if self._locale.plural_form(count) == "one" else "other"
+
+    def unit_key(self, base: str, race: Race) -> str:
+        """Return the key of `base` for the race's unit: `base` for stations, else
+        `base_communes`, `base_precincts` or `base_percent`."""
+        kind = race.units.kind
+        return f"{base}_{kind}" if kind in ("communes", "precincts", "percent") else base
 
     def level(self, value: float) -> str:
         """Format a threshold level, with decimals only when it has them."""
@@ -126,24 +141,33 @@ class Renderer:
         return (self.esc(name), share, self.num(c.votes) if c.votes is not None else "")
 
     def footer(self, race: Race, at: datetime) -> str:
-        """Return the data time and the stations counted, plus the source if known."""
-        u = race.units
-        suffix = "" if u.kind == "stations" else f"_{u.kind}"
-        if u.kind == "percent" or u.total:
-            text = self.t(
-                f"line.footer{suffix}",
-                time=self.time(at),
-                counted=self.num(u.counted),
-                total=self.num(u.total or 0),
-                pct=self.pct(u.pct or 0.0, 1),
-            )
-        else:
-            text = self.t(
-                f"line.footer_no_total{suffix}", time=self.time(at), counted=self.num(u.counted)
-            )
+        """Return the data time and the progress in its unit, plus the source if known."""
+        parts = [self.t("line.data_time", time=self.time(at))]
+        progress = self.progress(race)
+        if progress is not None:
+            parts.append(progress)
         if self.style.source:
-            text += " · " + self.t("line.source", source=self.style.source)
-        return self.italic(text)
+            parts.append(self.t("line.source", source=self.style.source))
+        return self.italic(" · ".join(parts))
+
+    def progress(self, race: Race) -> str | None:
+        """Return the race's progress in its unit ("12 communes sur 280"), or None when
+        there is none to tell (kind "none": none published, or a single place)."""
+        u = race.units
+        if u.kind == "percent":
+            return self.t("progress.percent", pct=self.pct(u.pct or 0.0, 1))
+        if u.kind not in UNIT_KINDS:
+            return None
+        if not u.total:
+            key = f"progress.{u.kind}_no_total.{self.plural(u.counted)}"
+            return self.t(key, counted=self.num(u.counted))
+        agrees = u.total if PLURAL_BY[self.style.locale] == "total" else u.counted
+        return self.t(
+            f"progress.{u.kind}.{self.plural(agrees)}",
+            counted=self.num(u.counted),
+            total=self.num(u.total),
+            pct=self.pct(u.pct or 0.0, 1),
+        )
 
     def turnout_lines(self, race: Race, previous_round: int | None) -> list[str]:
         """Return voters, participation and the comparison with the previous round."""
@@ -233,7 +257,11 @@ Parts = tuple[str, list[str]]
 _Fn = Callable[[Renderer, Event, int | None], Parts]
 
 
-def _first(r: Renderer, e: Event, _: int | None) -> Parts:
+def _first(r: Renderer, e: Event, prev_round: int | None) -> Parts:
+    assert isinstance(e, FirstResultsReported)
+    if e.whole:  # the place came in whole: its one message, with its turnout
+        body = r.standings(e.race) + r.turnout_lines(e.race, prev_round)
+        return r.t("headline.results_in", race=e.race.name), body
     return r.t("headline.first_results", race=e.race.name), r.standings(e.race)
 
 
@@ -245,9 +273,8 @@ def _caught_up(r: Renderer, e: Event, prev_round: int | None) -> Parts:
 
 def _reporting(r: Renderer, e: Event, _: int | None) -> Parts:
     assert isinstance(e, ReportingThresholdCrossed)
-    return r.t("headline.reporting_threshold", step=r.level(e.step), race=e.race.name), (
-        r.standings(e.race)
-    )
+    key = r.unit_key("headline.reporting_threshold", e.race)
+    return r.t(key, step=r.level(e.step), race=e.race.name), r.standings(e.race)
 
 
 def _candidate(r: Renderer, e: Event, _: int | None) -> Parts:
@@ -300,11 +327,21 @@ def _correction(r: Renderer, e: Event, _: int | None) -> Parts:
             race=e.race.name,
         )
         return headline, r.standings(e.race)
-    changes = [
-        r.t(f"change.{c.field}", subject=c.subject, before=r.num(c.before), after=r.num(c.after))
-        for c in e.changes
-    ]
+    changes = [_change(r, e.race, c) for c in e.changes]
     return r.t("headline.correction_figures", race=e.race.name), changes + r.standings(e.race)
+
+
+def _change(r: Renderer, race: Race, c: Change) -> str:
+    """Return one figure that went down; progress in its unit (percent as a percentage)."""
+    if c.field != "units":
+        before, after = r.num(c.before), r.num(c.after)
+        return r.t(f"change.{c.field}", subject=c.subject, before=before, after=after)
+    if race.units.kind == "percent":
+        scale = (race.units.total or 1) / 100  # ten-thousandths of 10,000
+        before, after = r.pct(c.before / scale, 1), r.pct(c.after / scale, 1)
+    else:
+        before, after = r.num(c.before), r.num(c.after)
+    return r.t(r.unit_key("change.units", race), before=before, after=after)
 
 
 def _anomaly(r: Renderer, e: Event, _: int | None) -> Parts:
@@ -330,7 +367,7 @@ def _disagreed(r: Renderer, e: Event, _: int | None) -> Parts:
 
 
 def _final(r: Renderer, e: Event, prev_round: int | None) -> Parts:
-    key = "headline.final" if e.race.final else "headline.final_counted"
+    key = "headline.final" if e.race.final else r.unit_key("headline.final_counted", e.race)
     return r.t(key, race=e.race.name), r.standings(e.race) + r.turnout_lines(e.race, prev_round)
 
 

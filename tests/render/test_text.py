@@ -11,7 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.events import FirstResultsReported, LeaderChanged
+from bot.events import (
+    FirstResultsReported,
+    LeaderChanged,
+    ReportingThresholdCrossed,
+    ResultDeclaredFinal,
+)
 from bot.models import Candidate, Race, Units, with_computed_shares
 from bot.render.text import Renderer, Style
 from bot.store.codec import message_from_json, message_to_json
@@ -108,9 +113,13 @@ def test_every_event_message_has_data_time_and_stations(locale: str, markup: str
         message = r.event(event)
         footer = message.text.splitlines()[-1]
         assert r.time(event.at) in footer, (event.kind, footer)
-        assert r.num(event.race.units.counted) in footer, (event.kind, footer)
-        if event.race.units.total:
-            assert r.num(event.race.units.total) in footer, (event.kind, footer)
+        units = event.race.units
+        if units.kind == "percent":
+            assert r.pct(units.pct or 0.0, 1) in footer, (event.kind, footer)
+            continue
+        assert r.num(units.counted) in footer, (event.kind, footer)
+        if units.total:
+            assert r.num(units.total) in footer, (event.kind, footer)
 
 
 def test_turnout_compares_with_previous_round() -> None:
@@ -251,6 +260,23 @@ def test_message_round_trips_through_json() -> None:
          "62.5% of polling stations entered"),
         (Units(counted=4422, total=7370), "4\u202f422 bureaux sur 7\u202f370",
          "4,422 of 7,370 stations"),
+        # Singular and plural in both languages (issue 14, item 2): the French noun agrees
+        # with the count before it, the English one with the total.
+        (Units(counted=1, total=280, kind="communes"), "1 commune sur 280 (0,4\xa0%)",
+         "1 of 280 communes in (0.4%)"),
+        (Units(counted=0, total=280, kind="communes"), "0 commune sur 280 (0,0\xa0%)",
+         "0 of 280 communes in (0.0%)"),
+        (Units(counted=1, total=1, kind="communes"), "1 commune sur 1 (100,0\xa0%)",
+         "1 of 1 commune in (100.0%)"),
+        (Units(counted=1, total=1), "1 bureau sur 1 (100,0\xa0%)", "1 of 1 station (100.0%)"),
+        (Units(counted=1, total=None), "1 bureau dépouillé", "1 station counted"),
+        (Units(counted=12, total=None, kind="communes"), "12 communes remontées",
+         "12 communes in"),
+        (Units(counted=1, total=None, kind="communes"), "1 commune remontée", "1 commune in"),
+        (Units(counted=12, total=30, kind="precincts"), "12 bureaux de vote sur 30 (40,0\xa0%)",
+         "12 of 30 precincts reporting (40.0%)"),
+        (Units(counted=1, total=None, kind="precincts"), "1 bureau de vote remonté",
+         "1 precinct reporting"),
     ],
 )  # fmt: skip
 def test_footer_says_what_is_counted(units: Units, fr_text: str, en_text: str) -> None:
@@ -260,6 +286,65 @@ def test_footer_says_what_is_counted(units: Units, fr_text: str, en_text: str) -
     for locale, expected in (("fr", fr_text), ("en", en_text)):
         renderer = Renderer(Style(locale=locale, tz=ZoneInfo("Europe/Paris")))
         assert expected in renderer.footer(r, at(0))
+
+
+@pytest.mark.parametrize(
+    "units",
+    [
+        pytest.param(Units(counted=0, total=None, kind="none"), id="totals-file"),
+        pytest.param(Units(counted=1, total=1, kind="none"), id="a-single-place"),
+    ],
+)
+def test_footer_without_progress_of_its_own_says_only_the_time(units: Units) -> None:
+    import dataclasses
+
+    r = dataclasses.replace(race({"a": 60, "b": 40}), units=units)
+    assert renderer("fr").footer(r, WINTER) == "Données de 20:40"
+    assert renderer("en").footer(r, WINTER) == "Data as of 20:40"
+
+
+@pytest.mark.parametrize(
+    ("kind", "fr_head", "en_head", "fr_final", "en_final"),
+    [
+        ("stations", "50 % des bureaux dépouillés", "50% of polling stations counted",
+         "Tous les bureaux sont dépouillés", "All polling stations counted"),
+        ("communes", "50 % des communes ont remonté leurs résultats",
+         "Results in from 50% of communes", "Toutes les communes ont remonté leurs résultats",
+         "Results in from every commune"),
+        ("precincts", "50 % des bureaux de vote ont remonté leurs résultats",
+         "50% of precincts reporting", "Tous les bureaux de vote ont remonté leurs résultats",
+         "All precincts reporting"),
+        ("percent", "50 % des bureaux saisis", "50% of polling stations entered",
+         "Tous les bureaux sont saisis", "All polling stations entered"),
+    ],
+)  # fmt: skip
+def test_steps_and_completion_speak_in_the_unit(
+    kind: str, fr_head: str, en_head: str, fr_final: str, en_final: str
+) -> None:
+    total = 10000 if kind == "percent" else 280
+    r = replace(race({"a": 60, "b": 40}), units=Units(counted=total // 2, total=total, kind=kind))
+    crossed = ReportingThresholdCrossed(key="x:reporting:50", race=r, at=WINTER, step=50, pct=50)
+    whole = replace(r, units=Units(counted=total, total=total, kind=kind))
+    final = ResultDeclaredFinal(key="x:final", race=whole, at=WINTER)
+    for locale, head, done in (("fr", fr_head, fr_final), ("en", en_head, en_final)):
+        texts = renderer(locale).event(crossed).text, renderer(locale).event(final).text
+        assert texts[0].startswith(head.replace(" %", "\xa0%")), texts[0]
+        assert texts[1].startswith(done), texts[1]
+    assert "bureaux" not in renderer("fr").event(crossed).text or kind != "communes"
+
+
+def test_a_place_that_came_in_whole_has_its_results_and_turnout() -> None:
+    r = replace(
+        race({"a": 600, "b": 400}, voters=1050, registered=2000),
+        units=Units(counted=1, total=1, kind="none"),
+    )
+    event = FirstResultsReported(key="c:first_results", race=r, at=WINTER, whole=True)
+    fr_text = renderer("fr").event(event).text
+    assert fr_text.splitlines()[0] == "Résultats — Primaire"
+    assert "Participation : 52,50" in fr_text
+    assert "bureau" not in fr_text
+    assert fr_text.splitlines()[-1] == "Données de 20:40"
+    assert renderer("en").event(event).text.startswith("Results in — Primaire")
 
 
 def _paris_ninth() -> Race:

@@ -101,7 +101,8 @@ def place_race(state: State, elem: Element, level: str, number: int) -> Race:
     race_id, code, name = _identity(state, elem, level)
     figures = _own_figures(state, elem, number)
     members = _members(state, code) if elem.find("Communes") is not None else None
-    if figures is None and members is not None:
+    summed = figures is None and members is not None
+    if summed and members is not None:
         figures = _sum(members, number)
     race = Race(
         id=race_id,
@@ -112,6 +113,7 @@ def place_race(state: State, elem: Element, level: str, number: int) -> Race:
         candidates=figures.candidates if figures else (),
         level=level,
         code=code,
+        summed=summed,
     )
     return with_computed_shares(race)
 
@@ -190,7 +192,7 @@ def _units(state: State, elem: Element, members: list[Commune] | None, number: i
     if members is not None:
         counted = sum(1 for c in members if _received(c, number) is not None)
         return Units(counted=counted, total=len(members), kind="communes")
-    return Units(counted=0, total=None, kind="communes")
+    return Units(counted=0, total=None, kind="none")  # a totals file: no progress published
 
 
 def kept(state: State, commune: Commune) -> bool:
@@ -203,12 +205,13 @@ def kept(state: State, commune: Commune) -> bool:
 
 
 def commune_race(commune: Commune, number: int) -> Race:
-    """Return a commune's race: 1 of 1 unit once it has results for the round."""
+    """Return a commune's race: 1 of 1 once it has results for the round (a commune comes in
+    whole), a progress of its own that messages do not spell out (kind "none")."""
     figures = _received(commune, number)
     race = Race(
         id=commune.race_id,
         name=commune.name,
-        units=Units(counted=1 if figures else 0, total=1),
+        units=Units(counted=1 if figures else 0, total=1, kind="none"),
         turnout=figures.turnout if figures else Turnout(),
         candidates=figures.candidates if figures else (),
         level="commune",

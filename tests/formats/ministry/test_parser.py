@@ -157,9 +157,12 @@ def test_replay_from_first_communes_to_complete(tmp_path: Path) -> None:
     assert "Corse-du-Sud" in by_key["D02A:final"]["text"]
     communes = {e["race"] for e in events if e["race"].startswith("C02A")}
     assert communes == {"C02A004", "C02A041", "C02A247", "C02A272", "C02A017", "C02A108"}
-    for commune in communes - {"C02A004"}:
-        kinds = [e["kind"] for e in events if e["race"] == commune]
-        assert kinds == ["first_results", "final"], (commune, kinds)
+    for commune in communes:  # each comes in whole: one message, never "final" besides
+        told = [e for e in events if e["race"] == commune]
+        assert [e["kind"] for e in told] == ["first_results"], (commune, told)
+        assert told[0]["text"].startswith("Résultats — "), told[0]["text"]
+        assert "bureau" not in told[0]["text"]
+        assert "Participation : " in told[0]["text"]
     again = _bot("replay", *files, *args, "--db", db)
     assert again.returncode == 0, again.stderr
     assert again.stdout == ""
@@ -171,7 +174,7 @@ def test_replay_without_config_uses_the_highest_round(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     kinds = [json.loads(line)["kind"] for line in result.stdout.splitlines() if line.strip()]
     assert kinds[0] == "caught_up"
-    assert kinds.count("final") == 6  # C02A004 was caught up, already complete
+    assert kinds.count("final") == 1  # the département; each commune came in whole
 
 
 def _bot(*args: str) -> subprocess.CompletedProcess[str]:
