@@ -18,11 +18,13 @@ from typing import Any
 
 from bot import logs
 from bot.app import Options, display_of, run, utcnow
-from bot.config import CHART_THEMES, DEFAULT_CONFIG, Config, ConfigError, load
+from bot.config import CHART_THEMES, DEFAULT_CONFIG, Config, ConfigError, SourceConfig, load
 from bot.events import Event
-from bot.feedcheck import describe, parse_options, read, source_for, with_options
+from bot.feedcheck import describe, describe_index, parse_options, read, source_for, with_options
+from bot.formats import ministry
 from bot.formats.errors import FeedError
 from bot.formats.limits import DEFAULT_LIMITS, Limits
+from bot.formats.ministry.index import Index, is_index, read_index
 from bot.formats.registry import PARSERS, parse
 from bot.lock import AlreadyRunning
 from bot.pipeline import Outcome, Pipeline
@@ -60,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--source-format", default="canonical-json", choices=sorted(PARSERS))
     f.add_argument("--config", type=Path, help="take parser options and rules from this config")
     f.add_argument("--option", action="append", default=[], help="parser option, key=value")
+    f.add_argument(
+        "--index",
+        action="append",
+        default=[],
+        help="a Ministry index file (index.xml, DDDIDX.xml) that dates the feed; repeatable",
+    )
     f.add_argument("--all", action="store_true", help="show every race, not the first 50")
     ch = sub.add_parser("chart", help="draw the results chart of a feed version into a PNG")
     ch.add_argument("where", help="a URL or a file path")
@@ -139,12 +147,27 @@ async def _fetch(args: argparse.Namespace) -> int:
         if errors:
             raise ValueError(f"--option {errors[0]}")
         data = await read(args.where, source)
-        snap = parse(args.source_format, data, args.where, options, utcnow())
+        if args.source_format == ministry.FORMAT and is_index(data):
+            print(describe_index(read_index(data, args.where, options.get("round"))))
+            return 0
+        index = await _read_indexes(args.index, source, options)
+        snap = parse(args.source_format, data, args.where, options, utcnow(), index=index)
         table = describe(snap, config.rules, args.all)
     except (ValueError, FetchError, FeedError, ArithmeticError) as exc:
         return _failed(args.where, exc)
     print(table)
     return 0
+
+
+async def _read_indexes(
+    wheres: Sequence[str], source: SourceConfig, options: dict[str, Any]
+) -> Index | None:
+    """Read the Ministry index files given with --index, later ones over earlier ones."""
+    index = None
+    for where in wheres:
+        newer = read_index(await read(where, source), where, options.get("round"))
+        index = newer if index is None else index.merged(newer)
+    return index
 
 
 def _failed(where: str, exc: Exception) -> int:
@@ -208,6 +231,7 @@ async def _replay_files(args: argparse.Namespace, config: Config, store: Store) 
     # A rehearsal sends nothing.
     pipeline = Pipeline(store, config.rules, display_of(config), utcnow, deliver=False)
     status = 0
+    index: Index | None = None  # the Ministry's index files read so far
     for path in args.files:
         try:
             raw = path.read_bytes()
@@ -215,7 +239,15 @@ async def _replay_files(args: argparse.Namespace, config: Config, store: Store) 
             _emit(args.output, {"kind": "unreadable", "file": str(path), "error": str(exc)})
             status = 1
             continue
-        outcome = await _replayed(pipeline, config, args.source_format, raw, str(path))
+        if args.source_format == ministry.FORMAT and is_index(raw):
+            index = _replayed_index(args.output, config, index, raw, str(path))
+            continue
+        # Dated by an index, each file is a source of its own (as `urls` makes one per URL),
+        # its versions given under one name: `1/075.xml`, `2/075.xml`.
+        source_id = "replay" if index is None else f"replay:{path.name}"
+        outcome = await _replayed(
+            pipeline, config, args.source_format, raw, str(path), source_id, index
+        )
         if outcome.status == "rejected":
             _emit(args.output, {"kind": "rejected", "file": str(path), "error": outcome.error})
         for event in outcome.events:
@@ -224,20 +256,45 @@ async def _replay_files(args: argparse.Namespace, config: Config, store: Store) 
     return status
 
 
-async def _replayed(pipeline: Pipeline, config: Config, fmt: str, raw: bytes, file: str) -> Outcome:
+def _replayed_index(
+    output: str, config: Config, index: Index | None, raw: bytes, file: str
+) -> Index | None:
+    """Read a replayed Ministry index file over those read before; say what it holds."""
+    source = next((s for s in config.sources if s.format == ministry.FORMAT), None)
+    try:
+        newer = read_index(raw, file, source.options.get("round") if source else None)
+    except FeedError as exc:
+        _emit(output, {"kind": "rejected", "file": file, "error": str(exc)})
+        return index
+    places = len(newer.departements) + len(newer.regions) + len(newer.communes)
+    _emit(output, {"kind": "index", "file": file, "places": places})
+    return newer if index is None else index.merged(newer)
+
+
+async def _replayed(
+    pipeline: Pipeline,
+    config: Config,
+    fmt: str,
+    raw: bytes,
+    file: str,
+    source_id: str = "replay",
+    index: Index | None = None,
+) -> Outcome:
     """Process one replayed file with the options and limits of the config's first source
-    in its format; one whose processing fails is set aside as rejected, and the replay goes
-    on (a store that cannot write stops it)."""
+    in its format, dated by the index read before it, if any; one whose processing fails is
+    set aside as rejected, and the replay goes on (a store that cannot write stops it)."""
     source = next((s for s in config.sources if s.format == fmt), None)
     options = dict(source.options) if source else {}
     limits = Limits(max_bytes=source.max_bytes, max_future=source.max_future) if source else None
     try:
-        return await pipeline.ingest("replay", fmt, raw, file, options, limits or DEFAULT_LIMITS)
+        return await pipeline.ingest(
+            source_id, fmt, raw, file, options, limits or DEFAULT_LIMITS, index
+        )
     except StoreUnavailable:
         raise
     except Exception as exc:
         error = f"{file}: processing failed: {type(exc).__name__}: {exc}"
-        await pipeline.set_aside("replay", raw, file, error, attempts=1)
+        await pipeline.set_aside(source_id, raw, file, error, attempts=1)
         return Outcome(status="rejected", origin=file, error=error)
 
 
@@ -277,6 +334,8 @@ def _emit(output: str, record: dict[str, Any]) -> None:
         print(json.dumps(record, ensure_ascii=False), flush=True)
     elif record.get("kind") in ("rejected", "unreadable"):
         print(f"✗ {record['file']}: {record['error']}", flush=True)
+    elif record.get("kind") == "index":
+        print(f"⏱ {record['file']}: index of {record['places']} place(s) read", flush=True)
     else:
         print(f"{record['text']}\n{'─' * 40}", flush=True)
 

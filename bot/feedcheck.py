@@ -13,6 +13,7 @@ import httpx
 
 from bot.checks import find_anomalies
 from bot.config import Config, SourceConfig
+from bot.formats.ministry.index import Index
 from bot.formats.registry import PARSERS
 from bot.models import Race, Snapshot
 from bot.rules import Rules
@@ -123,10 +124,37 @@ def _race_block(race: Race, rules: Rules) -> list[str]:
 def describe(snap: Snapshot, rules: Rules, show_all: bool = False) -> str:
     """Return a readable table of a snapshot's races (the first MAX_RACES_SHOWN unless
     `show_all`), with the anomalies Soirée would flag."""
-    lines = [f"{snap.election}  data time {snap.updated_at.isoformat()}  {len(snap.races)} race(s)"]
+    # A file without a time of its own (nor an index to date it) has the time it was read.
+    when = "data time" if all(r.dated for r in snap.races) else "received at"
+    lines = [f"{snap.election}  {when} {snap.updated_at.isoformat()}  {len(snap.races)} race(s)"]
     shown = snap.races if show_all else snap.races[:MAX_RACES_SHOWN]
     for race in shown:
         lines += ["", *_race_block(race, rules)]
     if len(shown) < len(snap.races):
         lines += ["", f"… and {len(snap.races) - len(shown)} more race(s): --all shows them"]
+    return "\n".join(lines)
+
+
+def describe_index(index: Index) -> str:
+    """Return a readable table of what the Ministry's index files say: each place's last
+    change (Europe/Paris), whether it is complete, whether a commune's results are in."""
+    lines = [
+        f"index  {len(index.departements)} département(s)  {len(index.regions)} région(s)  "
+        f"{len(index.communes)} commune(s)"
+    ]
+    rows = [
+        *(("région", code, mark) for code, mark in sorted(index.regions.items())),
+        *(("département", code, mark) for code, mark in sorted(index.departements.items())),
+        *(("commune", f"{d} {c}", mark) for (d, c), mark in sorted(index.communes.items())),
+    ]
+    for level, code, mark in rows[:MAX_RACES_SHOWN]:
+        changed = mark.changed.isoformat() if mark.changed else "—"
+        flags = [
+            name
+            for name, value in (("COMPLETE", mark.complete), ("RECEIVED", mark.received))
+            if value
+        ]
+        lines.append(f"  {level:<12} {code:<12} last change {changed}  {' '.join(flags)}".rstrip())
+    if len(rows) > MAX_RACES_SHOWN:
+        lines.append(f"  … and {len(rows) - MAX_RACES_SHOWN} more place(s)")
     return "\n".join(lines)

@@ -77,6 +77,9 @@ class Race:
     code: str | None = None
     vote_for: int = 1  # seats or choices elected: the top `vote_for` are in
     is_question: bool = False  # a measure (Yes/No): its choices are answers, not candidates
+    # False when the feed gives no time for these figures (a Ministry results file without
+    # its index): the time they carry is when they were received, and is said so.
+    dated: bool = True
     # True when the figures are the sum of the places below (a département's communes), not
     # published for the place itself: its own file, when followed, is its truth (bot.levels).
     summed: bool = False

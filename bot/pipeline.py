@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,8 +17,10 @@ from bot.display import Display
 from bot.events import AnomalyDetected, Event
 from bot.formats.errors import FeedError
 from bot.formats.limits import DEFAULT_LIMITS, Limits
+from bot.formats.ministry.index import Index
 from bot.formats.registry import Options, parse
 from bot.logs import redact_urls
+from bot.metrics import Metrics
 from bot.models import Snapshot
 from bot.platforms import platform_named
 from bot.render import markup_for
@@ -60,12 +63,15 @@ class Pipeline:
         on_enqueued: Callable[[], None] | None = None,
         on_accepted: Callable[[], None] | None = None,
         admins: AdminChats | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics or Metrics()
         self.on_accepted, self.admins = on_accepted, admins  # admin events go to the admins
         self.deliver, self.staging, self.charts = deliver, staging, charts
         self.store, self.rules, self.display, self.clock = store, rules, display, clock
         self.on_enqueued = on_enqueued
         self._stale_logged: set[tuple[str, datetime]] = set()
+        self._copies_logged: set[tuple[str, str]] = set()  # (source, sha256) told once
         self._parsing = asyncio.Lock()
 
     async def ingest(
@@ -76,15 +82,20 @@ class Pipeline:
         origin: str,
         options: Options | None = None,
         limits: Limits = DEFAULT_LIMITS,
+        index: Index | None = None,
     ) -> Outcome:
-        """Process one version of a source's feed, within the source's limits. What the feed
-        is at fault for is an outcome; anything else raises, for the caller to retry."""
+        """Process one version of a source's feed, within the source's limits, dated by the
+        Ministry's `index` read with it, if any. What the feed is at fault for is an
+        outcome; anything else raises, for the caller to retry."""
         sha = hashlib.sha256(raw).hexdigest()
         kept = await self.store.rejected_version(source_id, sha)
         if kept is not None:  # set aside before (a restart reads it again): not again
             return Outcome(status="rejected", origin=origin, error=kept.error)
+        copy = await self._stored_copy(source_id, sha, origin)
+        if copy is not None:
+            return copy
         try:
-            snap = await self._parse(fmt, raw, origin, options or {}, limits)
+            snap = await self._parse(fmt, raw, origin, options or {}, limits, index)
         except FeedError as exc:
             log.error("rejected feed version: %s", exc)
             return Outcome(status="rejected", origin=origin, error=str(exc))
@@ -98,14 +109,42 @@ class Pipeline:
             return Outcome(status="stale", origin=origin, snapshot=snap)
         return await self._accept(source_id, snap, raw, sha, origin)
 
+    async def _stored_copy(self, source_id: str, sha: str, origin: str) -> Outcome | None:
+        """Return the outcome of a version whose bytes equal one stored for this source:
+        unchanged if it is the latest, else a stale copy (a CDN serving an older copy, a
+        night replayed again), logged once. None for bytes never stored."""
+        stored = await self.store.stored_version(source_id, sha)
+        if stored is None:
+            return None
+        latest = await self.store.latest_version(source_id)
+        if latest is None or stored >= latest:
+            return Outcome(status="unchanged", origin=origin)
+        if (source_id, sha) not in self._copies_logged:
+            self._copies_logged.add((source_id, sha))
+            log.info(
+                "%s: the same bytes as the version of %s stored before, not the latest (%s): "
+                "a stale copy, ignored", origin, stored.isoformat(), latest.isoformat(),
+            )  # fmt: skip
+        return Outcome(status="stale", origin=origin)
+
     async def _parse(
-        self, fmt: str, raw: bytes, origin: str, options: Options, limits: Limits
+        self,
+        fmt: str,
+        raw: bytes,
+        origin: str,
+        options: Options,
+        limits: Limits,
+        index: Index | None,
     ) -> Snapshot:
         """Parse in a worker thread, one version at a time: commands are answered meanwhile,
         and two large versions never sit in memory half-parsed together."""
         async with self._parsing:
-            # Formats without a data time of their own (a bare spreadsheet) use the fetch time.
-            return await off_loop(parse, fmt, raw, origin, options, self.clock(), limits)
+            started = time.perf_counter()
+            try:
+                # Formats without a data time of their own (a bare spreadsheet): the fetch time.
+                return await off_loop(parse, fmt, raw, origin, options, self.clock(), limits, index)
+            finally:
+                self.metrics.parsed(fmt, time.perf_counter() - started)
 
     async def set_aside(
         self, source_id: str, raw: bytes, origin: str, error: str, attempts: int

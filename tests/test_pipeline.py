@@ -18,6 +18,7 @@ from bot.rules import Rules
 from bot.store import Delivery, Store, Subscription
 from tests.builders import at, feed_bytes
 from tests.formats.csvfeed.support import BREST, BREST_UTF8, ORIGIN
+from tests.formats.ministry.support import fixture, undated
 
 LATER = at(0).replace(year=2100)  # every queued row is due by then
 RULES = Rules(turnout_voters=(1000,))
@@ -60,7 +61,7 @@ async def test_a_new_version_is_recorded_and_queued_for_each_chat_in_its_languag
     assert "Test authority" in rows["slack"].message.text  # the source's credit
 
 
-async def test_the_same_version_again_is_stale_and_queues_nothing_twice(
+async def test_the_same_version_again_is_unchanged_and_queues_nothing_twice(
     subscribed: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     pipeline = pipeline_of(subscribed)
@@ -68,10 +69,31 @@ async def test_the_same_version_again_is_stale_and_queues_nothing_twice(
     await pipeline.ingest("feed", "canonical-json", raw, "v1")
     with caplog.at_level(logging.INFO, logger="bot.pipeline"):
         again = [await pipeline.ingest("feed", "canonical-json", raw, "v1") for _ in range(3)]
-    assert [o.status for o in again] == ["stale"] * 3
-    assert all(o.events == () and o.snapshot is not None for o in again)
-    assert caplog.text.count("is not newer than the stored") == 1  # said once
+    assert [o.status for o in again] == ["unchanged"] * 3  # the latest's bytes: nothing new
+    assert all(o.events == () for o in again)
+    assert caplog.text == ""  # nothing to say of the latest version read again
     assert len(await due(subscribed)) == 2
+
+
+async def test_an_older_version_again_is_a_stale_copy_told_once(
+    subscribed: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Two versions of a dateless feed (Ministry files read without their index) read at
+    # 20:00 and 20:05, then the first one's bytes again (a CDN's older copy, the night
+    # replayed again): the 20:10 fetch time makes it no newer; it is ignored, said once.
+    times = iter(at(m) for m in (0, 5, 10, 15, 20, 25))
+    display = Display(locale="fr", tz=ZoneInfo("Europe/Paris"))
+    pipeline = Pipeline(subscribed, RULES, display, lambda: next(times))
+    first, second = (undated(fixture(f"02Acom_T2_v{n}.xml")) for n in (1, 2))
+    for raw in (first, second):
+        assert (await pipeline.ingest("m", "fr-interior-xml", raw, "m")).status == "accepted"
+    told = len(await due(subscribed))
+    with caplog.at_level(logging.INFO, logger="bot.pipeline"):
+        again = [await pipeline.ingest("m", "fr-interior-xml", first, "m") for _ in range(2)]
+    assert [o.status for o in again] == ["stale", "stale"]
+    assert all(o.events == () for o in again)
+    assert caplog.text.count("a stale copy, ignored") == 1
+    assert len(await due(subscribed)) == told  # no correction, no leader change
 
 
 async def test_a_version_that_cannot_be_parsed_is_rejected_and_nothing_is_stored(

@@ -11,6 +11,7 @@ from typing import Any
 from bot.formats import canonical, clarity, csvfeed, ministry
 from bot.formats.errors import FeedError
 from bot.formats.limits import DEFAULT_LIMITS, Limits, checked_time
+from bot.formats.ministry.index import Index
 from bot.models import Snapshot
 
 Options = Mapping[str, Any]
@@ -57,12 +58,16 @@ def parse(
     options: Options,
     fetched_at: datetime,
     limits: Limits = DEFAULT_LIMITS,
+    index: Index | None = None,
 ) -> Snapshot:
     """Parse bytes in the named format within a source's limits, or raise FeedError;
-    `fetched_at` dates a file that carries no time, and bounds how far ahead one may be."""
+    `fetched_at` dates a file that carries no time (unless the Ministry's `index` read with
+    it does), and bounds how far ahead one may be."""
     if len(data) > limits.max_bytes:  # a transport caps what it reads; a replayed file not
         raise FeedError(origin, "(document)", f"{len(data)} bytes", f"more than {limits.max_bytes}")
     feed = PARSERS[fmt]
     snap = feed.parse(data, origin, options, fetched_at, limits)
+    if index is not None:
+        snap = index.stamped(snap)
     checked_time(snap.updated_at, fetched_at, limits, origin, feed.time_field)
     return snap

@@ -35,6 +35,7 @@ def race_from_dict(d: dict[str, Any]) -> Race:
         # Races stored before these fields read as one seat, not a question.
         vote_for=d.get("vote_for", 1),
         is_question=d.get("is_question", False),
+        dated=d.get("dated", True),  # races stored before it: their time was a data time
         summed=d.get("summed", False),  # races stored before it: their own level's figures
         units=Units(**d["units"]),
         turnout=Turnout(**d["turnout"]),

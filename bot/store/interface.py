@@ -30,6 +30,11 @@ class SnapshotStore(Protocol):
     async def latest_version(self, source: str) -> datetime | None:
         """Return the data time of the newest snapshot stored for a source."""
 
+    async def stored_version(self, source: str, sha256: str) -> datetime | None:
+        """Return the data time of a source's version stored with these bytes, by the
+        SHA-256 of its raw bytes (the newest, if several were); None when none was. A
+        version equal to one stored but not the latest is a stale copy."""
+
     async def baseline(self, source: str) -> Snapshot | None:
         """Return the last good state of a source's races, the diff's `prev`."""
 

@@ -55,4 +55,7 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         rejected_at TEXT NOT NULL, raw BLOB NOT NULL, UNIQUE (source, sha256)
     );
     """,
+    """
+    CREATE INDEX snapshots_sha ON snapshots(source, sha256);
+    """,
 )

@@ -70,6 +70,16 @@ async def test_cycle_round_trip(store: Store) -> None:
     assert await store.raw_snapshots("src") == [b"raw-10"]
 
 
+async def test_a_version_is_found_again_by_its_bytes(store: Store) -> None:
+    for minutes in (10, 20):
+        await store.commit_cycle(cycle(minutes, {"a": 60, "b": 40 + minutes}, counted=50))
+    sha = hashlib.sha256(b"10").hexdigest()  # cycle()'s digest of the 20:10 version
+    assert await store.stored_version("src", sha) == at(10)  # not the latest: a stale copy
+    assert await store.stored_version("src", hashlib.sha256(b"20").hexdigest()) == at(20)
+    assert await store.stored_version("other", sha) is None  # per source
+    assert await store.stored_version("src", hashlib.sha256(b"30").hexdigest()) is None
+
+
 async def test_ledger_drops_seen_keys_and_covers(store: Store) -> None:
     c = cycle(10, {"a": 60, "b": 40}, counted=300)
     assert [e.kind for e in c.events] == ["caught_up"]

@@ -54,8 +54,10 @@ name is `PrenomPsn NomPsn`. List elections (`Listes/Liste`) read `NumPanneauList
   counted = 0 and no total: progress unknown. `Complet` = `O`/`OUI` marks a place final.
 
 **Data time.** `updated_at` is the latest `DateDerMaj` + `HeureDerMaj` found anywhere in the
-file, read as Europe/Paris wall-clock time. Results files often carry none; then the fetch
-time the caller passes (`fetched_at`) is used.
+file, read as Europe/Paris wall-clock time. The 2017–2022 results files carry none: their
+index does (`index`: `Index.stamped` dates a version by it). Without either, the fetch time
+the caller passes (`fetched_at`) is used, and every race is marked `dated=False`, so that
+messages say it is the time received, not a data time.
 
 **Safety.** lxml parses with entities unresolved, no network and no huge-tree mode, and any
 DOCTYPE is refused: an entity bomb or an external entity is rejected, never expanded.
@@ -78,6 +80,7 @@ paths, texts, numbers, flags, times), `figures` (a Tour's turnout and candidates
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -168,9 +171,12 @@ def _snapshot(root: Element, state: State, fetched_at: datetime) -> Snapshot:
         raise FeedError(state.origin, "(document)", dup, "two places give the same race id")
     if not races:
         raise FeedError(state.origin, "(document)", None, "no Tours of results in the file")
+    stamp = _updated_at(root, state)
+    if stamp is None:  # the file carries no time: the fetch time stands in, said as such
+        races = [replace(race, dated=False) for race in races]
     return Snapshot(
         election=_election(root, number),
-        updated_at=_updated_at(root, state) or fetched_at,
+        updated_at=stamp or fetched_at,
         races=tuple(races),
     )
 

@@ -32,6 +32,15 @@ class SQLiteSnapshots(SQLiteBase):
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     @serialised
+    async def stored_version(self, source: str, sha256: str) -> datetime | None:
+        """Return the data time of a source's version stored with these bytes, by the
+        SHA-256 of its raw bytes (the newest, if several were); None when none was."""
+        row = await self._one(
+            "SELECT max(updated_at) FROM snapshots WHERE source=? AND sha256=?", (source, sha256)
+        )
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    @serialised
     async def baseline(self, source: str) -> Snapshot | None:
         """Return the last good state of a source's races, the diff's `prev`."""
         row = await self._one("SELECT data FROM baselines WHERE source=?", (source,))
