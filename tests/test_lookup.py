@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.lookup import RaceRef, fold, lookup
+from bot.lookup import RaceRef, fold, lookup, suggest
 
 REFS = [
     RaceRef(id="FE", name="France entière", level="national", code="FE"),
@@ -15,6 +15,7 @@ REFS = [
     RaceRef(id="C001005", name="Ambérieux-en-Dombes", level="commune", code="001005"),
     RaceRef(id="D02A", name="Corse-du-Sud", level="département", code="02A"),
     RaceRef(id="C013055", name="Marseille", level="commune", code="013055"),
+    RaceRef(id="national", name="Primaire citoyenne", level="national", code=None),
 ]
 
 
@@ -40,6 +41,11 @@ def ids(query: str) -> list[str]:
         ("Ambérieu", ["C001004", "C001005"]),  # ambiguous: both start so
         ("Paris", ["D075", "C075056"]),  # ambiguous: département and commune
         ("dombes", ["C001005"]),  # a word of the name
+        ("nationl", ["national"]),  # a close spelling of an id
+        ("Primarie", ["national"]),  # ... of one word of a name
+        ("primaire citoyene", ["national"]),  # ... of the whole name
+        ("0755", ["D075"]),  # ... of a code
+        ("public", []),  # not a race, nor close to one
         ("Lyon", []),
         ("", []),
     ],
@@ -51,3 +57,24 @@ def test_lookup(query: str, expected: list[str]) -> None:
 def test_fold() -> None:
     assert fold("  Ambérieux-en-Dombes ") == "amberieux en dombes"
     assert fold("L’Haÿ-les-Roses") == "l hay les roses"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Parsi Nord", ["D075", "C075056"]),  # nothing matches; Paris is nearest
+        ("marsei", ["C013055"]),
+        ("Lyon", []),  # nothing near enough to offer
+        ("", []),
+    ],
+)
+def test_suggest(query: str, expected: list[str]) -> None:
+    assert [r.id for r in suggest(REFS, query)] == expected
+
+
+def test_a_close_spelling_is_found_among_35000_communes() -> None:
+    # 35,000 communes: a close spelling is still found among them.
+    refs = [RaceRef(id=f"C{i:06}", name=f"Commune {i}", level="commune", code=f"{i:06}")
+            for i in range(35_000)]  # fmt: skip
+    refs.append(RaceRef(id="C999999", name="Ambérieux-en-Dombes", level="commune", code=None))
+    assert [r.id for r in lookup(refs, "amberieux en dombs")] == ["C999999"]

@@ -30,7 +30,7 @@ from bot.adapters.base import (
 )
 from bot.adapters.slack_http import SignedEndpoint
 from bot.adapters.slack_rights import SlackRights
-from bot.commands import COMMANDS, Handler, Request, needs_rights
+from bot.commands import COMMANDS, Handler, Request, needs_rights, split_public
 from bot.platforms import SLACK
 from bot.render.message import Message
 from bot.render.slack import mrkdwn
@@ -42,7 +42,6 @@ EVENTS_PATH = "/slack/events"
 DRAIN_TIMEOUT = 5.0  # seconds a stop waits for the commands under way (SIGTERM: 10 s in all)
 # The commands with a slash command of their own; /soiree <name> runs any command.
 SLASH_COMMANDS = (*(f"/{c.name}" for c in COMMANDS if c.slash), "/soiree")
-PUBLIC_WORDS = {"public", "publier", "channel", "canal"}
 SHARE_ACTION = "soiree_share"
 GONE = {"channel_not_found", "is_archived", "not_in_channel", "account_inactive"}
 EDIT_GONE = {"message_not_found", "cant_update_message", "edit_window_closed"}
@@ -89,10 +88,7 @@ def settings_from_env(env: Mapping[str, str], rate_scale: float = 1.0) -> SlackS
 
 def slash_to_request_text(command: str, text: str) -> tuple[str, bool]:
     """Map a slash command to our command text, and say whether to post it in the channel."""
-    words = text.split()
-    public = bool(words) and words[-1].lower() in PUBLIC_WORDS
-    if public:
-        words = words[:-1]
+    words, public = split_public(text.split())
     if command == "/soiree":
         sub, *rest = words or ["help"]
         return " ".join([f"/{sub.lstrip('/')}", *rest]), public
@@ -126,6 +122,8 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
         self.inflight = InFlight()
+        # More routes for the HTTP mode's server, given before start(): GET /healthz, /metrics.
+        self.routes: list[web.RouteDef] = []
 
     async def start(self) -> None:
         """Connect over Socket Mode, or serve HTTP at /slack/events."""
@@ -136,7 +134,9 @@ class SlackAdapter:
             return
         endpoint = SignedEndpoint(self.app, self.settings.signing_secret or "")
         # No access log: a line per request, and garbage came 200 at a time.
-        self._runner = web.AppRunner(endpoint.web_app(EVENTS_PATH), access_log=None)
+        served = endpoint.web_app(EVENTS_PATH)
+        served.add_routes(self.routes)
+        self._runner = web.AppRunner(served, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.settings.host, self.settings.port).start()
         self.port = self._runner.addresses[0][1]

@@ -11,6 +11,7 @@ from bot.commands.table import (
     menu,
     needs_rights,
     parse_command,
+    split_public,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "menu",
     "needs_rights",
     "parse_command",
+    "split_public",
 ]

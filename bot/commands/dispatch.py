@@ -9,7 +9,7 @@ from bot.audience import AdminChats
 from bot.charts import Charts
 from bot.commands.handlers import Handlers, LiveControl, refusal
 from bot.commands.request import Request
-from bot.commands.table import find, parse_command
+from bot.commands.table import find, parse_command, split_public
 from bot.display import Display
 from bot.render.message import Message
 from bot.rules import Rules
@@ -34,17 +34,19 @@ class Commands:
         live: LiveControl | None = None,
     ) -> None:
         self.store = store
-        self.admins = admins or AdminChats()  # from the config: no subscription changes them
         self.handlers = Handlers(
-            store, display, rules, main_races=main_races, admin=admin, charts=charts, live=live
-        )
+            store, display, rules, main_races=main_races, admin=admin, admins=admins,
+            charts=charts, live=live,
+        )  # fmt: skip
+        self.admins = self.handlers.admins
 
     async def handle(self, req: Request) -> Message | None:
         """Return the reply to a command, or None when the text is not a command."""
         parsed = parse_command(req.text)
         if parsed is None:
             return None
-        name, args = parsed
+        name, words = parsed
+        args, _ = split_public(words)  # the reply is in the chat: it is public already
         r = await self.handlers.renderer(req)
         command = find(name)
         # Without an Admin, admin commands are unknown here: not even the chat is checked.

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.admin import Admin
-from bot.audience import AREA_PREFIX, AREA_WORDS, EVERYTHING, area_key
+from bot.audience import AREA_PREFIX, AREA_WORDS, EVERYTHING, AdminChats, area_key
 from bot.charts import Charts, setting_key
 from bot.commands.request import Request
 from bot.config import CHART_KINDS
 from bot.display import Display
-from bot.lookup import MAX_CHOICES, RaceRef, fold, lookup
+from bot.lookup import MAX_CHOICES, RaceRef, fold, lookup, suggest
 from bot.render import markup_for
 from bot.render.message import Message
 from bot.render.text import CATALOGS, LOCALES, Renderer, Style
@@ -49,10 +49,12 @@ class Handlers:
         *,
         main_races: tuple[str, ...] = (),
         admin: Admin | None = None,
+        admins: AdminChats | None = None,
         charts: Charts | None = None,
         live: LiveControl | None = None,
     ) -> None:
         self.store, self.display, self.rules, self.admin = store, display, rules, admin
+        self.admins = admins or AdminChats()  # from the config: no subscription changes them
         self.main_races = main_races  # what a command without a race answers about
         self.charts, self.live = charts, live
 
@@ -94,8 +96,12 @@ class Handlers:
         if found:
             choices = " · ".join(f"{ref.name} ({ref.id})" for ref in found)
             return Message(text=r.t("reply.ambiguous", query=quoted(query), choices=choices))
-        known = [ref.id for ref in (await self.store.race_index())[:MAX_CHOICES]]
-        shown = ", ".join(known) or "—"
+        refs = await self.store.race_index()
+        close = suggest(refs, query)
+        if close:
+            shown = " · ".join(f"{ref.name} ({ref.id})" for ref in close)
+            return Message(text=r.t("reply.unknown_race_close", query=quoted(query), races=shown))
+        shown = ", ".join(ref.id for ref in refs[:MAX_CHOICES]) or "—"
         return Message(text=r.t("reply.unknown_race", query=quoted(query), races=shown))
 
     def unknown(self, name: str, r: Renderer) -> Message:

@@ -43,7 +43,8 @@ class Command:
 
 
 async def _help(h: Handlers, req: Request, args: list[str], r: Renderer) -> Message:
-    return Message(text=help_text(r))
+    admin = h.admin is not None and (req.platform, req.chat_id) in h.admins
+    return Message(text=help_text(r, admin=admin))
 
 
 def _admin(name: str) -> CommandHandler:
@@ -71,10 +72,13 @@ COMMANDS: tuple[Command, ...] = (
     Command(name="charts", fr=("graphiques",), handler=Handlers.on_charts,
             changes_settings=True, help="help.charts", menu="menu.charts"),
     Command(name="help", fr=("aide",), en=("start",), handler=_help, menu="menu.help"),
-    Command(name="pause", handler=_admin("pause"), admin_only=True),
-    Command(name="resume", fr=("reprendre",), handler=_admin("resume"), admin_only=True),
-    Command(name="status", fr=("etat",), handler=_admin("status"), admin_only=True),
-    Command(name="announce", fr=("annonce",), handler=_admin("announce"), admin_only=True),
+    Command(name="pause", handler=_admin("pause"), admin_only=True, help="help.pause"),
+    Command(name="resume", fr=("reprendre",), handler=_admin("resume"), admin_only=True,
+            help="help.resume"),
+    Command(name="status", fr=("etat",), handler=_admin("status"), admin_only=True,
+            help="help.status"),
+    Command(name="announce", fr=("annonce",), handler=_admin("announce"), admin_only=True,
+            help="help.announce"),
 )  # fmt: skip
 _BY_WORD = {word: command for command in COMMANDS for word in command.words}
 
@@ -97,6 +101,17 @@ def parse_command(text: str) -> tuple[str, list[str]] | None:
     return (command.name if command else word), words[1:]
 
 
+PUBLIC_WORDS = frozenset({"public", "publier", "channel", "canal"})
+
+
+def split_public(words: list[str]) -> tuple[list[str], bool]:
+    """Split off a last word asking for the answer in the channel ("/results paris public"):
+    Slack answers privately unless asked; elsewhere an answer is in the chat anyway."""
+    if words and words[-1].lower() in PUBLIC_WORDS:
+        return words[:-1], True
+    return words, False
+
+
 def needs_rights(text: str) -> bool:
     """Return True when a text is a command that only a chat's managers may run, so that an
     adapter asks the platform who typed it (a question it need not ask for /results)."""
@@ -105,9 +120,27 @@ def needs_rights(text: str) -> bool:
     return command is not None and command.needs_rights
 
 
-def help_text(r: Renderer) -> str:
-    """Return /help: the catalog's opening line, then each command's lines, in table order."""
-    return "\n".join([r.t("reply.help"), *(r.t(c.help) for c in COMMANDS if c.help)])
+def help_text(r: Renderer, *, admin: bool = False) -> str:
+    """Return /help: the catalog's opening line, then each command's lines in table order,
+    its French aliases after its first line; in an admin chat, the admin commands too."""
+    lines = [
+        r.t("reply.help"),
+        *(_help_lines(c, r) for c in COMMANDS if c.help and not c.admin_only),
+    ]
+    if admin:
+        lines += [
+            r.t("help.admin"),
+            *(_help_lines(c, r) for c in COMMANDS if c.help and c.admin_only),
+        ]
+    return "\n".join(lines)
+
+
+def _help_lines(command: Command, r: Renderer) -> str:
+    assert command.help is not None
+    first, *rest = r.t(command.help).split("\n")
+    if command.fr:
+        first += " " + r.t("help.aliases", names=", ".join(f"/{a}" for a in command.fr))
+    return "\n".join([first, *rest])
 
 
 def menu(locale: str) -> list[tuple[str, str]]:

@@ -82,6 +82,13 @@ async def test_a_command_runs_its_handler_by_any_of_its_words(commands: Commands
     assert await ask(commands, "/AIDE@SoireeBot") == help_text
 
 
+async def test_help_shows_the_admin_commands_in_admin_chats_only(with_admin: Commands) -> None:
+    assert "/pause" not in await ask(with_admin, "/help")
+    admin_help = await ask(with_admin, "/help", chat="ops")
+    assert "\nIn this admin chat:\n/pause — " in admin_help
+    assert "/announce <text> — " in admin_help
+
+
 async def test_admin_commands_are_unknown_where_no_admin_is_wired(store: Store) -> None:
     commands = Commands(store, Display(locale="fr", tz=UTC), Rules(), admins=ADMINS)
     assert await ask(commands, "/pause", chat="ops") == "Commande inconnue : /pause. Tapez /help."

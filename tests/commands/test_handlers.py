@@ -154,6 +154,22 @@ async def test_unknown_race_lists_known_ids(commands: Commands) -> None:
 
 
 @pytest.mark.parametrize(
+    "query", ["nationl", "Primarie", "primaire de la gauch", "public", "national public"]
+)
+async def test_a_close_spelling_or_a_public_word_finds_the_race(commands: Commands, query: str):
+    # "/results public" on the console was the race "public"; "nationl" an unknown race.
+    text = await ask(commands, f"/results {query}")
+    assert text.startswith("Primaire de la gauche\n"), text
+
+
+async def test_an_unknown_race_suggests_the_nearest(commands: Commands) -> None:
+    text = await ask(commands, "/results Île-de-Fronce du Nord")
+    assert text == (
+        "Course inconnue : « Île-de-Fronce du Nord ». Vouliez-vous dire : Île-de-France (idf) ?"
+    )
+
+
+@pytest.mark.parametrize(
     ("text", "quoted"),
     [
         ("/results " + "x" * 4000, "« " + "x" * 60 + "… »"),  # unknown race

@@ -60,8 +60,25 @@ def test_rights() -> None:
     settings = {c.name for c in COMMANDS if c.changes_settings}
     assert admin == {"pause", "resume", "status", "announce"}
     assert settings == {"subscribe", "unsubscribe", "live", "charts"}
-    # Admin commands are in neither /help nor the menu: only admin chats run them.
-    assert all(c.help is None and c.menu is None for c in COMMANDS if c.admin_only)
+    # Admin commands are not in the menu, and in /help of admin chats only.
+    assert all(c.help is not None and c.menu is None for c in COMMANDS if c.admin_only)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_help_names_the_french_aliases_and_the_admin_commands_where_they_run(locale: str) -> None:
+    r = Renderer(Style(locale=locale, tz=UTC))
+    chat, admin = help_text(r).split("\n"), help_text(r, admin=True).split("\n")
+    results = next(line for line in chat if line.startswith("/results"))
+    assert results.endswith("/resultats, /résultats)")
+    assert not any(line.startswith("/pause") for line in chat)
+    assert admin[: len(chat)] == chat
+    assert [line.split()[0] for line in admin[len(chat) + 1 :]] == [
+        "/pause",
+        "/resume",
+        "/status",
+        "/announce",
+    ]
+    assert "/reprendre" in admin[len(chat) + 2]
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -81,6 +98,7 @@ def test_help_has_a_line_for_each_chat_command(locale: str) -> None:
 
 def test_the_catalogs_hold_the_command_texts_the_table_names() -> None:
     named = {key for c in COMMANDS for key in (c.help, c.menu) if key is not None}
+    named |= {"help.aliases", "help.admin"}  # the aliases' words and the admin heading
     for catalog in (fr.CATALOG, en.CATALOG):
         assert {k for k in catalog if k.startswith(("help.", "menu."))} == named
 
