@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +19,6 @@ from bot.formats.limits import DEFAULT_LIMITS, Limits
 from bot.formats.ministry.index import Index
 from bot.formats.registry import Options, parse
 from bot.logs import redact_urls
-from bot.metrics import Metrics
 from bot.models import Snapshot
 from bot.platforms import platform_named
 from bot.render import markup_for
@@ -63,9 +61,7 @@ class Pipeline:
         on_enqueued: Callable[[], None] | None = None,
         on_accepted: Callable[[], None] | None = None,
         admins: AdminChats | None = None,
-        metrics: Metrics | None = None,
     ) -> None:
-        self.metrics = metrics or Metrics()
         self.on_accepted, self.admins = on_accepted, admins  # admin events go to the admins
         self.deliver, self.staging, self.charts = deliver, staging, charts
         self.store, self.rules, self.display, self.clock = store, rules, display, clock
@@ -139,12 +135,8 @@ class Pipeline:
         """Parse in a worker thread, one version at a time: commands are answered meanwhile,
         and two large versions never sit in memory half-parsed together."""
         async with self._parsing:
-            started = time.perf_counter()
-            try:
-                # Formats without a data time of their own (a bare spreadsheet): the fetch time.
-                return await off_loop(parse, fmt, raw, origin, options, self.clock(), limits, index)
-            finally:
-                self.metrics.parsed(fmt, time.perf_counter() - started)
+            # Formats without a data time of their own (a bare spreadsheet) use the fetch time.
+            return await off_loop(parse, fmt, raw, origin, options, self.clock(), limits, index)
 
     async def set_aside(
         self, source_id: str, raw: bytes, origin: str, error: str, attempts: int
