@@ -1,9 +1,16 @@
 """English catalog: every user-facing string, with named placeholders."""
 
+# A progress phrase's noun agrees with the count before it: "12 of 280 communes".
+PLURAL_BY = "total"
+
 CATALOG: dict[str, str] = {
     "headline.first_results": "First results — {race}",
+    "headline.results_in": "Results in — {race}",
     "headline.caught_up": "Where things stand — {race}",
     "headline.reporting_threshold": "{step} of polling stations counted — {race}",
+    "headline.reporting_threshold_communes": "Results in from {step} of communes — {race}",
+    "headline.reporting_threshold_precincts": "{step} of precincts reporting — {race}",
+    "headline.reporting_threshold_percent": "{step} of polling stations entered — {race}",
     "headline.candidate_threshold": "{candidate} passes {level} — {race}",
     "headline.candidate_threshold_question": "“{candidate}” passes {level} — {race}",
     "headline.leader_changed": "{leader} takes the lead from {previous} — {race}",
@@ -20,9 +27,15 @@ CATALOG: dict[str, str] = {
     ),
     "headline.final": "Final result — {race}",
     "headline.final_counted": "All polling stations counted — {race}",
+    "headline.final_counted_communes": "Results in from every commune — {race}",
+    "headline.final_counted_precincts": "All precincts reporting — {race}",
+    "headline.final_counted_percent": "All polling stations entered — {race}",
     "headline.anomaly": "⚠ Inconsistent data — {race}: version flagged, nothing announced",
     "headline.sources_disagree": "⚠ Two sources disagree — {race}",
     "change.units": "Stations counted: {before} → {after}",
+    "change.units_communes": "Communes in: {before} → {after}",
+    "change.units_precincts": "Precincts reporting: {before} → {after}",
+    "change.units_percent": "Stations entered: {before} → {after}",
     "change.voters": "Voters: {before} → {after}",
     "change.votes": "{subject}: {before} → {after} votes",
     "anomaly.votes_vs_valid": "Sum of votes ({votes}) differs from valid ballots ({valid})",
@@ -33,17 +46,31 @@ CATALOG: dict[str, str] = {
     "anomaly.vote_types": "{candidate}: total of {votes} votes, but its vote types add up to {by_type}",
     "anomaly.partial_votes": "Votes published for {with} candidate(s) only, not for {without}",
     "anomaly.share_sum": "Published shares add up to {sum}",
+    "anomaly.levels": (
+        "Its own figures and the sum of its parts differ: registered {registered} against "
+        "{registered_parts}, voters {voters} against {voters_parts}; its own figures stay "
+        "served, the sum is not announced"
+    ),
     "anomaly.republication": (
         "Totals up ({before} → {after}) with unchanged shares: suspicious republication"
     ),
     "line.candidate_votes": "{name}: {share} ({votes} votes)",
     "line.candidate": "{name}: {share}",
     "line.candidate_labelled": "{name} ({label})",
-    "line.footer": "Data as of {time} · {counted} of {total} stations ({pct})",
-    "line.footer_no_total": "Data as of {time} · {counted} stations counted",
-    "line.footer_communes": "Data as of {time} · {counted} of {total} communes in ({pct})",
-    "line.footer_no_total_communes": "Data as of {time} · {counted} communes in",
-    "line.footer_percent": "Data as of {time} · {pct} of polling stations entered",
+    "line.data_time": "Data as of {time}",
+    "progress.stations.one": "{counted} of {total} station ({pct})",
+    "progress.stations.other": "{counted} of {total} stations ({pct})",
+    "progress.stations_no_total.one": "{counted} station counted",
+    "progress.stations_no_total.other": "{counted} stations counted",
+    "progress.communes.one": "{counted} of {total} commune in ({pct})",
+    "progress.communes.other": "{counted} of {total} communes in ({pct})",
+    "progress.communes_no_total.one": "{counted} commune in",
+    "progress.communes_no_total.other": "{counted} communes in",
+    "progress.precincts.one": "{counted} of {total} precinct reporting ({pct})",
+    "progress.precincts.other": "{counted} of {total} precincts reporting ({pct})",
+    "progress.precincts_no_total.one": "{counted} precinct reporting",
+    "progress.precincts_no_total.other": "{counted} precincts reporting",
+    "progress.percent": "{pct} of polling stations entered",
     "line.voters": "Voters: {voters}",
     "line.under_over": "Undervotes: {under} · overvotes: {over}",
     "line.participation": "Turnout: {pct} ({voters} voters of {registered} registered)",

@@ -1,9 +1,16 @@
 """French catalog: every user-facing string, with named placeholders."""
 
+# A progress phrase's noun agrees with the count before it: "1 commune sur 280".
+PLURAL_BY = "counted"
+
 CATALOG: dict[str, str] = {
     "headline.first_results": "Premiers résultats — {race}",
+    "headline.results_in": "Résultats — {race}",
     "headline.caught_up": "Point d’étape — {race}",
     "headline.reporting_threshold": "{step} des bureaux dépouillés — {race}",
+    "headline.reporting_threshold_communes": "{step} des communes ont remonté leurs résultats — {race}",
+    "headline.reporting_threshold_precincts": "{step} des bureaux de vote ont remonté leurs résultats — {race}",
+    "headline.reporting_threshold_percent": "{step} des bureaux saisis — {race}",
     "headline.candidate_threshold": "{candidate} franchit la barre des {level} — {race}",
     "headline.candidate_threshold_question": "« {candidate} » dépasse {level} — {race}",
     "headline.leader_changed": "{leader} passe en tête devant {previous} — {race}",
@@ -21,9 +28,15 @@ CATALOG: dict[str, str] = {
     ),
     "headline.final": "Résultat définitif — {race}",
     "headline.final_counted": "Tous les bureaux sont dépouillés — {race}",
+    "headline.final_counted_communes": "Toutes les communes ont remonté leurs résultats — {race}",
+    "headline.final_counted_precincts": "Tous les bureaux de vote ont remonté leurs résultats — {race}",
+    "headline.final_counted_percent": "Tous les bureaux sont saisis — {race}",
     "headline.anomaly": "⚠ Données incohérentes — {race} : version signalée, rien n’est annoncé",
     "headline.sources_disagree": "⚠ Deux sources en désaccord — {race}",
     "change.units": "Bureaux dépouillés : {before} → {after}",
+    "change.units_communes": "Communes remontées : {before} → {after}",
+    "change.units_precincts": "Bureaux de vote remontés : {before} → {after}",
+    "change.units_percent": "Bureaux saisis : {before} → {after}",
     "change.voters": "Votants : {before} → {after}",
     "change.votes": "{subject} : {before} → {after} voix",
     "anomaly.votes_vs_valid": "La somme des voix ({votes}) diffère des exprimés ({valid})",
@@ -34,17 +47,31 @@ CATALOG: dict[str, str] = {
     "anomaly.vote_types": "{candidate} : total de {votes} voix, mais {by_type} en additionnant ses types de vote",
     "anomaly.partial_votes": "Voix publiées pour {with} candidat(s) seulement, pas pour {without}",
     "anomaly.share_sum": "Les parts publiées totalisent {sum}",
+    "anomaly.levels": (
+        "Ses chiffres propres et la somme de ses parties diffèrent : inscrits {registered} "
+        "contre {registered_parts}, votants {voters} contre {voters_parts} ; ses chiffres "
+        "propres restent servis, la somme n’est pas annoncée"
+    ),
     "anomaly.republication": (
         "Totaux en hausse ({before} → {after}) avec des parts inchangées : republication suspecte"
     ),
     "line.candidate_votes": "{name} : {share} ({votes} voix)",
     "line.candidate": "{name} : {share}",
     "line.candidate_labelled": "{name} ({label})",
-    "line.footer": "Données de {time} · {counted} bureaux sur {total} ({pct})",
-    "line.footer_no_total": "Données de {time} · {counted} bureaux dépouillés",
-    "line.footer_communes": "Données de {time} · {counted} communes sur {total} ({pct})",
-    "line.footer_no_total_communes": "Données de {time} · {counted} communes remontées",
-    "line.footer_percent": "Données de {time} · {pct} des bureaux saisis",
+    "line.data_time": "Données de {time}",
+    "progress.stations.one": "{counted} bureau sur {total} ({pct})",
+    "progress.stations.other": "{counted} bureaux sur {total} ({pct})",
+    "progress.stations_no_total.one": "{counted} bureau dépouillé",
+    "progress.stations_no_total.other": "{counted} bureaux dépouillés",
+    "progress.communes.one": "{counted} commune sur {total} ({pct})",
+    "progress.communes.other": "{counted} communes sur {total} ({pct})",
+    "progress.communes_no_total.one": "{counted} commune remontée",
+    "progress.communes_no_total.other": "{counted} communes remontées",
+    "progress.precincts.one": "{counted} bureau de vote sur {total} ({pct})",
+    "progress.precincts.other": "{counted} bureaux de vote sur {total} ({pct})",
+    "progress.precincts_no_total.one": "{counted} bureau de vote remonté",
+    "progress.precincts_no_total.other": "{counted} bureaux de vote remontés",
+    "progress.percent": "{pct} des bureaux saisis",
     "line.voters": "Votants : {voters}",
     "line.under_over": "Sous-votes (aucun choix) : {under} · survotes (trop de choix) : {over}",
     "line.participation": "Participation : {pct} ({voters} votants sur {registered} inscrits)",

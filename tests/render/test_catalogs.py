@@ -119,11 +119,11 @@ def test_every_event_renders_in_both_locales(
     renderer.results(sample_race(), AT, flagged=True)
     renderer.turnout(race(shares={"a": 100.0}), AT, None)
     renderer.footer(race({"a": 1}, total=None), AT)
-    for units in (
-        Units(counted=3, total=6, kind="communes"),
-        Units(counted=3, total=None, kind="communes"),
-        Units(counted=6250, total=10000, kind="percent"),
-    ):
+    for kind in ("stations", "communes", "precincts"):
+        for counted, total in ((1, 1), (3, 6), (0, 2), (1, None), (3, None)):
+            units = Units(counted=counted, total=total, kind=kind)
+            renderer.footer(dataclasses.replace(sample_race(), units=units), AT)
+    for units in (Units(counted=6250, total=10000, kind="percent"), Units(counted=0, kind="none")):
         renderer.footer(dataclasses.replace(sample_race(), units=units), AT)
     renderer.notice(
         "notice.stale", source="s", since="20:00", minutes=12, reason=renderer.t("notice.unchanged")
