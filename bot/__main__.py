@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | check-config | replay | fetch | chart`."""
+"""Command line: `python -m bot run | check-config | replay | fetch | chart | store copy`."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from bot.render.text import LOCALES
 from bot.rules import Rules
 from bot.sources.errors import FetchError
 from bot.store import Store, StoreUnavailable, open_store
+from bot.store.copy import NotEmpty, copy_store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
         help="a Ministry index file (index.xml, DDDIDX.xml) that dates the feed; repeatable",
     )
     f.add_argument("--all", action="store_true", help="show every race, not the first 50")
+    st = sub.add_parser("store", help="work on a store: copy it to another (SQLite, PostgreSQL)")
+    cp = st.add_subparsers(dest="store_command", required=True).add_parser(
+        "copy", help="copy a whole store into an empty one (a SQLite path, a postgresql:// URL)"
+    )
+    cp.add_argument("--from", dest="source", required=True, help="the store to copy")
+    cp.add_argument("--to", dest="target", required=True, help="the empty store to copy into")
     ch = sub.add_parser("chart", help="draw the results chart of a feed version into a PNG")
     ch.add_argument("where", help="a URL or a file path")
     ch.add_argument("--out", type=Path, required=True, help="the PNG to write")
@@ -95,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_fetch(args))
         if args.command == "chart":
             return asyncio.run(_chart(args))
+        if args.command == "store":
+            return asyncio.run(_store_copy(args.source, args.target))
         return _run(args)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
@@ -105,6 +114,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreUnavailable as exc:  # one line naming the store's path and the cause
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+async def _store_copy(source: str, target: str) -> int:
+    try:
+        counts = await copy_store(source, target)
+    except NotEmpty as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    copied = ", ".join(f"{n} {table}" for table, n in counts.items())
+    print(f"{logs.redact_url(source)} → {logs.redact_url(target)}: {copied}")
+    return 0
 
 
 def _config_path(arg: Path | None) -> Path:

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config_reader import ConfigError as ConfigError  # re-exported: raised by load()
 from bot.config_reader import Reader
 from bot.formats.limits import DEFAULT_MAX_FUTURE
 from bot.formats.registry import PARSERS
+from bot.logs import redact_url
 from bot.platforms import NAMES as PLATFORMS  # bot/platforms.py's table, in its order
 from bot.render.text import LOCALES
 from bot.rules import DEFAULT_REPORTING_STEPS, Rules
@@ -80,6 +82,9 @@ class Config:
     locale: str = "fr"
     timezone: str = "Europe/Paris"
     db: Path
+    # A PostgreSQL database shared by several instances ($SOIREE_DATABASE_URL over the
+    # config's database_url); None: the SQLite file at `db`.
+    database_url: str | None = None
     main_races: tuple[str, ...] = ()
     dispatch_interval: float = 1.0
     staging: bool = False
@@ -138,6 +143,7 @@ def _build(r: Reader, path: Path) -> Config:
         locale=locale,
         timezone=timezone,
         db=db if db.is_absolute() or str(db) == ":memory:" else path.parent / db,
+        database_url=_database_url(r),
         main_races=r.strings(d, "", "main_races", []),
         dispatch_interval=r.number(d, "", "dispatch_interval", 1.0, strict=True),
         staging=r.pick(d, "", "staging", bool, False),
@@ -151,6 +157,23 @@ def _build(r: Reader, path: Path) -> Config:
         chats=_chats(r, locale),
         slack_managers=_slack_managers(r),
     )
+
+
+def _database_url(r: Reader) -> str | None:
+    """Return the PostgreSQL URL: $SOIREE_DATABASE_URL, else the config's database_url,
+    which may name no password (it comes from the environment or a .pgpass)."""
+    url = os.environ.get("SOIREE_DATABASE_URL") or None
+    from_config = r.pick(r.data, "", "database_url", str)
+    where = "$SOIREE_DATABASE_URL" if url else "database_url"
+    url = url or from_config
+    if url is None:
+        return None
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise r.fail(where, redact_url(url), "expected a postgresql:// URL")
+    if not os.environ.get("SOIREE_DATABASE_URL") and urlsplit(url).password:
+        raise r.fail(where, redact_url(url), "no password in the config file: give it in "
+                     "$PGPASSWORD, a .pgpass file or $SOIREE_DATABASE_URL")  # fmt: skip
+    return url
 
 
 def _moment(r: Reader, table: dict[str, Any], key: str) -> datetime | None:

@@ -17,7 +17,14 @@ from tests.postgres import server as postgres_server
 from tests.store.backends import EMBEDDED, Backend
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
-for _var in ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
+# A developer's own tokens and database reach no test (those on PostgreSQL ask for theirs).
+for _var in (
+    "TELEGRAM_BOT_TOKEN",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SOIREE_DATABASE_URL",
+):
     os.environ.pop(_var, None)
 
 

@@ -373,3 +373,36 @@ def test_replay_entries_must_be_file_names(tmp_path: Path) -> None:
 def test_example_configs_load(path: Path) -> None:
     config = load(path)
     assert config.sources
+
+
+# --- the store: SQLite's file, or a PostgreSQL URL ----------------------------------------
+
+
+def test_the_database_url_selects_postgres_and_the_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOIREE_DATABASE_URL", raising=False)
+    path = write(tmp_path, HEADER + SOURCE)
+    assert load(path).database_url is None  # the SQLite file at db
+    path = write(tmp_path, HEADER + 'database_url = "postgresql://soiree@db1/night"\n' + SOURCE)
+    assert load(path).database_url == "postgresql://soiree@db1/night"
+    monkeypatch.setenv("SOIREE_DATABASE_URL", "postgresql://soiree:pw@db2/night")
+    assert load(path).database_url == "postgresql://soiree:pw@db2/night"
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("postgresql://soiree:hunter2@db/night", "no password in the config file"),
+        ("mysql://soiree@db/night", "expected a postgresql:// URL"),
+    ],
+)
+def test_a_database_url_in_the_config_names_no_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, says: str
+) -> None:
+    monkeypatch.delenv("SOIREE_DATABASE_URL", raising=False)
+    path = write(tmp_path, HEADER + f'database_url = "{url}"\n' + SOURCE)
+    with pytest.raises(ConfigError, match=says) as caught:
+        load(path)
+    assert "database_url = '" in str(caught.value)
+    assert "hunter2" not in str(caught.value)

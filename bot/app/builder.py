@@ -24,6 +24,7 @@ from bot.display import Display
 from bot.formats.limits import Limits
 from bot.live import Scoreboards
 from bot.lock import InstanceLock
+from bot.logs import redact_url
 from bot.outage import OutageNotices
 from bot.outbox import Dispatcher
 from bot.pipeline import Pipeline
@@ -45,8 +46,9 @@ VERSIONS_AT_ONCE = 2
 class Parts:
     """Every component of a running bot, connected to one another; none opened yet."""
 
-    db: Path  # the store's file, resolved, or ":memory:"
-    lock: InstanceLock | None  # one instance per store file; none in memory
+    db: Path  # the store's file, resolved, or ":memory:" (charts go beside it)
+    where: str  # what the logs call the store: its file, or its URL without a password
+    lock: InstanceLock | None  # one instance per store file; none in memory nor PostgreSQL
     store: Store
     http: httpx.AsyncClient
     own_http: bool  # made here, so closed here (a test's client is the test's)
@@ -83,7 +85,8 @@ def admins_of(config: Config) -> AdminChats:
 def build(config: Config, options: Options) -> Parts:
     """Make every component from the config and the options, connected; open nothing."""
     db = config.db if str(config.db) == ":memory:" else config.db.resolve()
-    jobs, store, display = Jobs(), store_at(str(db)), display_of(config)
+    where = config.database_url or str(db)  # PostgreSQL, shared, or the SQLite file
+    jobs, store, display = Jobs(), store_at(where), display_of(config)
     admins = admins_of(config)
     http = options.http_client or httpx.AsyncClient(follow_redirects=True)
     charts = Charts(config.charts, config.tz, config.chats)
@@ -113,7 +116,8 @@ def build(config: Config, options: Options) -> Parts:
     )  # fmt: skip
     adapters["console"] = console = _console(options, commands, db)
     return Parts(
-        db=db, lock=None if str(db) == ":memory:" else InstanceLock(db), store=store,
+        db=db, where=redact_url(where), store=store,
+        lock=None if str(db) == ":memory:" or config.database_url else InstanceLock(db),
         http=http, own_http=options.http_client is None, jobs=jobs, charts=charts, live=live,
         pipeline=pipeline, pollers=pollers, dispatcher=dispatcher, controls=controls,
         commands=commands, console=console, adapters=adapters,

@@ -56,7 +56,7 @@ class App:
         log.info(
             "Soirée started: %d source(s), store %s, adapters: %s",
             len(self.pollers),
-            self.parts.db,
+            self.parts.where,
             ", ".join(self.adapters),
         )
 

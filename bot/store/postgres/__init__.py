@@ -10,6 +10,7 @@ from bot.store.postgres.boards import PostgresBoards
 from bot.store.postgres.chats import PostgresChats
 from bot.store.postgres.ledger import PostgresLedger
 from bot.store.postgres.outbox import PostgresOutbox
+from bot.store.postgres.rows import PostgresRows
 from bot.store.postgres.settings import PostgresSettings
 from bot.store.postgres.snapshots import PostgresSnapshots
 
@@ -18,6 +19,6 @@ __all__ = ["PostgresStore"]
 
 class PostgresStore(
     PostgresSnapshots, PostgresLedger, PostgresChats, PostgresOutbox, PostgresBoards,
-    PostgresSettings,
+    PostgresSettings, PostgresRows,
 ):  # fmt: skip
     """Async PostgreSQL store: a pool of connections, used by many operations at once."""

@@ -10,6 +10,7 @@ from bot.store.sqlite.boards import SQLiteBoards
 from bot.store.sqlite.chats import SQLiteChats
 from bot.store.sqlite.ledger import SQLiteLedger
 from bot.store.sqlite.outbox import SQLiteOutbox
+from bot.store.sqlite.rows import SQLiteRows
 from bot.store.sqlite.settings import SQLiteSettings
 from bot.store.sqlite.snapshots import SQLiteSnapshots
 
@@ -17,6 +18,12 @@ __all__ = ["SQLiteStore", "ts"]
 
 
 class SQLiteStore(
-    SQLiteSnapshots, SQLiteLedger, SQLiteChats, SQLiteOutbox, SQLiteBoards, SQLiteSettings
+    SQLiteSnapshots,
+    SQLiteLedger,
+    SQLiteChats,
+    SQLiteOutbox,
+    SQLiteBoards,
+    SQLiteSettings,
+    SQLiteRows,
 ):
     """Async SQLite store. One instance owns one connection, used by one operation at a time."""
