@@ -132,6 +132,9 @@ class OutboxStore(Protocol):
     async def outbox_counts(self) -> dict[str, int]:
         """Return the number of outbox rows per status."""
 
+    async def pending_counts(self) -> dict[str, int]:
+        """Return the number of messages waiting per platform (those with none are left out)."""
+
     async def sent(self, platform: str | None = None) -> list[tuple[str, str, str]]:
         """Return (event_key, platform, chat_id) of delivered messages, in order."""
 

@@ -34,6 +34,7 @@ class Delivery:
     chat_id: str
     message: Message
     attempts: int = 0
+    recorded_at: datetime | None = None  # when it was queued, as read back (the send latency)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

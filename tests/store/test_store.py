@@ -397,6 +397,19 @@ async def test_outbox_by_platform_failed_and_empty(store: Store) -> None:
     assert await store.sent("console") == [("k1", "console", "c1")]
 
 
+async def test_pending_counts_per_platform_and_when_each_row_was_recorded(store: Store) -> None:
+    assert await store.pending_counts() == {}
+    await store.enqueue([delivery("k1"), delivery("k2", chat="c2")], at(0))
+    await store.enqueue([delivery("k3", platform="slack")], at(5))
+    assert await store.pending_counts() == {"console": 2, "slack": 1}
+    due = await store.due(at(10))
+    assert [(d.event_key, d.recorded_at) for d in due] == [("k1", at(0)), ("k2", at(0)),
+                                                           ("k3", at(5))]  # fmt: skip
+    await store.mark_sent([due[0].id], at(11))
+    await store.mark_failed([due[2].id], "refused")
+    assert await store.pending_counts() == {"console": 1}
+
+
 async def test_a_delivery_keeps_its_message_whole(store: Store) -> None:
     message = Message(
         text="<b>é</b>",

@@ -108,6 +108,11 @@ class PostgresOutbox(PostgresBase):
         rows = await self._fetch("SELECT status, count(*) FROM outbox GROUP BY status")
         return {r[0]: int(r[1]) for r in rows}
 
+    async def pending_counts(self) -> dict[str, int]:
+        """Return the number of messages waiting per platform (those with none are left out)."""
+        sql = "SELECT platform, count(*) FROM outbox WHERE status='pending' GROUP BY platform"
+        return {r[0]: int(r[1]) for r in await self._fetch(sql)}
+
     async def sent(self, platform: str | None = None) -> list[tuple[str, str, str]]:
         """Return (event_key, platform, chat_id) of delivered messages, in order."""
         rows = await self._fetch(
@@ -143,4 +148,5 @@ def _delivery(row: asyncpg.Record) -> Delivery:
         chat_id=row["chat_id"],
         message=message_from_json(row["payload"]),
         attempts=row["attempts"],
+        recorded_at=row["created_at"],
     )

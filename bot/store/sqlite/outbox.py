@@ -92,6 +92,12 @@ class SQLiteOutbox(SQLiteBase):
         return {r[0]: int(r[1]) for r in rows}
 
     @serialised
+    async def pending_counts(self) -> dict[str, int]:
+        """Return the number of messages waiting per platform (those with none are left out)."""
+        sql = "SELECT platform, count(*) FROM outbox WHERE status='pending' GROUP BY platform"
+        return {r[0]: int(r[1]) for r in await self._all(sql)}
+
+    @serialised
     async def sent(self, platform: str | None = None) -> list[tuple[str, str, str]]:
         """Return (event_key, platform, chat_id) of delivered messages, in order."""
         sql = "SELECT event_key, platform, chat_id FROM outbox WHERE status='sent'"
@@ -123,4 +129,5 @@ def _delivery(row: aiosqlite.Row) -> Delivery:
         chat_id=row["chat_id"],
         message=message_from_json(row["payload"]),
         attempts=row["attempts"],
+        recorded_at=datetime.fromisoformat(row["created_at"]),
     )
