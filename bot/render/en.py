@@ -58,6 +58,7 @@ CATALOG: dict[str, str] = {
     "line.candidate": "{name}: {share}",
     "line.candidate_labelled": "{name} ({label})",
     "line.data_time": "Data as of {time}",
+    "line.received_time": "Received at {time}",
     "progress.stations.one": "{counted} of {total} station ({pct})",
     "progress.stations.other": "{counted} of {total} stations ({pct})",
     "progress.stations_no_total.one": "{counted} station counted",

@@ -59,6 +59,7 @@ CATALOG: dict[str, str] = {
     "line.candidate": "{name} : {share}",
     "line.candidate_labelled": "{name} ({label})",
     "line.data_time": "Données de {time}",
+    "line.received_time": "Reçu à {time}",
     "progress.stations.one": "{counted} bureau sur {total} ({pct})",
     "progress.stations.other": "{counted} bureaux sur {total} ({pct})",
     "progress.stations_no_total.one": "{counted} bureau dépouillé",

@@ -142,7 +142,9 @@ class Renderer:
 
     def footer(self, race: Race, at: datetime) -> str:
         """Return the data time and the progress in its unit, plus the source if known."""
-        parts = [self.t("line.data_time", time=self.time(at))]
+        # A feed that gives no time (a Ministry file without its index): when it came in.
+        when = "line.data_time" if race.dated else "line.received_time"
+        parts = [self.t(when, time=self.time(at))]
         progress = self.progress(race)
         if progress is not None:
             parts.append(progress)

@@ -97,6 +97,16 @@ def test_footer_names_stations_counted() -> None:
     assert en_footer == "Data as of 20:40 · 5,000 of 7,370 stations (67.8%)"
 
 
+def test_a_time_the_feed_did_not_give_is_said_received() -> None:
+    undated = replace(primary(), dated=False)  # a Ministry file read without its index
+    fr_footer = renderer("fr").results(undated, WINTER).text.splitlines()[-1]
+    en_footer = renderer("en").results(undated, WINTER).text.splitlines()[-1]
+    assert fr_footer.startswith("Reçu à 20:40 · "), fr_footer
+    assert en_footer.startswith("Received at 20:40 · "), en_footer
+    assert "Données" not in fr_footer
+    assert "Data as of" not in en_footer
+
+
 def test_footer_without_total_and_with_source() -> None:
     r = renderer("fr", source="Ministère de l’Intérieur")
     footer = r.results(primary(total=None), WINTER).text.splitlines()[-1]

@@ -98,7 +98,8 @@ def test_a_bad_time_in_the_index_names_its_element() -> None:
 
 def test_index_files_are_told_from_results_files() -> None:
     step = NIGHT[0]
-    assert is_index(step["index.xml"]) and is_index(step["011/075/075IDX.xml"])
+    assert is_index(step["index.xml"])
+    assert is_index(step["011/075/075IDX.xml"])
     results = [step["011/075/075.xml"], step["011/075/075056AR01.xml"]]
     results += [fixture(name) for name in ("075com_T2.xml", "FE_T2.xml", "R1_2A_2024.xml")]
     assert not any(is_index(data) for data in results)
@@ -156,10 +157,12 @@ def test_each_file_takes_its_own_places_mark() -> None:
 
 def test_a_file_without_a_time_takes_its_last_change_in_the_index() -> None:
     snap = parse(NIGHT[1]["011/075/075.xml"], "075.xml", {}, FETCHED)
-    assert snap.updated_at == FETCHED and not snap.races[0].dated  # the fetch time, said so
+    assert snap.updated_at == FETCHED  # the fetch time, said so:
+    assert not snap.races[0].dated
     dated = index_of(NIGHT[1]["index.xml"]).stamped(snap)
     assert dated.updated_at == paris(20, 47, 10)
-    assert dated.races[0].dated and not dated.races[0].final
+    assert dated.races[0].dated
+    assert not dated.races[0].final
 
 
 def test_complet_o_is_the_races_final_result() -> None:
@@ -176,7 +179,8 @@ def test_a_commune_file_is_dated_by_its_departements_idx() -> None:
     assert not dated.races[0].final  # a commune's results in are not "Complet"
     # Without the IDX, the index knows nothing of it: the fetch time stays, said so.
     alone = index_of(NIGHT[1]["index.xml"]).stamped(snap)
-    assert alone.updated_at == FETCHED and not alone.races[0].dated
+    assert alone.updated_at == FETCHED
+    assert not alone.races[0].dated
 
 
 def test_a_communes_file_is_dated_by_its_latest_place() -> None:
@@ -246,7 +250,8 @@ def test_replay_dates_each_file_by_the_index_read_before_it(tmp_path: Path) -> N
     text = next(r["text"] for r in events if r["kind"] == "final" and r["race"] == "D075")
     assert "Données de 21:15" in text, text
     commune = [r for r in events if r["race"] == "C075056AR01"]
-    assert len(commune) == 1 and "Données de 20:12" in commune[0]["text"]  # its own change
+    assert len(commune) == 1
+    assert "Données de 20:12" in commune[0]["text"]  # its own change, not the département's
 
 
 def test_a_second_replay_of_the_night_into_the_same_store_announces_nothing(
@@ -268,7 +273,8 @@ def test_replay_without_the_index_says_the_time_is_when_received(tmp_path: Path)
     path = tmp_path / "075.xml"
     path.write_bytes(NIGHT[0]["011/075/075.xml"])
     [event] = replay(path)
-    assert "Reçu à" in event["text"] and "Données de" not in event["text"], event["text"]
+    assert "Reçu à" in event["text"], event["text"]
+    assert "Données de" not in event["text"]
     at = datetime.fromisoformat(event["at"])
     assert abs((at - datetime.now(UTC)).total_seconds()) < 120  # the time it was read
 
