@@ -83,6 +83,8 @@ stations counted are its units with results, its total the number of its units (
 sum of `units_total`), and its turnout and votes sum the units with results only (a
 bureau not yet counted adds nothing).
 When `units_counted` is mapped, the rows are the feed's own aggregates and every row adds.
+In the blocks layout, a race of one row without unit columns is a place that is in or not
+(a constituency): its progress has kind `"none"`, and messages count no stations.
 A published share survives only when one unit makes up the race.
 
 Modules: `parser` (this one), `options` (checks and the resolved Spec), `reading` (decoding,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.formats.csvfeed.options import TURNOUT, Spec
+from bot.formats.csvfeed.options import TURNOUT, UNIT_COUNTS, Spec
 from bot.formats.csvfeed.units import RaceRows, Unit
 from bot.formats.errors import FeedError
 from bot.models import Candidate, Race, Turnout, Units, with_computed_shares
@@ -33,10 +33,13 @@ def build_race(rows: RaceRows, spec: Spec, origin: str) -> Race:
             f"more units counted than {total}",
         )
     turnout = Turnout(**{f: _sum(u.values.get(f) for u in adding) for f in TURNOUT})
+    # A blocks row is a place (a constituency, a département) that is in or not: it has no
+    # progress of its own to tell; rows summed into a race are its polling stations.
+    place = spec.layout == "blocks" and len(units) == 1 and not given & {*UNIT_COUNTS}
     race = Race(
         id=rows.id,
         name=rows.name,
-        units=Units(counted=counted, total=total),
+        units=Units(counted=counted, total=total, kind="none" if place else "stations"),
         turnout=turnout,
         candidates=_candidates(rows, units, adding, origin),
         level=spec.level,

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.formats.csvfeed import parse
+from bot.models import Units
 from tests.formats.csvfeed.support import (
     BLOCK_HEADER,
     BLOCK_OPTIONS,
@@ -165,6 +166,23 @@ def test_blocks_layout_reads_each_repeated_block_and_skips_empty_padding() -> No
         ("2", "Bo BETA", "DVD", 20),
     ]
     assert snap.races[0].level == "national"  # columns given: the level is the option's
+    assert {r.units.kind for r in snap.races} == {"none"}  # each row is a place, in or not
+
+
+def test_blocks_rows_summed_into_a_race_are_its_polling_stations() -> None:
+    data = lines(
+        BLOCK_HEADER,
+        "01;01;100;60;1;ALPHA;Ana;NUP;40;;2;BETA;Bo;DVD;20;",
+        "01;01;90;0;1;ALPHA;Ana;NUP;0;;2;BETA;Bo;DVD;0;",
+        "01;01;80;30;1;ALPHA;Ana;NUP;10;;2;BETA;Bo;DVD;20;",
+    )
+    (race,) = parse(data, ORIGIN, {**BLOCK_OPTIONS, "aggregate": "race"}, FETCHED).races
+
+    assert race.units == Units(counted=2, total=3, kind="stations")
+    assert [(c.name, c.party, c.votes) for c in race.candidates] == [
+        ("Ana ALPHA", "NUP", 50),
+        ("Bo BETA", "DVD", 40),
+    ]
 
 
 def test_blocks_layout_without_the_combined_id_collides_on_the_repeated_code() -> None:
