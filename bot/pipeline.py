@@ -7,8 +7,9 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
+from bot import levels
 from bot.audience import AdminChats, Audience
 from bot.charts import SETTING_PREFIX, Budget, Charts
 from bot.diff import advance, diff
@@ -18,6 +19,7 @@ from bot.formats.errors import FeedError
 from bot.formats.limits import DEFAULT_LIMITS, Limits
 from bot.formats.ministry.index import Index
 from bot.formats.registry import Options, parse
+from bot.levels import Levels
 from bot.logs import redact_urls
 from bot.models import Snapshot
 from bot.platforms import platform_named
@@ -32,6 +34,7 @@ from bot.worker import off_loop
 log = logging.getLogger(__name__)
 
 MAX_ERROR = 500  # characters of a set-aside version's error kept and shown
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # served since then: served at all
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -196,10 +199,14 @@ class Pipeline:
     ) -> Outcome:
         now = self.clock()
         baseline = await self.store.baseline(source_id)
+        # One truth per race: a département's own figures over the sum of its communes.
+        by_level = await self._levels(source_id, snap, baseline, origin)
+        snap = by_level.kept(snap)
         # Pure and, for a large version, long (35,000 races: seconds): off the loop too.
         found, new_baseline = await off_loop(_diffed, baseline, snap, self.rules, now)
         rivalry = await self._rivalry(source_id, snap, origin)
-        events = await self.store.unseen([*rivalry.keep(found), *rivalry.disagreements])
+        told = by_level.keep(rivalry.keep(found))
+        events = await self.store.unseen([*told, *rivalry.disagreements, *by_level.anomalies])
         flagged = frozenset(e.race.id for e in found if isinstance(e, AnomalyDetected))
         for e in events:
             if isinstance(e, AnomalyDetected):
@@ -225,6 +232,22 @@ class Pipeline:
         if self.on_accepted:
             self.on_accepted()
         return Outcome(status="accepted", origin=origin, events=tuple(events), snapshot=snap)
+
+    async def _levels(
+        self, source_id: str, snap: Snapshot, baseline: Snapshot | None, origin: str
+    ) -> Levels:
+        """Compare a version's races with their other level (bot.levels): a place's own
+        figures against the sum of its parts, in this source's baseline or served."""
+        ids = levels.candidates(snap, baseline)
+        served = await self.store.served_elsewhere(source_id, ids, EPOCH) if ids else []
+        found = levels.compare(snap, levels.known_of(snap, baseline, (s.race for s in served)))
+        if found.set_aside or found.switched:
+            log.info(
+                "%s: %d race(s) held from their own level's figures, not their sum, and %d "
+                "switched to them: nothing of these is announced from this version",
+                origin, len(found.set_aside), len(found.switched),
+            )  # fmt: skip
+        return found
 
     async def _rivalry(self, source_id: str, snap: Snapshot, origin: str) -> Rivalry:
         """Compare a version's races with what other sources serve of them, as new or newer

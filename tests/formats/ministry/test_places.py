@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from bot.formats.ministry import parse
+from bot.models import Units
 from tests.formats.ministry.support import (
     FETCHED,
     PARIS,
@@ -82,3 +85,27 @@ def test_communes_option_keeps_some_communes_and_the_whole_aggregate() -> None:
 def test_2024_complete_flag_marks_the_place_final() -> None:
     data = fixture("R1_2A_2024.xml").replace(b"<Complet>NON<", b"<Complet>OUI<")
     assert race(parse(data, "R1.xml", {}, FETCHED), "D02A").final
+
+
+@pytest.mark.parametrize(
+    ("name", "race_id", "units", "summed"),
+    [
+        # A département's communes file: communes received out of those listed (issue 14, item 2).
+        ("levels/084com_T2_v1.xml", "D084", Units(counted=2, total=4, kind="communes"), True),
+        ("levels/084com_T2_v2.xml", "D084", Units(counted=4, total=4, kind="communes"), True),
+        # Its totals file publishes no progress: none, never "0 communes".
+        ("levels/084_T2.xml", "D084", Units(counted=0, total=None, kind="none"), False),
+        # A commune is a single place, in or not: no progress of its own to tell.
+        ("levels/084com_T2_v1.xml", "C084003", Units(counted=1, total=1, kind="none"), False),
+        ("levels/084com_T2_v1.xml", "C084007", Units(counted=0, total=1, kind="none"), False),
+        ("levels/084007_T2.xml", "C084007", Units(counted=1, total=1, kind="none"), False),
+        ("FE_T2.xml", "FE", Units(counted=0, total=None, kind="none"), False),
+        ("R1_2A_2024.xml", "D02A", Units(counted=6250, total=10000, kind="percent"), True),
+    ],
+)
+def test_progress_carries_its_unit_and_the_figures_their_level(
+    name: str, race_id: str, units: Units, summed: bool
+) -> None:
+    found = race(read(name, round=2) if name.startswith("levels/") else read(name), race_id)
+    assert found.units == units
+    assert found.summed is summed
