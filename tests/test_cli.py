@@ -361,6 +361,7 @@ def test_replay_takes_parser_options_like_fetch(tmp_path: Path) -> None:
     assert "Anne LE GALL (DVD) : 2,47 % (684 voix)" in text
     assert "Loïc PRIGENT : 36,22 %" in text  # a name no one else has stays as it is
     assert "bureau" not in text  # a constituency is in or not: no stations to count
+    assert "Reçu à " in text  # the file gives no time: the time it was read is said as such
 
 
 def test_replay_options_go_over_the_configs(tmp_path: Path) -> None:

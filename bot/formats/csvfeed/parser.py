@@ -46,7 +46,7 @@ surrounding spaces); a mapped column missing from the header rejects the file:
   name, slugged. `votes` or `share` is needed.
 - `updated_at`: the data time, ISO 8601 with an offset or `DD/MM/YYYY HH:MM[:SS]`; the latest
   cell wins; empty cells are skipped. Without it (or with every cell empty) the snapshot
-  takes the fetch time the caller passes (`fetched_at`).
+  takes the fetch time the caller passes (`fetched_at`), and its races are `dated=False`.
 
 In the blocks layout, the candidate block runs from the first candidate column mapped to the
 header's end; every other mapped column comes before it. A row's blocks follow one another
@@ -133,7 +133,8 @@ def parse(
     if not text.strip():
         raise FeedError(origin, "(document)", data[:20], "empty file")
     builder = _fold(text, origin, spec)
-    races = tuple(build_race(r, spec, origin) for r in builder.races.values())
+    dated = builder.latest is not None  # else the fetch time: messages say "received at"
+    races = tuple(build_race(r, spec, origin, dated) for r in builder.races.values())
     return Snapshot(
         election=spec.election or slug(PurePosixPath(origin.split("?")[0]).stem) or FORMAT,
         updated_at=builder.latest or fetched_at,

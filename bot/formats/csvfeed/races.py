@@ -13,8 +13,9 @@ from bot.models import Candidate, Race, Turnout, Units, with_computed_shares
 MAX_CANDIDATES = 1_000
 
 
-def build_race(rows: RaceRows, spec: Spec, origin: str) -> Race:
-    """Return a race from its units, summing those with results (or every pre-aggregated row)."""
+def build_race(rows: RaceRows, spec: Spec, origin: str, dated: bool = True) -> Race:
+    """Return a race from its units, summing those with results (or every pre-aggregated row);
+    `dated` is False when the file gave no data time (it was received at the fetch time)."""
     units = list(rows.units.values())
     given = units[0].values.keys()
     pre_aggregated = "units_counted" in given
@@ -44,6 +45,7 @@ def build_race(rows: RaceRows, spec: Spec, origin: str) -> Race:
         candidates=_candidates(rows, units, adding, origin),
         level=spec.level,
         code=rows.code,
+        dated=dated,
     )
     return with_computed_shares(race)
 

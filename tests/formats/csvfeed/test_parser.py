@@ -66,7 +66,10 @@ def test_without_a_data_time_the_fetch_time_dates_the_snapshot() -> None:
     # undated (it was rejected when a caller gave no fetch time).
     later = datetime(2022, 6, 12, 22, tzinfo=UTC)
 
-    assert parse(stamped(""), ORIGIN, STAMPED, later).updated_at == later
+    undated = parse(stamped(""), ORIGIN, STAMPED, later)
+    assert undated.updated_at == later
+    assert [r.dated for r in undated.races] == [False]  # said to be the time received
+    assert [r.dated for r in parse(LONG, ORIGIN, {}, FETCHED).races] == [True, True]
 
 
 def test_rows_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
