@@ -46,6 +46,7 @@ class SourceConfig:
     stale_after: float = 900.0
     max_future: float = DEFAULT_MAX_FUTURE  # seconds a data time may be past the fetch
     options: Mapping[str, Any] = field(default_factory=dict)
+    index: str | None = None  # the Ministry's index.xml: fetch the file only when it moved
 
     @property
     def kind(self) -> str:
@@ -288,7 +289,21 @@ def _source(r: Reader, path: Path, t: dict[str, Any], p: str) -> SourceConfig:
         stale_after=r.number(t, p, "stale_after", 900.0, strict=True),
         max_future=r.number(t, p, "max_future", DEFAULT_MAX_FUTURE, high=MAX_FUTURE_BOUND),
         options=_options(r, t, p, fmt),
+        index=_index(r, t, p, fmt, url),
     )
+
+def _index(r: Reader, t: dict[str, Any], p: str, fmt: str, url: str | None) -> str | None:
+    """Return the URL of the Ministry index a source follows, if it names one."""
+    index: str | None = r.pick(t, p, "index", str)
+    if index is None:
+        return None
+    if not index.startswith(("http://", "https://")):
+        raise r.fail(f"{p}index", index, "expected the http:// or https:// URL of index.xml")
+    if fmt != "fr-interior-xml" or url is None:
+        raise r.fail(f"{p}index", index, 'only a format = "fr-interior-xml" source with url '
+                     "or urls follows an index")  # fmt: skip
+    return index
+
 
 
 def _options(r: Reader, t: dict[str, Any], p: str, fmt: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from bot.formats.registry import Options
 from bot.pipeline import Outcome, Pipeline
 from bot.sources.base import Source
 from bot.sources.errors import FetchError
+from bot.sources.indexed import IndexedSource
 from bot.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -162,9 +163,12 @@ class Poller:
 
     async def _ingest(self, raw: bytes, sha: str, now: datetime) -> Outcome | None:
         try:
+            # A file that follows the Ministry's index is dated by the index it was fetched by.
+            index = self.source.index if isinstance(self.source, IndexedSource) else None
             outcome = await self.pipeline.ingest(
-                self.source_id, self.fmt, raw, self.source.origin, self.options, self.limits
-            )
+                self.source_id, self.fmt, raw, self.source.origin, self.options, self.limits,
+                index,
+            )  # fmt: skip
         except StoreUnavailable as exc:
             # Not the version's fault: keep it (the source counts it as read already: ETag,
             # file stamp) and try again once the store can write, however long that takes.

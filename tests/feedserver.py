@@ -93,3 +93,58 @@ class FeedServer:
         """Stop listening."""
         if self._runner:
             await self._runner.cleanup()
+
+
+@dataclass
+class Site:
+    """Serves files by path under its root (a Ministry night's folders), with ETags, 404 for
+    a file not published; records every request, to count those of each file."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    hits: list[Hit] = field(default_factory=list)
+    status: dict[str, int] = field(default_factory=dict)  # a path answered with this status
+    url: str = ""  # the root, ending with "/"
+    _runner: web.AppRunner | None = None
+
+    def publish(self, files: dict[str, bytes]) -> None:
+        """Replace every served file (a new step of the night)."""
+        self.files = dict(files)
+
+    def requests(self, path: str) -> int:
+        """Return how many requests a file had, whatever their answer."""
+        return sum(1 for h in self.hits if h.path == "/" + path)
+
+    def bodies(self, path: str) -> int:
+        """Return how many times a file's body was sent (200)."""
+        return sum(1 for h in self.hits if h.path == "/" + path and h.status == 200)
+
+    @staticmethod
+    def etag(body: bytes) -> str:
+        """Return a body's ETag."""
+        return '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Serve a file, honouring If-None-Match; 404 when it is not published."""
+        path, inm = request.path.lstrip("/"), request.headers.get("If-None-Match")
+        body = self.files.get(path)
+        status = self.status.get(path) or (404 if body is None else 200)
+        if status == 200 and body is not None and inm == self.etag(body):
+            status = 304
+        self.hits.append(Hit(request.path, inm, status))
+        if status != 200 or body is None:
+            return web.Response(status=status, text="<html>not here</html>")
+        return web.Response(body=body, headers={"ETag": self.etag(body)}, content_type="text/xml")
+
+    async def start(self) -> None:
+        """Listen on an ephemeral port of 127.0.0.1."""
+        app = web.Application()
+        app.router.add_get("/{path:.*}", self.handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/"
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._runner:
+            await self._runner.cleanup()

@@ -363,6 +363,42 @@ interval = 30
     ]
 
 
+def test_a_ministry_source_follows_its_index(tmp_path: Path) -> None:
+    base = "https://example.test/PR2017/resultatsT2"
+    path = write(
+        tmp_path,
+        f"""
+[[sources]]
+id = "pr"
+format = "fr-interior-xml"
+index = "{base}/index.xml"
+urls = ["{base}/011/075/075.xml", "{base}/011/075/075056AR01.xml"]
+""",
+    )
+    assert [(s.id, s.index) for s in load(path).sources] == [
+        ("pr:0", f"{base}/index.xml"),
+        ("pr:1", f"{base}/index.xml"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ('format = "fr-interior-xml"\nindex = "index.xml"\nurl = "https://e.test/075.xml"',
+         "expected the http:// or https:// URL of index.xml"),
+        ('format = "fr-interior-xml"\nindex = "https://e.test/index.xml"\npath = "075.xml"',
+         'only a format = "fr-interior-xml" source with url or urls follows an index'),
+        ('format = "clarity-xml"\nindex = "https://e.test/index.xml"\nurl = "https://e.test/d.zip"',
+         'only a format = "fr-interior-xml" source with url or urls follows an index'),
+    ],
+)  # fmt: skip
+def test_an_index_needs_a_ministry_url_source(tmp_path: Path, source: str, reason: str) -> None:
+    path = write(tmp_path, f'[[sources]]\nid = "s"\n{source}\n')
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.index = ") as caught:
+        load(path)
+    assert reason in str(caught.value)
+
+
 def test_replay_entries_must_be_file_names(tmp_path: Path) -> None:
     path = write(tmp_path, '[[sources]]\nid = "s"\nreplay = [1]\n')
     with pytest.raises(ConfigError, match=r"sources\[0\]\.replay\[0\] = 1"):

@@ -32,6 +32,7 @@ from bot.poller import Poller
 from bot.sources.base import Source
 from bot.sources.files import FileSource, ReplaySource
 from bot.sources.http import HttpSource
+from bot.sources.indexed import IndexedSource, IndexWatch
 from bot.staleness import StaleNotices, StaleWatch
 from bot.store import Store, store_at
 
@@ -143,11 +144,12 @@ def _pollers(
 ) -> tuple[Poller, ...]:
     """Return one poller per source, all taking turns at one gate."""
     gate = asyncio.Semaphore(VERSIONS_AT_ONCE)
+    watches: dict[str, IndexWatch] = {}  # one per index URL, read for all its files
     return tuple(
         Poller(
             source_id=sc.id,
             fmt=sc.format,
-            source=_source(sc, http),
+            source=_source(sc, http, watches, options.speed),
             pipeline=pipeline,
             interval=sc.interval / options.speed,
             clock=options.clock,
@@ -159,13 +161,27 @@ def _pollers(
     )
 
 
-def _source(sc: SourceConfig, http: httpx.AsyncClient) -> Source:
-    """Return the transport a source's config names: a URL, a file, or files to replay."""
+def _source(
+    sc: SourceConfig, http: httpx.AsyncClient, watches: dict[str, IndexWatch], speed: float
+) -> Source:
+    """Return the transport a source's config names: a URL (following an index, if it
+    names one), a file, or files to replay."""
+
+    def make(url: str) -> HttpSource:
+        return HttpSource(url, http, timeout=sc.timeout, max_bytes=sc.max_bytes)
+
     if sc.url:
-        return HttpSource(sc.url, http, timeout=sc.timeout, max_bytes=sc.max_bytes)
+        if sc.index is None:
+            return make(sc.url)
+        if sc.index not in watches:
+            watches[sc.index] = IndexWatch(
+                make(sc.index), make, every=sc.interval / speed / 2, round=sc.options.get("round")
+            )
+        return IndexedSource(make(sc.url), watches[sc.index])
     if sc.path:
         return FileSource(sc.path, sc.max_bytes)
     return ReplaySource(sc.replay, sc.max_bytes)
+
 
 
 def _staleness(
