@@ -74,6 +74,7 @@ class Slack:
 
 
 CONSOLE: Final = Console()
+    max_alt_text: int = 2000  # an image block's alt_text
 TELEGRAM: Final = Telegram()
 SLACK: Final = Slack()
 PLATFORMS: Final[dict[str, Platform]] = {p.name: p for p in (CONSOLE, TELEGRAM, SLACK)}

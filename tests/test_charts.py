@@ -72,23 +72,27 @@ async def test_reporting_and_final_alerts_carry_the_chart_on_both_platforms(tmp_
         await wait_for(lambda: tg.sent(GROUP) and slack.posted(CHANNEL), what="first results")
         night.publish(20, {"hamon": 590, "valls": 410}, counted=300)
         await wait_for(lambda: tg.answered("sendphoto", GROUP), what="the 25 % photo")
-        await wait_for(lambda: slack.shared(CHANNEL), what="the 25 % upload")
+        await wait_for(lambda: slack.pictured(CHANNEL), what="the 25 % chart")
         night.publish(30, {"hamon": 5865, "valls": 4135}, counted=1000, final=True)
         await wait_for(lambda: len(tg.answered("sendphoto", GROUP)) == 2, what="final photo")
-        await wait_for(lambda: len(slack.shared(CHANNEL)) == 2, what="the final upload")
+        await wait_for(lambda: len(slack.pictured(CHANNEL)) == 2, what="the final chart")
         db = night.config.db
     # First results are text; the 25 % step and the final result come with their chart.
     assert tg.sent(GROUP)[0].params["text"].startswith("<b>Premiers résultats — Primaire</b>")
     captions = [c.params["caption"].split("\n")[0] for c in tg.answered("sendphoto", GROUP)]
     assert captions[0] == "<b>25\xa0% des bureaux dépouillés — Primaire</b>"
     assert "Résultat définitif — Primaire" in tg.answered("sendphoto", GROUP)[1].params["caption"]
-    first, final = slack.shared(CHANNEL)
+    (step, first), (_, final) = slack.pictured(CHANNEL)
     assert first.data.startswith(PNG)
     assert final.data.startswith(PNG)
     assert first.data != final.data  # each shows its own figures
-    assert (first.comment or "").startswith("*25% of polling stations counted — Primaire*")
-    assert first.alt_txt == "Results chart — Primaire: Hamon 59.00%, Valls 41.00%"
+    # The alert keeps its Block Kit layout, the chart an image block at its end.
+    blocks = step.params["blocks"]
+    assert blocks[0]["text"]["text"] == "*25% of polling stations counted — Primaire*"
+    assert blocks[-1]["alt_text"] == "Results chart — Primaire: Hamon 59.00%, Valls 41.00%"
+    assert step.params["text"].startswith("25% of polling stations counted — Primaire")
     assert first.filename == "soiree-results.png"
+    assert slack.shared() == []  # uploaded, never shared as a file of its own
     # The outbox keeps the chart's key, the store its bytes once.
     with sqlite3.connect(db) as con:
         images = con.execute("SELECT count(*) FROM images").fetchone()[0]
@@ -158,12 +162,12 @@ async def test_slack_public_results_upload_the_chart_and_ephemeral_ones_do_not(t
         await wait_for(lambda: slack.responses, what="the ephemeral answer")
         body, headers = signed(slash(slack, "/results", "public", channel=CHANNEL))
         assert (await post(night.events_url, body, headers)).status_code == 200
-        await wait_for(lambda: slack.shared(CHANNEL), what="the upload")
+        await wait_for(lambda: slack.pictured(CHANNEL), what="the answer with its chart")
     assert slack.responses[0][1]["response_type"] == "ephemeral"
-    assert len(slack.responses) == 1  # the public answer is the upload itself
-    upload = slack.shared(CHANNEL)[0]
+    assert len(slack.responses) == 1  # the public answer is the message with its chart
+    [(answer, upload)] = slack.pictured(CHANNEL)
     assert upload.data.startswith(PNG)
-    assert "Hamon  58.70%  587" in (upload.comment or "")
+    assert "Hamon  58.70%  587" in answer.params["blocks"][1]["text"]["text"]
 
 
 @pytest.fixture
@@ -224,6 +228,38 @@ async def test_a_workspace_without_file_uploads_gets_the_message(tmp_path, fakes
         await wait_for(lambda: len(slack.posted(CHANNEL)) == 2, what="the step as a message")
     assert slack.shared(CHANNEL) == []
     assert slack.posted(CHANNEL)[1].params["text"].startswith("25% of polling stations counted")
+
+
+async def test_a_chart_slack_has_not_processed_yet_is_shown_on_the_next_try(tmp_path, fakes):
+    # Right after an upload, Slack may refuse the image block ("invalid slack file"): the
+    # alert is tried again with the same file, never uploaded or posted twice.
+    tg, slack = fakes
+    async with Night(tmp_path, tg, slack, extra=subscribed()) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: slack.posted(CHANNEL), what="first results")
+        slack.processing = 1
+        night.publish(20, {"hamon": 590, "valls": 410}, counted=300)
+        await wait_for(lambda: slack.pictured(CHANNEL), patience=20, what="the 25 % chart")
+    posts = [c for c in slack.calls if c.method == "chat.postMessage" and len(
+        c.params.get("blocks") or []) and "25%" in str(c.params.get("text"))]  # fmt: skip
+    assert [c.error for c in posts] == ["invalid_blocks", None]
+    assert len(slack.uploads) == 1  # one upload for both tries
+    assert len(slack.posted(CHANNEL)) == 2  # first results, then the step once
+
+
+async def test_a_chart_slack_never_takes_costs_the_chart_not_the_alert(tmp_path, fakes):
+    tg, slack = fakes
+    async with Night(tmp_path, tg, slack, extra=subscribed()) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: slack.posted(CHANNEL), what="first results")
+        slack.processing = 100
+        night.publish(20, {"hamon": 590, "valls": 410}, counted=300)
+        await wait_for(lambda: len(slack.posted(CHANNEL)) == 2, patience=30, what="the step")
+    assert slack.pictured(CHANNEL) == []
+    step = slack.posted(CHANNEL)[1].params
+    assert step["text"].startswith("25% of polling stations counted")
+    refused = [c for c in slack.calls if c.method == "chat.postMessage" and c.error]
+    assert len(refused) == 3  # NOT_READY_TRIES, then the message without its picture
 
 
 async def test_a_chart_that_fails_to_draw_costs_the_chart_not_the_answer(

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import ClientError, web
+from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.adapters.base import (
     DeliveryError,
@@ -23,17 +21,16 @@ from bot.adapters.base import (
     Limits,
     MessageGone,
     Pacer,
-    RateLimited,
     Rejected,
-    TargetGone,
     TransientError,
 )
+from bot.adapters.slack_api import EDIT_GONE, FileNotReady, UploadFailed, api
+from bot.adapters.slack_files import ChartFiles, with_picture
 from bot.adapters.slack_http import SignedEndpoint
 from bot.adapters.slack_rights import SlackRights
 from bot.commands import COMMANDS, Handler, Request, needs_rights, split_public
 from bot.platforms import SLACK
 from bot.render.message import Message
-from bot.render.slack import mrkdwn
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +40,6 @@ DRAIN_TIMEOUT = 5.0  # seconds a stop waits for the commands under way (SIGTERM:
 # The commands with a slash command of their own; /soiree <name> runs any command.
 SLASH_COMMANDS = (*(f"/{c.name}" for c in COMMANDS if c.slash), "/soiree")
 SHARE_ACTION = "soiree_share"
-GONE = {"channel_not_found", "is_archived", "not_in_channel", "account_inactive"}
-EDIT_GONE = {"message_not_found", "cant_update_message", "edit_window_closed"}
-REFUSED = {
-    "invalid_blocks", "msg_too_long", "msg_blocks_too_long", "no_text", "invalid_arguments",
-    # a chart's upload refused: the alert then goes as a message
-    "missing_scope", "not_allowed_token_type", "file_uploads_disabled",
-    "file_uploads_except_images_disabled",
-}  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -110,6 +99,7 @@ class SlackAdapter:
         self.pacer = Pacer(self.limits.per_chat_interval)
         self.client = AsyncWebClient(token=settings.bot_token, base_url=settings.base_url)
         self.rights = SlackRights(self.client, managers)
+        self.files = ChartFiles(self.client)
         self.app = AsyncApp(
             client=self.client,
             signing_secret=settings.signing_secret or "",
@@ -156,31 +146,29 @@ class SlackAdapter:
             log.warning("slack: %d command(s) under way cut short by the stop", cut)
 
     async def send(self, chat_id: str, message: Message) -> None:
-        """Post a Block Kit message with its text fallback, or upload its chart with the text
-        as the comment (files upload v2); map Slack errors to ours."""
+        """Post a Block Kit message with its text fallback. A chart is uploaded once, not
+        shared, and shown by an image block at the end of the layout (`slack_file`); a
+        picture refused for good costs the picture, never the news."""
         image = message.image
         if image is None or image.data is None:
             await self.post(chat_id, message)
             return
         try:
-            await _api(
-                self.client.files_upload_v2(
-                    channel=chat_id,
-                    file=image.data,
-                    filename="soiree-results.png",
-                    title=image.alt,
-                    alt_txt=image.alt,
-                    initial_comment=mrkdwn(message.blocks) if message.blocks else message.text,
-                )
-            )
-        except (Rejected, UploadFailed) as exc:
-            # No file rights, or the upload itself failed: the news goes out as a message.
-            log.warning("slack: chart not shared in %s (%s); posting the text", chat_id, exc)
+            pictured = with_picture(message, await self.files.file_id(image))
+        except (Rejected, UploadFailed, ValueError) as exc:
+            log.warning("slack: chart not uploaded for %s (%s); posting the text", chat_id, exc)
+            pictured = None
+        try:
+            await self.post(chat_id, pictured or message)
+        except FileNotReady as exc:
+            if self.files.not_ready(image):
+                raise  # the outbox tries again later, with the same file
+            log.warning("slack: chart refused in %s (%s); posting the text", chat_id, exc)
             await self.post(chat_id, message)
 
     async def post(self, chat_id: str, message: Message) -> str:
         """Post a message and return its ts, the id that chat.update takes."""
-        response = await _api(
+        response = await api(
             self.client.chat_postMessage(
                 channel=chat_id,
                 text=message.text,
@@ -197,7 +185,7 @@ class SlackAdapter:
     async def edit(self, chat_id: str, message_id: str, message: Message) -> None:
         """Update a message in place; a deleted one raises MessageGone."""
         try:
-            await _api(
+            await api(
                 self.client.chat_update(
                     channel=chat_id,
                     ts=message_id,
@@ -213,7 +201,7 @@ class SlackAdapter:
     async def pin(self, chat_id: str, message_id: str) -> bool:
         """Pin a message (pins:write); return whether it is pinned."""
         try:
-            await _api(self.client.pins_add(channel=chat_id, timestamp=message_id))
+            await api(self.client.pins_add(channel=chat_id, timestamp=message_id))
         except DeliveryError as exc:
             if str(exc) == "already_pinned":
                 return True
@@ -224,7 +212,7 @@ class SlackAdapter:
     async def unpin(self, chat_id: str, message_id: str) -> None:
         """Unpin a message; a failure is logged, not raised."""
         try:
-            await _api(self.client.pins_remove(channel=chat_id, timestamp=message_id))
+            await api(self.client.pins_remove(channel=chat_id, timestamp=message_id))
         except DeliveryError as exc:
             log.info("slack: cannot unpin in %s: %s", chat_id, exc)
 
@@ -315,34 +303,3 @@ def _share_button(text: str) -> dict[str, Any]:
             "text": {"type": "plain_text", "text": "Post to channel / Publier"},
         }],
     }  # fmt: skip
-
-
-class UploadFailed(TransientError):
-    """The file step of an upload failed (files.slack.com refused the bytes)."""
-
-
-async def _api(call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
-    """Await a Web API call, mapping Slack's errors to ours."""
-    try:
-        return await call
-    except SlackApiError as exc:
-        raise _mapped(exc) from exc
-    except SlackRequestError as exc:
-        raise UploadFailed(str(exc)) from exc
-    except (ClientError, TimeoutError) as exc:
-        raise TransientError(f"{type(exc).__name__}: {exc}") from exc
-
-
-def _mapped(exc: SlackApiError) -> Exception:
-    response = exc.response
-    error = str(response.get("error", "")) if response is not None else ""
-    status = getattr(response, "status_code", 0)
-    if status == 429 or error in {"ratelimited", "rate_limited"}:
-        headers = {k.lower(): v for k, v in (getattr(response, "headers", None) or {}).items()}
-        value = headers.get("retry-after", "1")
-        return RateLimited(float(value[0] if isinstance(value, list) else value))
-    if error in GONE:
-        return TargetGone(error)
-    if error in REFUSED:
-        return Rejected(error)
-    return TransientError(error or f"HTTP {status}")

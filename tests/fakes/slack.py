@@ -45,6 +45,7 @@ class Upload:
     channel: str | None = None
     comment: str | None = None
     title: str | None = None
+    completed: bool = False  # files.completeUploadExternal done (shared or not)
 
 
 @dataclass
@@ -77,6 +78,10 @@ class FakeSlack:
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     scopes: set[str] = field(default_factory=lambda: set(SCOPES))
     held: dict[str, asyncio.Event] = field(default_factory=dict)  # method → answered once set
+    # How many messages showing a file just uploaded are refused before Slack has processed
+    # it ("invalid slack file", as Slack answers in that moment); a test sets it.
+    processing: int = 0
+    _unprocessed: dict[str, int] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -143,6 +148,15 @@ class FakeSlack:
             u for u in self.uploads.values()
             if u.channel is not None and (channel is None or u.channel == channel)
         ]  # fmt: skip
+
+    def pictured(self, channel: str | None = None) -> list[tuple[Call, Upload]]:
+        """Return the messages posted with an image block, and the upload each one shows."""
+        found = []
+        for call in self.answered("chat.postMessage", channel):
+            for block in _blocks(call.params):
+                if block.get("type") == "image":
+                    found.append((call, self.uploads[block["slack_file"]["id"]]))
+        return found
 
     def answered(self, method: str, channel: str | None = None) -> list[Call]:
         """Return the successful calls of a method, optionally to one channel."""
@@ -325,6 +339,8 @@ class FakeSlack:
             upload = self.uploads[f["id"]]
             upload.channel, upload.title = channel, f.get("title")
             upload.comment = params.get("initial_comment")
+            upload.completed = True
+            self._unprocessed[f["id"]] = self.processing
         return web.json_response({"ok": True, "files": [{"id": f["id"]} for f in files]})
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -373,11 +389,31 @@ class FakeSlack:
         if blocks:
             if len(blocks) > MAX_BLOCKS:
                 return self._fail(call, "invalid_blocks")
-            for block in blocks:
+            for i, block in enumerate(blocks):
                 text = (block.get("text") or {}).get("text", "")
                 if block.get("type") == "section" and not 0 < len(text) <= MAX_SECTION:
                     return self._fail(call, "invalid_blocks")
+                if block.get("type") == "image" and not self._image_ok(block):
+                    error = f"invalid slack file [json-pointer:/blocks/{i}/slack_file]"
+                    call.error = "invalid_blocks"
+                    return web.json_response({"ok": False, "error": "invalid_blocks",
+                                              "errors": [error]})  # fmt: skip
         return None
+
+    def _image_ok(self, block: dict[str, Any]) -> bool:
+        """An image block shows a completed upload of the bot's (its only slack_file id), and
+        only once Slack has processed it; alt_text is required, 2,000 characters at most."""
+        alt = block.get("alt_text") or ""
+        file = block.get("slack_file") or {}
+        fid = file.get("id")
+        if not 0 < len(alt) <= 2000 or set(file) != {"id"} or "image_url" in block:
+            return False
+        if fid not in self.uploads or not self.uploads[fid].completed:
+            return False
+        if self._unprocessed.get(fid, 0) > 0:
+            self._unprocessed[fid] -= 1
+            return False
+        return True
 
     def _take(self, channel: str, now: float) -> bool:
         """One message per second per channel, with a burst of two (time-scaled)."""
@@ -402,3 +438,8 @@ async def _params(request: web.Request) -> dict[str, Any]:
         if isinstance(params.get(key), str):
             params[key] = json.loads(params[key])
     return params
+
+
+def _blocks(params: dict[str, Any]) -> list[dict[str, Any]]:
+    blocks = params.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
