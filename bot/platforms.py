@@ -70,11 +70,11 @@ class Slack:
     max_blocks: int = 50  # Slack refuses more in one message
     max_section: int = 3000  # characters of text in one section block
     max_fallback: int = 3000  # the plain `text` fallback kept short: notifications show it
+    max_alt_text: int = 2000  # an image block's alt_text
     per_chat_interval: float = 1.0  # seconds between two messages to a channel
 
 
 CONSOLE: Final = Console()
-    max_alt_text: int = 2000  # an image block's alt_text
 TELEGRAM: Final = Telegram()
 SLACK: Final = Slack()
 PLATFORMS: Final[dict[str, Platform]] = {p.name: p for p in (CONSOLE, TELEGRAM, SLACK)}
