@@ -9,8 +9,8 @@ them with results, the sum of its parts until then. So:
 - a summed version of a race whose own figures are known is a cross-check only: it is not
   served, diffed or announced;
 - the version that brings a race's own figures after its sum was told switches it, once:
-  nothing of that race is announced from it (what the sum told stands, never "corrected"),
-  and its own figures are served from then on;
+  nothing of that race is announced from it (what the sum told stands, never "corrected")
+  but its being final, if it now is, and its own figures are served from then on;
 - a version of its own level without results (a file that carries less) changes nothing
   of a race told from its sum;
 - when both levels have results and differ, the admin chats get one anomaly (check
@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.events import AnomalyDetected, Event
+from bot.events import AnomalyDetected, Event, ResultDeclaredFinal
 from bot.models import Race, Snapshot
 
 
@@ -43,8 +43,15 @@ class Levels:
         return replace(snap, races=tuple(r for r in snap.races if r.id not in self.set_aside))
 
     def keep(self, events: Iterable[Event]) -> list[Event]:
-        """Return the events still worth telling: none public about a race switched."""
-        return [e for e in events if e.audience == "admin" or e.race.id not in self.switched]
+        """Return the events still worth telling: of a race switched, only its final (its
+        own file or index says so) and what is for the admin chats."""
+        return [
+            e
+            for e in events
+            if e.audience == "admin"
+            or e.race.id not in self.switched
+            or isinstance(e, ResultDeclaredFinal)
+        ]
 
 
 def candidates(snap: Snapshot, baseline: Snapshot | None, level: str = "commune") -> list[str]:

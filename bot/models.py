@@ -11,6 +11,7 @@ class Units:
     """The progress of a race: units counted out of the total, and what a unit is.
 
     `kind` is part of the progress: "stations" (polling stations, bureaux), "precincts",
+    "counties" (a state's counties reporting, Clarity's `progress = "counties"`),
     "communes" (communes whose results came in), "percent" (of polling stations, counted in
     ten-thousandths of 10,000) or "none": no progress of its own to tell, either unknown (a
     totals file: counted 0, total None) or a single place that is in or not (0 or 1 of 1, a

@@ -270,6 +270,7 @@ def all_events() -> list[Event]:
         for kind, counted, total in (
             ("communes", 141, 280),
             ("precincts", 12, 30),
+            ("counties", 40, 75),
             ("percent", 6250, 10000),
         )
     }

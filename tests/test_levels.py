@@ -17,7 +17,7 @@ import pytest
 from bot import levels
 from bot.audience import AdminChats
 from bot.display import Display
-from bot.events import AnomalyDetected, FirstResultsReported
+from bot.events import AnomalyDetected, FirstResultsReported, ResultDeclaredFinal
 from bot.models import Race, Snapshot, Units
 from bot.pipeline import Pipeline
 from bot.rules import Rules
@@ -94,7 +94,9 @@ def test_a_switched_race_tells_nothing_public_but_its_anomaly() -> None:
     public = FirstResultsReported(key="D084:first_results", race=OWN, at=EVENTS_AT)
     elsewhere = replace(public, key="C084003:first_results", race=replace(OWN, id="C084003"))
 
-    assert found.keep([public, elsewhere, *found.anomalies]) == [elsewhere, *found.anomalies]
+    final = ResultDeclaredFinal(key="D084:final", race=replace(OWN, final=True), at=EVENTS_AT)
+    kept = found.keep([public, elsewhere, final, *found.anomalies])
+    assert kept == [elsewhere, final, *found.anomalies]  # its being final is news, once
     assert all(isinstance(a, AnomalyDetected) for a in found.anomalies)
 
 

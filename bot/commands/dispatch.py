@@ -10,6 +10,7 @@ from bot.charts import Charts
 from bot.commands.handlers import Handlers, LiveControl, refusal
 from bot.commands.request import Request
 from bot.commands.table import find, parse_command, split_public
+from bot.deeplinks import BotLinks
 from bot.display import Display
 from bot.render.message import Message
 from bot.rules import Rules
@@ -32,11 +33,12 @@ class Commands:
         admins: AdminChats | None = None,
         charts: Charts | None = None,
         live: LiveControl | None = None,
+        links: BotLinks | None = None,
     ) -> None:
         self.store = store
         self.handlers = Handlers(
             store, display, rules, main_races=main_races, admin=admin, admins=admins,
-            charts=charts, live=live,
+            charts=charts, live=live, links=links,
         )  # fmt: skip
         self.admins = self.handlers.admins
 

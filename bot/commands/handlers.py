@@ -9,6 +9,7 @@ from bot.audience import AREA_PREFIX, AREA_WORDS, EVERYTHING, AdminChats, area_k
 from bot.charts import Charts, setting_key
 from bot.commands.request import Request
 from bot.config import CHART_KINDS
+from bot.deeplinks import BotLinks
 from bot.display import Display
 from bot.lookup import MAX_CHOICES, RaceRef, fold, lookup, suggest
 from bot.render import markup_for
@@ -52,8 +53,10 @@ class Handlers:
         admins: AdminChats | None = None,
         charts: Charts | None = None,
         live: LiveControl | None = None,
+        links: BotLinks | None = None,
     ) -> None:
         self.store, self.display, self.rules, self.admin = store, display, rules, admin
+        self.links = links  # the bot's t.me links, for /share
         self.admins = admins or AdminChats()  # from the config: no subscription changes them
         self.main_races = main_races  # what a command without a race answers about
         self.charts, self.live = charts, live

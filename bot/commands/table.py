@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.commands.handlers import Handlers
 from bot.commands.request import Request
+from bot.commands.share import on_share, on_start_payload
 from bot.render.message import Message
 from bot.render.text import CATALOGS, Renderer
 
@@ -47,6 +48,12 @@ async def _help(h: Handlers, req: Request, args: list[str], r: Renderer) -> Mess
     return Message(text=help_text(r, admin=admin))
 
 
+async def _start(h: Handlers, req: Request, args: list[str], r: Renderer) -> Message:
+    if not args:
+        return await _help(h, req, args, r)
+    return await on_start_payload(h, req, args[0], r)
+
+
 def _admin(name: str) -> CommandHandler:
     """Return the handler of an admin command: bot.admin's Admin runs it."""
 
@@ -71,7 +78,11 @@ COMMANDS: tuple[Command, ...] = (
             changes_settings=True, help="help.live", menu="menu.live"),
     Command(name="charts", fr=("graphiques",), handler=Handlers.on_charts,
             changes_settings=True, help="help.charts", menu="menu.charts"),
-    Command(name="help", fr=("aide",), en=("start",), handler=_help, menu="menu.help"),
+    Command(name="share", fr=("partager",), handler=on_share, help="help.share",
+            menu="menu.share"),
+    Command(name="help", fr=("aide",), handler=_help, menu="menu.help"),
+    # What a deep link sends once its user presses Start; alone, it is /help.
+    Command(name="start", handler=_start, changes_settings=True),
     Command(name="pause", handler=_admin("pause"), admin_only=True, help="help.pause"),
     Command(name="resume", fr=("reprendre",), handler=_admin("resume"), admin_only=True,
             help="help.resume"),

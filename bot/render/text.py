@@ -33,7 +33,7 @@ from bot.render.names import shown_names
 CATALOGS: dict[str, dict[str, str]] = {"fr": fr.CATALOG, "en": en.CATALOG}
 # Which count a progress phrase's noun agrees with: "12 communes sur 280", "12 of 280 communes".
 PLURAL_BY: dict[str, str] = {"fr": fr.PLURAL_BY, "en": en.PLURAL_BY}
-UNIT_KINDS = ("stations", "communes", "precincts")  # the kinds counted in whole units
+UNIT_KINDS = ("stations", "communes", "precincts", "counties")  # counted in whole units
 LOCALES = tuple(CATALOGS)
 MARKUPS = ("plain", "html", "slack")
 
@@ -89,9 +89,9 @@ class Renderer:
 
     def unit_key(self, base: str, race: Race) -> str:
         """Return the key of `base` for the race's unit: `base` for stations, else
-        `base_communes`, `base_precincts` or `base_percent`."""
+        `base_communes`, `base_precincts`, `base_counties` or `base_percent`."""
         kind = race.units.kind
-        return f"{base}_{kind}" if kind in ("communes", "precincts", "percent") else base
+        return f"{base}_{kind}" if kind in (*UNIT_KINDS[1:], "percent") else base
 
     def level(self, value: float) -> str:
         """Format a threshold level, with decimals only when it has them."""

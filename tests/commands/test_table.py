@@ -17,14 +17,16 @@ from bot.render.text import LOCALES, Renderer, Style
 # What each word ran before the table (commands.ALIASES), kept word for word.
 WORDS = {
     "pause": "pause", "resume": "resume", "reprendre": "resume", "status": "status",
-    "etat": "status", "announce": "announce", "annonce": "announce", "start": "help",
+    "etat": "status", "announce": "announce", "annonce": "announce", "start": "start",
     "help": "help", "aide": "help", "results": "results", "resultats": "results",
     "résultats": "results", "turnout": "turnout", "participation": "turnout",
     "races": "races", "courses": "races", "subscribe": "subscribe", "abonner": "subscribe",
     "unsubscribe": "unsubscribe", "desabonner": "unsubscribe", "live": "live",
     "direct": "live", "charts": "charts", "graphiques": "charts",
+    "share": "share", "partager": "share",  # /start became a command of its own (deep links)
 }  # fmt: skip
-MENU = ["results", "turnout", "races", "subscribe", "unsubscribe", "live", "charts", "help"]
+MENU = ["results", "turnout", "races", "subscribe", "unsubscribe", "live", "charts", "share",
+        "help"]  # fmt: skip
 
 
 def test_parse_command() -> None:
@@ -59,7 +61,7 @@ def test_rights() -> None:
     admin = {c.name for c in COMMANDS if c.admin_only}
     settings = {c.name for c in COMMANDS if c.changes_settings}
     assert admin == {"pause", "resume", "status", "announce"}
-    assert settings == {"subscribe", "unsubscribe", "live", "charts"}
+    assert settings == {"subscribe", "unsubscribe", "live", "charts", "start"}
     # Admin commands are not in the menu, and in /help of admin chats only.
     assert all(c.help is not None and c.menu is None for c in COMMANDS if c.admin_only)
 

@@ -120,7 +120,7 @@ def test_every_event_renders_in_both_locales(
     renderer.turnout(race(shares={"a": 100.0}), AT, None)
     renderer.footer(race({"a": 1}, total=None), AT)
     renderer.footer(dataclasses.replace(sample_race(), dated=False), AT)  # "received at"
-    for kind in ("stations", "communes", "precincts"):
+    for kind in ("stations", "communes", "precincts", "counties"):
         for counted, total in ((1, 1), (3, 6), (0, 2), (1, None), (3, None)):
             units = Units(counted=counted, total=total, kind=kind)
             renderer.footer(dataclasses.replace(sample_race(), units=units), AT)

@@ -44,14 +44,17 @@ name is `PrenomPsn NomPsn`. List elections (`Listes/Liste`) read `NumPanneauList
 **Progress (units).** The Ministry publishes no count of polling stations for 2017–2022.
 - With `PourcentageBureauxDeVoteSaisis` on the place (2024+, share of polling stations
   entered), units are that percentage scaled to ten thousandths: counted = round(pct × 100),
-  total = 10000 (`"62,50"` → 6250/10000).
+  total = 10000 (`"62,50"` → 6250/10000), kind "percent".
 - Otherwise a département that lists its communes counts **communes received out of the
   communes listed in the file**: a commune is received when it has a `Tour` of the chosen
   round with figures and its `ResultatsParvenus` (when present) is not `N`/`NON`. This proxy
-  assumes the file lists every commune, those not yet received included.
-- A commune is 1/1 when it has results for the round, 0/1 otherwise.
+  assumes the file lists every commune, those not yet received included. Kind "communes";
+  such a race is `summed` when the département has no `Tours` of its own (bot.levels).
+- A commune is 1/1 when it has results for the round, 0/1 otherwise, kind "none": it comes
+  in whole, and messages say nothing of its progress.
 - Any other place (France entière, a région, a département file without communes) has
-  counted = 0 and no total: progress unknown. `Complet` = `O`/`OUI` marks a place final.
+  counted = 0, no total and kind "none": no progress published, none said.
+  `Complet` = `O`/`OUI` marks a place final.
 
 **Data time.** `updated_at` is the latest `DateDerMaj` + `HeureDerMaj` found anywhere in the
 file, read as Europe/Paris wall-clock time. The 2017–2022 results files carry none: their
