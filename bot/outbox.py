@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.adapters.base import Adapter, RateLimited, Rejected, TargetGone, TargetMoved
+from bot.metrics import Metrics
 from bot.platforms import platform_named
 from bot.render.message import Image, Message, digests, merge
 from bot.store import Delivery, Store, StoreUnavailable
@@ -59,7 +60,9 @@ class Dispatcher:
         digest_max: int = 10,
         time_scale: float = 1.0,
         on_outage: Outage | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics or Metrics()
         self.digest_max, self.time_scale = digest_max, time_scale
         self.store, self.adapters, self.clock = store, adapters, clock
         self.rng = rng or random.Random()
@@ -150,10 +153,13 @@ class Dispatcher:
         try:
             await adapter.send(first.chat_id, message)
         except Exception as exc:
+            self.metrics.refused(adapter.platform, *_counted(exc))
             settle, go_on = self._settlement(batch, exc, now)
             return await self._write(settle) and go_on
         self.held.sent.update(ids)  # from now on never sent again, whatever the store says
-        return await self._write(functools.partial(self._receipt, ids, self.clock()))
+        accepted = self.clock()
+        self.metrics.delivered(adapter.platform, batch, accepted)
+        return await self._write(functools.partial(self._receipt, ids, accepted))
 
     async def _receipt(self, ids: list[int], when: datetime) -> None:
         """Record that rows reached their chat at `when`."""
@@ -278,3 +284,11 @@ class Dispatcher:
         """Return the wait before retry number `attempts`, exponential with jitter."""
         base = min(MAX_BACKOFF, BASE_BACKOFF * 2.0 ** (attempts - 1))
         return base * self.time_scale * self.rng.uniform(0.5, 1.0)
+
+
+def _counted(exc: Exception) -> tuple[str, float | None]:
+    """Return how a send that failed counts (bot.metrics): its outcome, and a 429's wait."""
+    if isinstance(exc, RateLimited):
+        return "rate_limited", exc.retry_after
+    kinds = ((TargetGone, "gone"), (TargetMoved, "moved"), (Rejected, "rejected"))
+    return next((label for kind, label in kinds if isinstance(exc, kind)), "failed"), None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from bot.formats.ministry.index import Index
 from bot.formats.registry import Options, parse
 from bot.levels import Levels
 from bot.logs import redact_urls
+from bot.metrics import Metrics
 from bot.models import Snapshot
 from bot.platforms import platform_named
 from bot.render import markup_for
@@ -64,7 +66,9 @@ class Pipeline:
         on_enqueued: Callable[[], None] | None = None,
         on_accepted: Callable[[], None] | None = None,
         admins: AdminChats | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics or Metrics()
         self.on_accepted, self.admins = on_accepted, admins  # admin events go to the admins
         self.deliver, self.staging, self.charts = deliver, staging, charts
         self.store, self.rules, self.display, self.clock = store, rules, display, clock
@@ -138,8 +142,12 @@ class Pipeline:
         """Parse in a worker thread, one version at a time: commands are answered meanwhile,
         and two large versions never sit in memory half-parsed together."""
         async with self._parsing:
-            # Formats without a data time of their own (a bare spreadsheet) use the fetch time.
-            return await off_loop(parse, fmt, raw, origin, options, self.clock(), limits, index)
+            started = time.perf_counter()
+            try:
+                # Formats without a data time of their own (a bare spreadsheet): the fetch time.
+                return await off_loop(parse, fmt, raw, origin, options, self.clock(), limits, index)
+            finally:
+                self.metrics.parsed(fmt, time.perf_counter() - started)
 
     async def set_aside(
         self, source_id: str, raw: bytes, origin: str, error: str, attempts: int

@@ -6,12 +6,14 @@ import asyncio
 import hashlib
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.formats.limits import DEFAULT_LIMITS, Limits
 from bot.formats.registry import Options
+from bot.metrics import Metrics
 from bot.pipeline import Outcome, Pipeline
 from bot.sources.base import Source
 from bot.sources.errors import FetchError
@@ -58,7 +60,9 @@ class Poller:
         options: Options | None = None,
         gate: asyncio.Semaphore | None = None,
         limits: Limits = DEFAULT_LIMITS,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics or Metrics()
         self.options: Options = options or {}
         self.limits = limits  # the source's: what its versions may unpack to, how far ahead
         # Shared by the pollers of an app: how many of them may hold a new body at once,
@@ -119,6 +123,7 @@ class Poller:
             self.gate.release()
 
     async def _poll(self, now: datetime) -> Outcome | None:
+        retried = self._pending is not None
         raw = await self._next_body(now)
         if raw is None:
             return None
@@ -127,7 +132,9 @@ class Poller:
             return None
         sha = hashlib.sha256(raw).hexdigest()
         if sha == self._last_sha:
+            self.metrics.polled(self.source_id, "hash_skip")
             return None
+        self.metrics.polled(self.source_id, "retried" if retried else "changed")
         return await self._ingest(raw, sha, now)
 
     async def _next_body(self, now: datetime) -> bytes | None:
@@ -138,6 +145,7 @@ class Poller:
         try:
             raw = await self._fetch()
         except FetchError as exc:
+            self.metrics.polled(self.source_id, "failed")
             self._failed(str(exc), now)
             return None
         except asyncio.CancelledError:
@@ -147,6 +155,7 @@ class Poller:
             return None  # stop() cut the fetch short
         self._recovered(now)
         if raw is None:
+            self.metrics.polled(self.source_id, "not_modified")
             self._note_replay_end()
         return raw
 
@@ -162,6 +171,7 @@ class Poller:
                 self._lending = None
 
     async def _ingest(self, raw: bytes, sha: str, now: datetime) -> Outcome | None:
+        started = time.perf_counter()
         try:
             # A file that follows the Ministry's index is dated by the index it was fetched by.
             index = self.source.index if isinstance(self.source, IndexedSource) else None
@@ -172,12 +182,16 @@ class Poller:
         except StoreUnavailable as exc:
             # Not the version's fault: keep it (the source counts it as read already: ETag,
             # file stamp) and try again once the store can write, however long that takes.
+            self.metrics.processed(self.source_id, "failed")
             self._pending = raw
             self._failed(f"the store cannot write: {exc}", now)
             return None
         except Exception as exc:
+            self.metrics.processed(self.source_id, "failed")
             await self._processing_failed(raw, sha, exc, now)
             return None
+        kinds = (e.kind for e in outcome.events)
+        self.metrics.processed(self.source_id, outcome.status, kinds, time.perf_counter() - started)
         self._attempts = 0
         self._last_sha = sha
         self.status.last_change = now
@@ -204,6 +218,7 @@ class Poller:
             self._failed(error, now)
             return
         self._attempts, self._last_sha = 0, sha
+        self.metrics.processed(self.source_id, "set_aside")
         self._failed(error, now, wait=False)  # counted; the next version is read at once
 
     def _note_replay_end(self) -> None:

@@ -25,6 +25,7 @@ from bot.formats.limits import Limits
 from bot.live import Scoreboards
 from bot.lock import InstanceLock
 from bot.logs import redact_url
+from bot.metrics import Metrics
 from bot.outage import OutageNotices
 from bot.outbox import Dispatcher
 from bot.pipeline import Pipeline
@@ -66,6 +67,7 @@ class Parts:
     platforms: dict[str, Adapter]  # the platforms whose tokens are set, to start
     staleness: StaleNotices | None  # None when no source is watched (replays just end)
     staging: bool
+    metrics: Metrics  # this bot's own registry (GET /metrics)
 
 
 def display_of(config: Config) -> Display:
@@ -88,6 +90,7 @@ def build(config: Config, options: Options) -> Parts:
     db = config.db if str(config.db) == ":memory:" else config.db.resolve()
     where = config.database_url or str(db)  # PostgreSQL, shared, or the SQLite file
     jobs, store, display = Jobs(), store_at(where), display_of(config)
+    metrics = Metrics()
     admins = admins_of(config)
     http = options.http_client or httpx.AsyncClient(follow_redirects=True)
     charts = Charts(config.charts, config.tz, config.chats)
@@ -100,13 +103,14 @@ def build(config: Config, options: Options) -> Parts:
     pipeline = Pipeline(
         store, config.rules, display, options.clock, staging=staging, charts=charts,
         on_enqueued=jobs.waker("dispatch"), on_accepted=jobs.waker("live"), admins=admins,
+        metrics=metrics,
     )  # fmt: skip
-    pollers = _pollers(config, options, pipeline, http)
+    pollers = _pollers(config, options, pipeline, http, metrics)
     dispatcher = Dispatcher(
         store, adapters, clock=options.clock,
         digest_max=options.digest_max or config.digest_max,
         time_scale=1.0 / options.rate_scale,  # fakes' time runs faster in tests
-        on_outage=OutageNotices(adapters, admins, config.tz).tell,
+        on_outage=OutageNotices(adapters, admins, config.tz).tell, metrics=metrics,
     )  # fmt: skip
     controls = AdminControls(
         store, dispatcher, pollers, adapters, clock=options.clock, wake=jobs.waker("dispatch")
@@ -126,6 +130,7 @@ def build(config: Config, options: Options) -> Parts:
             options.env, commands.handle, options.rate_scale, config.slack_managers
         ),
         staleness=_staleness(config, options, store, pollers, jobs, admins), staging=staging,
+        metrics=metrics,
     )  # fmt: skip
 
 
@@ -140,8 +145,9 @@ def _console(options: Options, commands: Commands, db: Path) -> ConsoleAdapter:
 
 
 def _pollers(
-    config: Config, options: Options, pipeline: Pipeline, http: httpx.AsyncClient
-) -> tuple[Poller, ...]:
+    config: Config, options: Options, pipeline: Pipeline, http: httpx.AsyncClient,
+    metrics: Metrics,
+) -> tuple[Poller, ...]:  # fmt: skip
     """Return one poller per source, all taking turns at one gate."""
     gate = asyncio.Semaphore(VERSIONS_AT_ONCE)
     watches: dict[str, IndexWatch] = {}  # one per index URL, read for all its files
@@ -156,6 +162,7 @@ def _pollers(
             options=sc.options,
             gate=gate,
             limits=Limits(max_bytes=sc.max_bytes, max_future=sc.max_future),
+            metrics=metrics,
         )
         for sc in config.sources
     )

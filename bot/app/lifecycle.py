@@ -13,6 +13,8 @@ from bot.adapters.console import CHAT_ID
 from bot.app.builder import build
 from bot.app.options import Options
 from bot.config import Config
+from bot.endpoints import Endpoints, OwnServer, serve
+from bot.health import Checkup
 from bot.logs import redact, secrets_from
 from bot.store import Store, StoreUnavailable, Subscription
 
@@ -36,8 +38,13 @@ class App:
         self.dispatcher, self.live = parts.dispatcher, parts.live
         self.commands, self.controls = parts.commands, parts.controls
         self.console, self.adapters = parts.console, parts.adapters
-        self.staleness = parts.staleness
+        self.staleness, self.metrics = parts.staleness, parts.metrics
+        self.checkup = Checkup(
+            parts.store, parts.controls, ["console", *parts.platforms], parts.metrics,
+            started=self.options.clock(),
+        )  # fmt: skip
         self._warming: asyncio.Task[None] | None = None  # matplotlib loading, from start()
+        self.server: OwnServer | None = None  # /healthz and /metrics on a server of their own
 
     async def start(self) -> None:
         """Take the lock, open the store, start adapters, schedule the poll and dispatch jobs."""
@@ -52,6 +59,7 @@ class App:
         self._warming = asyncio.create_task(self.charts.warm(), name="charts-warm")
         self._schedule()
         self.jobs.start()  # polls and the console run while the platforms connect
+        await self._serve()
         await asyncio.gather(*(self._start_adapter(a) for a in self.parts.platforms.values()))
         log.info(
             "Soirée started: %d source(s), store %s, adapters: %s",
@@ -59,6 +67,15 @@ class App:
             self.parts.where,
             ", ".join(self.adapters),
         )
+
+    async def _serve(self) -> None:
+        """Serve GET /healthz and /metrics when $PORT is set (bot.endpoints); an address that
+        cannot be listened on is logged, and the bot runs without them."""
+        endpoints = Endpoints(self.checkup, self.metrics, asyncio.get_running_loop())
+        try:
+            self.server = await serve(self.options.env, self.parts.platforms, endpoints)
+        except OSError as exc:
+            log.error("cannot serve /healthz and /metrics on $PORT: %s", exc)
 
     def _lock(self) -> None:
         """Make the store's folder and take its lock (none in memory); a folder or a lock file
@@ -82,6 +99,8 @@ class App:
 
     async def stop(self) -> None:
         """Stop jobs, wait for the running ones, stop adapters, close the store."""
+        if self.server is not None:
+            await self.server.stop()
         self.jobs.shutdown()
         for poller in self.pollers:  # fetches under way are cut short, polls give up
             poller.stop()
