@@ -1,8 +1,11 @@
 """The metrics: one registry per bot, what each count and histogram records, the text format
-(the running process's /metrics: tests/test_endpoints.py)."""
+(the running process's /metrics: tests/test_endpoints.py), and the Grafana dashboard that
+draws them."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -11,6 +14,9 @@ from bot.metrics import Metrics
 from bot.render.message import Message
 from bot.store import Delivery
 from tests.builders import at
+from tests.support import ROOT
+
+SUFFIX = re.compile(r"_(total|bucket|sum|count)$")  # a family's samples, by the family
 
 
 def value(m: Metrics, name: str, **labels: str) -> float | None:
@@ -86,3 +92,11 @@ def test_the_text_format_parses_back_without_created_series() -> None:
     assert families["soiree_polls"].type == "counter"
     assert [s.value for s in families["soiree_feed_staleness_seconds"].samples] == [120.0]
     assert "_created" not in text
+
+
+def test_the_grafana_dashboard_draws_every_metric_and_only_those() -> None:
+    dashboard = json.loads((ROOT / "docs" / "grafana-dashboard.json").read_text("utf-8"))
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    drawn = {SUFFIX.sub("", name) for e in exprs for name in re.findall(r"soiree_\w+", e)}
+    exported = {family.name for family in Metrics().registry.collect()}
+    assert drawn == exported
