@@ -18,6 +18,7 @@ STORE_PATIENCE = 1.0  # seconds the store has to answer a check
 # The setting each check writes, so that a store that cannot write (a full disk, a
 # database another process holds locked) fails the check as one that cannot read does.
 CHECKED = "health:checked"
+CLOSE_PATIENCE = 6.0  # seconds a stop waits for a question (SQLite's busy timeout is 5 s)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -93,6 +94,13 @@ class Checkup:
         )  # fmt: skip
         self._observe(report)
         return report
+
+    async def close(self) -> None:
+        """Let a question still waiting for the store end before the store closes (a
+        locked database answers within its busy timeout); cancel it past CLOSE_PATIENCE."""
+        if self._asking is not None and not self._asking.done():
+            await asyncio.wait({self._asking}, timeout=CLOSE_PATIENCE)
+            self._asking.cancel()
 
     async def _ask_store(self) -> tuple[str | None, dict[str, int] | None]:
         """Return why the store failed (None when it did not) and the outbox's depth. A

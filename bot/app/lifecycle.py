@@ -101,6 +101,7 @@ class App:
         """Stop jobs, wait for the running ones, stop adapters, close the store."""
         if self.server is not None:
             await self.server.stop()
+        await self.checkup.close()
         self.jobs.shutdown()
         for poller in self.pollers:  # fetches under way are cut short, polls give up
             poller.stop()
