@@ -100,6 +100,9 @@ class Config:
     # Slack users (U…, W…) and user groups (S…) who may manage any channel's settings and
     # run the admin commands, besides the workspace's admins and owners.
     slack_managers: tuple[str, ...] = ()
+    # A Telegram chat (a private channel, say) where charts are uploaded once, so that
+    # inline answers can show them as photos; None: inline results are text.
+    telegram_media_chat: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -157,6 +160,7 @@ def _build(r: Reader, path: Path) -> Config:
         sources=sources,
         chats=_chats(r, locale),
         slack_managers=_slack_managers(r),
+        telegram_media_chat=_telegram_media_chat(r),
     )
 
 
@@ -327,6 +331,8 @@ def _chats(r: Reader, default_locale: str) -> tuple[ChatConfig, ...]:
         if locale not in LOCALES:
             raise r.fail(f"{p}locale", locale, f"expected one of {', '.join(LOCALES)}")
         chat_id = r.pick(t, p, "id", (str, int), required=True)
+        if platform == "telegram" and not _telegram_chat(chat_id):
+            raise r.fail(f"{p}id", chat_id, TELEGRAM_CHAT)
         out.append(
             ChatConfig(
                 platform=platform,
@@ -348,6 +354,23 @@ def _slack_managers(r: Reader) -> tuple[str, ...]:
             raise r.fail(f"slack.managers[{i}]", who, "expected a user id (U…, W…) or a user "
                          "group's id (S…)")  # fmt: skip
     return managers
+
+
+TELEGRAM_CHAT = 'expected a chat id (-100…) or a public channel\'s "@name"'
+
+
+def _telegram_chat(chat_id: object) -> bool:
+    """Say whether a value names a Telegram chat: a numeric id, or a channel's @username."""
+    text = str(chat_id)
+    return bool(re.fullmatch(r"-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31}", text))
+
+
+def _telegram_media_chat(r: Reader) -> str | None:
+    t = r.pick(r.data, "", "telegram", dict, {})
+    chat = r.pick(t, "telegram.", "media_chat", (str, int))
+    if chat is not None and not _telegram_chat(chat):
+        raise r.fail("telegram.media_chat", chat, TELEGRAM_CHAT)
+    return None if chat is None else str(chat)
 
 
 def _charts(r: Reader) -> ChartsConfig:

@@ -55,6 +55,10 @@ class Telegram:
     per_chat_interval: float = 1.0  # seconds between two messages to a chat
     group_burst: int = 20  # messages to one group in any `group_window` seconds
     group_window: float = 60.0
+    # A channel's posts: the Bot API names no figure of its own; PTB's AIORateLimiter (and
+    # so Soirée) holds every channel to the group limit. One post reaches every subscriber.
+    channel_burst: int = 20
+    channel_window: float = 60.0
     overall_burst: int = 30  # messages in all in any `overall_window` seconds (broadcasts)
     overall_window: float = 1.0
 

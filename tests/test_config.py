@@ -442,3 +442,30 @@ def test_a_database_url_in_the_config_names_no_password(
         load(path)
     assert "database_url = '" in str(caught.value)
     assert "hunter2" not in str(caught.value)
+
+
+# --- Telegram channels and the inline media chat (issue 19) ------------------------------
+
+
+def test_a_telegram_channel_is_a_chat_by_its_id_or_its_name(tmp_path: Path) -> None:
+    chats = "".join(
+        f'[[chats]]\nplatform = "telegram"\nid = {chat}\n'
+        for chat in ("-1001234567890", '"@soiree_live"')
+    )
+    path = write(
+        tmp_path, HEADER + 'telegram = { media_chat = "@soiree_media" }\n' + SOURCE + chats
+    )
+    config = load(path)
+    assert [c.id for c in config.chats] == ["-1001234567890", "@soiree_live"]
+    assert config.telegram_media_chat == "@soiree_media"
+    assert load(write(tmp_path, HEADER + SOURCE)).telegram_media_chat is None
+
+
+@pytest.mark.parametrize("chat", ['"soiree_live"', '"@abc"', '"@soirée"', '"-100x"'])
+def test_a_telegram_chat_is_a_number_or_an_at_name(tmp_path: Path, chat: str) -> None:
+    path = write(tmp_path, HEADER + SOURCE + f'[[chats]]\nplatform = "telegram"\nid = {chat}\n')
+    with pytest.raises(ConfigError, match=r"chats\[0\]\.id = .*public channel's \"@name\""):
+        load(path)
+    bad_media = write(tmp_path, HEADER + f"telegram = {{ media_chat = {chat} }}\n" + SOURCE)
+    with pytest.raises(ConfigError, match=r"telegram\.media_chat = "):
+        load(bad_media)

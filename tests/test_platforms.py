@@ -24,6 +24,14 @@ def test_telegram_pace_is_python_telegram_bots_flood_limits() -> None:
     )
 
 
+def test_a_channel_is_paced_as_python_telegram_bot_paces_it_a_group() -> None:
+    # AIORateLimiter applies its group limit to every negative or "@name" chat id.
+    assert (TELEGRAM.channel_burst, TELEGRAM.channel_window) == (
+        FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP,
+        60,
+    )
+
+
 def test_slack_block_kit_limits() -> None:
     # https://api.slack.com/reference/block-kit/blocks: 50 blocks a message, 3,000
     # characters a section's text.

@@ -16,7 +16,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from telegram import BotCommand, Update
 from telegram import Message as TgMessage
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -32,6 +32,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
     filters,
 )
 from telegram.request import HTTPXRequest
@@ -47,7 +48,10 @@ from bot.adapters.base import (
     TargetMoved,
     TransientError,
 )
+from bot.adapters.telegram_inline import Answerer, InlineMode, PhotoStash
+from bot.adapters.telegram_rights import may_manage
 from bot.commands import COMMANDS, Handler, Request, menu, needs_rights
+from bot.deeplinks import BotLinks
 from bot.platforms import TELEGRAM
 from bot.render.message import Message, split_text
 from bot.render.text import LOCALES
@@ -57,7 +61,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 WINDOW_MARGIN = 1.02  # Telegram counts arrivals; leave room for network jitter
 EDIT_GONE = ("message to edit not found", "message can't be edited", "message_id_invalid")
-GONE_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", "have no rights")
+GONE_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", "have no rights",
+                "need administrator rights in the channel")  # fmt: skip
 DEFAULT_MENU = "en"  # the command menu of every language without its own
 
 
@@ -89,20 +94,26 @@ class TelegramAdapter:
 
     platform = "telegram"
 
-    def __init__(self, settings: TelegramSettings, handle: Handler) -> None:
-        self.settings = settings
-        self.handle = handle
+    def __init__(
+        self, settings: TelegramSettings, handle: Handler, *, inline: Answerer | None = None,
+        links: BotLinks | None = None, media_chat: str | None = None,
+    ) -> None:  # fmt: skip
+        self.settings, self.handle, self.links = settings, handle, links
         scale = settings.rate_scale
         self.limits = Limits(per_chat_interval=TELEGRAM.per_chat_interval / scale, concurrency=16)
-        # Groups (negative ids) also get at most 20 messages in any minute: a sliding window,
-        # stricter than PTB's leaky bucket, which lets a 21st through after 3 s.
+        # Groups and channels (negative ids, "@name") also get at most 20 messages in any
+        # minute: a sliding window, stricter than PTB's leaky bucket, which lets a 21st
+        # through after 3 s. A -100… id is a supergroup or a channel: the stricter pace.
         self.pacer = Pacer(
             self.limits.per_chat_interval,
-            burst=TELEGRAM.group_burst,
-            window=TELEGRAM.group_window * WINDOW_MARGIN / scale,
-            grouped=lambda chat_id: chat_id.startswith("-"),
+            burst=min(TELEGRAM.group_burst, TELEGRAM.channel_burst),
+            window=max(TELEGRAM.group_window, TELEGRAM.channel_window) * WINDOW_MARGIN / scale,
+            grouped=lambda chat_id: chat_id.startswith(("-", "@")),
             overall=(TELEGRAM.overall_burst, TELEGRAM.overall_window * WINDOW_MARGIN / scale),
         )
+        media = _chat_ref(media_chat) if media_chat else None
+        stash = PhotoStash(lambda: self.app.bot, media, self.pacer) if media else None
+        self.inline = InlineMode(inline, stash) if inline is not None else None
         self.app: Application = self._build()  # type: ignore[type-arg]
 
     def _build(self) -> Application:  # type: ignore[type-arg]
@@ -136,9 +147,12 @@ class TelegramAdapter:
         app = builder.build()
         # Every name and alias Telegram can carry (a bot command is ASCII: not /résultats).
         names = sorted({word for c in COMMANDS for word in c.words if word.isascii()})
-        # New messages only: PTB also hands a command its edits, and editing "/announce …"
-        # broadcast it again. (A channel's posts would need UpdateType.CHANNEL_POST as well.)
-        app.add_handler(CommandHandler(names, self._on_command, filters.UpdateType.MESSAGE))
+        # New messages and channel posts only: PTB also hands a command its edits, and
+        # editing "/announce …" broadcast it again.
+        new = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+        app.add_handler(CommandHandler(names, self._on_command, new))
+        if self.inline is not None:
+            app.add_handler(InlineQueryHandler(self.inline.on_query))
         return app
 
     async def start(self) -> None:
@@ -167,6 +181,8 @@ class TelegramAdapter:
 
     async def _start(self) -> None:
         await self.app.initialize()
+        if self.links is not None:  # /share's links name the bot (getMe told its username)
+            self.links.username = self.app.bot.username
         await self._register_commands()
         assert self.app.updater is not None
         await self.app.updater.start_polling(
@@ -334,9 +350,10 @@ class TelegramAdapter:
             locale_hint=user.language_code if user else None,
             message_id=str(msg.message_id),
         )
-        # The command table says which commands need rights; in a private chat, its user.
+        # The command table says which commands need rights (bot.adapters.telegram_rights
+        # says who has them: in a private chat its user, in a channel whoever may post).
         if needs_rights(msg.text) and chat.type != ChatType.PRIVATE:
-            request = _with_manage(request, await self._may_manage(msg, chat.id))
+            request = _with_manage(request, await may_manage(self.app.bot, msg, chat))
         reply = await self.handle(request)
         if reply is not None:
             await self._reply(str(chat.id), reply)
@@ -353,22 +370,6 @@ class TelegramAdapter:
             except TargetMoved as exc:
                 chat_id = exc.new_id
         log.warning("telegram: gave up replying in %s after %d tries", chat_id, tries)
-
-    async def _may_manage(self, msg: TgMessage, chat_id: int) -> bool:
-        """Return True when a group's administrator sent the message: by name, or anonymously
-        as the group itself (from GroupAnonymousBot, with the group as sender_chat; a channel
-        posting into the group, or a member posting as their channel, is no administrator)."""
-        if msg.sender_chat is not None:
-            return msg.sender_chat.id == chat_id
-        return msg.from_user is not None and await self._is_admin(chat_id, msg.from_user.id)
-
-    async def _is_admin(self, chat_id: int, user_id: int) -> bool:
-        try:
-            member = await self.app.bot.get_chat_member(chat_id, user_id)
-        except TelegramError as exc:
-            log.warning("telegram: getChatMember failed in %s: %s", chat_id, exc)
-            return False
-        return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
 def _chat_ref(chat_id: str) -> int | str:

@@ -19,7 +19,9 @@ from bot.app.options import Options
 from bot.audience import AdminChats
 from bot.charts import Charts
 from bot.commands import Commands
+from bot.commands.inline import Inline
 from bot.config import Config, SourceConfig
+from bot.deeplinks import BotLinks
 from bot.display import Display
 from bot.formats.limits import Limits
 from bot.live import Scoreboards
@@ -92,6 +94,7 @@ def build(config: Config, options: Options) -> Parts:
     jobs, store, display = Jobs(), store_at(where), display_of(config)
     metrics = Metrics()
     admins = admins_of(config)
+    links = BotLinks()  # Telegram's adapter tells it the bot's username, for /share
     http = options.http_client or httpx.AsyncClient(follow_redirects=True)
     charts = Charts(config.charts, config.tz, config.chats)
     adapters: dict[str, Adapter] = {}
@@ -117,7 +120,7 @@ def build(config: Config, options: Options) -> Parts:
     )
     commands = Commands(
         store, display, config.rules, main_races=config.main_races,
-        admin=Admin(store, controls), admins=admins, charts=charts, live=live,
+        admin=Admin(store, controls), admins=admins, charts=charts, live=live, links=links,
     )  # fmt: skip
     adapters["console"] = console = _console(options, commands, db)
     return Parts(
@@ -127,7 +130,8 @@ def build(config: Config, options: Options) -> Parts:
         pipeline=pipeline, pollers=pollers, dispatcher=dispatcher, controls=controls,
         commands=commands, console=console, adapters=adapters,
         platforms=platform_adapters(
-            options.env, commands.handle, options.rate_scale, config.slack_managers
+            options.env, commands.handle, options.rate_scale, config.slack_managers,
+            inline=Inline(commands.handlers), links=links, media_chat=config.telegram_media_chat,
         ),
         staleness=_staleness(config, options, store, pollers, jobs, admins), staging=staging,
         metrics=metrics,

@@ -284,3 +284,75 @@ async def test_a_5xx_storm_and_timeouts_lose_nothing_and_double_nothing(tmp_path
     assert gaps[-1] > 4 * gaps[0]  # backing off exponentially, not hammering
     digest = tg.sent(-1010)[0].params["text"]
     assert digest.index("Premiers résultats") < digest.index("25\xa0%")  # both, in order
+
+
+# --- channels, deep links, /share (issue 19) ----------------------------------------------
+
+
+def channel(name: str) -> str:
+    return f'\n[[chats]]\nplatform = "telegram"\nid = "{name}"\nlocale = "fr"\n'
+
+
+async def test_channels_from_the_config_get_the_alerts_and_a_lost_one_is_dropped(tmp_path, tg):
+    tg.add_channel(-100701, "soiree_live")
+    tg.add_channel(-100702)
+    tg.add_channel(-100703, "plus_admin", admin=False)  # the bot was demoted
+    extra = channel("@soiree_live") + chats(-100702) + channel("@plus_admin")
+    async with Night(tmp_path, tg, extra=extra) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: tg.sent(-100701) and tg.sent(-100702), what="both channels")
+
+        async def dropped() -> bool:
+            return not await night.app.store.subscriptions("telegram", "@plus_admin")
+
+        await wait_for(dropped, what="the channel that refused the bot dropped")
+    for chat in (-100701, -100702):
+        assert tg.sent(chat)[0].params["text"].startswith("<b>Premiers résultats — Primaire</b>")
+    assert tg.sent(-100701)[0].params["chat_ref"] == "@soiree_live"
+    refusals = [c for c in tg.calls if c.status == 400 and c.params.get("chat_id") == -100703]
+    assert len(refusals) == 1
+
+
+async def test_subscribe_posted_in_a_channel_by_its_admins(tmp_path, tg) -> None:
+    tg.add_channel(-100704)
+    async with Night(tmp_path, tg) as night:
+        tg.push_channel_post("/subscribe@SoireeBot national", chat_id=-100704)
+        await wait_for(lambda: tg.sent(-100704), what="the confirmation")
+        subs = await night.app.store.subscriptions("telegram", "-100704")
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: len(tg.sent(-100704)) == 2, what="the first alert")
+    texts = [c.params["text"] for c in tg.sent(-100704)]
+    assert texts[0] == "Subscribed: national (en)."  # no user, no language: the config's
+    assert texts[1].startswith("<b>First results — Primaire</b>")
+    assert [s.race for s in subs] == ["national"]
+    assert not [c for c in tg.calls if c.method == "getchatmember"]  # only admins post there
+
+
+async def test_a_deep_link_subscribes_the_private_chat_that_presses_start(tmp_path, tg):
+    async with Night(tmp_path, tg) as night:
+        tg.open_deep_link("national", user_id=601, language="fr")
+        tg.open_deep_link("x" * 65, user_id=602, language="en")  # Telegram drops the payload
+        await wait_for(lambda: tg.sent(601) and tg.sent(602), what="both replies")
+        subscribed = await night.app.store.subscriptions("telegram", "601")
+        none = await night.app.store.subscriptions("telegram", "602")
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: len(tg.sent(601)) == 2, what="the first alert")
+    assert tg.sent(601)[0].params["text"] == (
+        "Abonné : national (fr).\n/unsubscribe les arrête ; /results donne les résultats."
+    )
+    assert [s.race for s in subscribed] == ["national"]
+    assert tg.sent(602)[0].params["text"].startswith("Soirée, election-night results.")
+    assert none == []
+    assert tg.sent(601)[1].params["text"].startswith("<b>Premiers résultats — Primaire</b>")
+
+
+async def test_share_posts_the_link_under_its_qr_code(tmp_path, tg) -> None:
+    async with Night(tmp_path, tg) as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: "Hamon" in night.out.getvalue(), what="the console alert")
+        tg.push_command("/share@SoireeBot", chat_id=-1012)
+        await wait_for(lambda: tg.answered("sendphoto", -1012), what="the QR code")
+    photo = tg.answered("sendphoto", -1012)[0].params
+    assert photo["photo"].startswith(b"\x89PNG")
+    assert photo["caption"].endswith("\nhttps://t.me/SoireeBot?start=main")
+    assert "les courses principales" in photo["caption"]

@@ -26,7 +26,8 @@ BARE_AMP = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # sendPhoto: 10 MB
 MAX_PHOTO_SIDES = 10_000  # width + height
 MAX_PHOTO_RATIO = 20
-JSON_FIELDS = {"reply_markup", "entities", "commands", "scope", "link_preview_options"}
+JSON_FIELDS = {"reply_markup", "entities", "commands", "scope", "link_preview_options",
+               "results", "button"}  # fmt: skip
 BOT_USERNAME = "SoireeBot"
 PER_CHAT_BURST = 2.0
 # What getChatMember says of an administrator the creator promoted, besides its status.
@@ -41,6 +42,15 @@ ADMIN_RIGHTS = {
 ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group",
                    "username": "GroupAnonymousBot"}  # fmt: skip
 OVERALL_PER_SECOND = 30.0
+# answerInlineQuery (core.telegram.org/bots/api#answerinlinequery): at most 50 results, each
+# id 1-64 bytes; a start parameter of 1-64 characters from A-Za-z0-9_- (t.me's deep links
+# too); the query answered within about 10 seconds, once.
+MAX_INLINE_RESULTS = 50
+MAX_RESULT_ID_BYTES = 64
+START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+INLINE_TIMEOUT = 10.0
+MAX_INLINE_QUERY = 256
+TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 
 class _Entities(HTMLParser):
@@ -104,6 +114,17 @@ class Scripted:
 
 
 @dataclass
+class InlineAnswer:
+    """One answerInlineQuery the fake accepted."""
+
+    query_id: str
+    results: list[dict[str, Any]]
+    cache_time: int
+    is_personal: bool
+    button: dict[str, Any] | None
+
+
+@dataclass
 class FakeTelegram:
     """The fake server. `scale` speeds up the rate limits."""
 
@@ -129,6 +150,13 @@ class FakeTelegram:
     can_pin: set[int] = field(default_factory=set)
     # Groups whose members (the bot included) may not send photos.
     no_media: set[int] = field(default_factory=set)
+    # Channels: id → its public @username (or None); the bot posts where it is an admin.
+    channels: dict[int, str | None] = field(default_factory=dict)
+    channel_admin: set[int] = field(default_factory=set)
+    inline_answers: list[InlineAnswer] = field(default_factory=list)
+    _inline: dict[str, tuple[float, str]] = field(default_factory=dict)  # id → (asked, query)
+    _inline_id: int = 0
+    _file_ids: set[str] = field(default_factory=set)  # photos sent, by file id
     _runner: web.AppRunner | None = None
 
     # --- set-up -----------------------------------------------------------------------
@@ -286,6 +314,14 @@ class FakeTelegram:
         method = request.match_info["method"].lower()
         params = await _params(request)
         call = Call(method, params, time.monotonic())
+        ref = params.get("chat_id")
+        if isinstance(ref, str) and ref.startswith("@"):  # a public channel, by its name
+            found = [i for i, name in self.channels.items() if name and f"@{name}" == ref]
+            if not found:
+                self.calls.append(call)
+                call.status = 400
+                return _error(400, "Bad Request: chat not found")
+            params["chat_ref"], params["chat_id"] = ref, found[0]
         self.calls.append(call)
         scripted = self._scripted(method, params)
         if scripted is not None and scripted.stall:
@@ -319,7 +355,7 @@ class FakeTelegram:
                 "username": BOT_USERNAME,
                 "can_join_groups": True,
                 "can_read_all_group_messages": False,
-                "supports_inline_queries": False,
+                "supports_inline_queries": True,  # BotFather's /setinline was done
             }
         )
 
@@ -361,7 +397,7 @@ class FakeTelegram:
     async def _m_sendmessage(self, params: dict[str, Any], call: Call) -> web.Response:
         chat_id, text = int(params["chat_id"]), str(params.get("text") or "")
         problem = self._check_text(text, params, 4096, "message is too long")
-        if problem:
+        if problem or (problem := self._channel_problem(chat_id)):
             return problem
         limited = self._rate_limit(chat_id, call.t)
         if limited:
@@ -376,6 +412,9 @@ class FakeTelegram:
                 return problem
         if chat_id in self.no_media:
             return _error(400, "Bad Request: not enough rights to send photos to the chat")
+        problem = self._channel_problem(chat_id)
+        if problem:
+            return problem
         photo = params.get("photo")
         if not isinstance(photo, bytes):
             return _error(400, "Bad Request: there is no photo in the request")
@@ -391,6 +430,7 @@ class FakeTelegram:
             return limited
         sizes = [{"file_id": f"photo{self._message_id}", "file_unique_id": "u",
                   "width": width, "height": height}]  # fmt: skip
+        self._file_ids.add(sizes[0]["file_id"])
         return _ok(self._message(chat_id, caption=caption, photo=sizes))
 
     async def _m_editmessagetext(self, params: dict[str, Any], call: Call) -> web.Response:
@@ -420,7 +460,7 @@ class FakeTelegram:
                 "message_id": message_id,
                 "date": int(time.time()),
                 "edit_date": int(time.time()),
-                "chat": _chat(chat_id),
+                "chat": self._chat(chat_id),
                 "text": text,
             }
         )
@@ -441,6 +481,137 @@ class FakeTelegram:
         if self.pinned.get(chat_id) == params.get("message_id"):
             del self.pinned[chat_id]
         return _ok(True)
+
+    async def _m_answerinlinequery(self, params: dict[str, Any], call: Call) -> web.Response:
+        query_id = str(params.get("inline_query_id") or "")
+        asked = self._inline.get(query_id)
+        if asked is None or time.monotonic() - asked[0] > INLINE_TIMEOUT:
+            return _error(400, TOO_OLD)
+        results = params.get("results")
+        if not isinstance(results, list):
+            return _error(400, "Bad Request: can't parse inline query results JSON object")
+        if len(results) > MAX_INLINE_RESULTS:
+            return _error(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [str(r.get("id") or "") for r in results]
+        if any(not 1 <= len(i.encode()) <= MAX_RESULT_ID_BYTES for i in ids):
+            return _error(400, "Bad Request: RESULT_ID_INVALID")
+        if len(set(ids)) != len(ids):
+            return _error(400, "Bad Request: RESULT_ID_DUPLICATE")
+        for result in results:
+            problem = self._check_result(result)
+            if problem:
+                return problem
+        button = params.get("button")
+        legacy = "switch_pm_text" in params or "switch_pm_parameter" in params
+        if legacy:  # before Bot API 6.7: the same button as two fields
+            button = {"text": params.get("switch_pm_text"),
+                      "start_parameter": params.get("switch_pm_parameter")}  # fmt: skip
+        if button is not None:
+            if not str(button.get("text") or "").strip():
+                return _error(400, "Bad Request: SWITCH_PM_TEXT_EMPTY")
+            if not START_PARAMETER.fullmatch(str(button.get("start_parameter") or "")):
+                return _error(400, "Bad Request: START_PARAM_INVALID")
+        cache_time = int(params.get("cache_time", 300))
+        if cache_time < 0:
+            return _error(400, "Bad Request: CACHE_TIME_INVALID")
+        del self._inline[query_id]  # answered once
+        personal = str(params.get("is_personal", "false")).lower() == "true"
+        self.inline_answers.append(InlineAnswer(query_id, results, cache_time, personal, button))
+        return _ok(True)
+
+    def _check_result(self, result: dict[str, Any]) -> web.Response | None:
+        """Check one inline result as Telegram does: its kind's fields and its text."""
+        kind = result.get("type")
+        if kind == "article":
+            content = result.get("input_message_content") or {}
+            if not result.get("title") or "message_text" not in content:
+                return _error(400, "Bad Request: RESULT_TYPE_INVALID")
+            return self._check_text(content["message_text"], content, 4096, "MESSAGE_TOO_LONG")
+        if kind == "photo" and "photo_file_id" in result:
+            if result["photo_file_id"] not in self._file_ids:
+                return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            caption = str(result.get("caption") or "")
+            if caption:
+                return self._check_text(caption, result, 1024, "MEDIA_CAPTION_TOO_LONG")
+            return None
+        return _error(400, "Bad Request: RESULT_TYPE_INVALID")
+
+    # --- users in other chats: inline queries, deep links, chosen results ----------------
+
+    def push_inline_query(self, query: str, *, user_id: int = 42, language: str = "fr") -> str:
+        """Queue an inline_query update, as a user typing "@SoireeBot <query>" in a chat;
+        return its id. Telegram sends at most 256 characters of it."""
+        self._inline_id += 1
+        query_id = f"{self._inline_id}{user_id}"
+        self._inline[query_id] = (time.monotonic(), query[:MAX_INLINE_QUERY])
+        user = {"id": user_id, "is_bot": False, "first_name": "User", "language_code": language}
+        update = {"id": query_id, "from": user, "query": query[:MAX_INLINE_QUERY], "offset": "",
+                  "chat_type": "sender"}  # fmt: skip
+        self._push({"inline_query": update})
+        return query_id
+
+    def answer_to(self, query_id: str) -> InlineAnswer | None:
+        """Return the answer the bot gave an inline query, or None yet."""
+        return next((a for a in self.inline_answers if a.query_id == query_id), None)
+
+    def choose(self, answer: InlineAnswer, index: int, *, chat_id: int) -> str:
+        """Send the chosen result into a chat, as Telegram does for the user ("via
+        @SoireeBot"); return the text or caption the chat shows."""
+        result = answer.results[index]
+        if result["type"] == "photo":
+            shown = str(result.get("caption") or "")
+            mode = result.get("parse_mode")
+        else:
+            content = result["input_message_content"]
+            shown, mode = content["message_text"], content.get("parse_mode")
+        visible = parse_html(shown)[0] if str(mode).upper() == "HTML" else shown
+        self._message(chat_id, text=visible)
+        return visible
+
+    def open_deep_link(self, payload: str, *, user_id: int = 42, language: str = "fr") -> int:
+        """Press Start on t.me/SoireeBot?start=<payload>: the user's private chat sends
+        "/start <payload>", or "/start" alone when Telegram refuses the payload (over 64
+        characters, or one outside A-Za-z0-9_-). Return the message's id."""
+        text = f"/start {payload}" if START_PARAMETER.fullmatch(payload) else "/start"
+        return self.push_command(text, chat_id=user_id, user_id=user_id, chat_type="private",
+                                 language=language)  # fmt: skip
+
+    # --- channels ---------------------------------------------------------------------
+
+    def add_channel(self, chat_id: int, username: str | None = None, *, admin: bool = True) -> None:
+        """Make a channel (the bot one of its administrators, unless told)."""
+        self.channels[chat_id] = username
+        if admin:
+            self.channel_admin.add(chat_id)
+
+    def push_channel_post(self, text: str, *, chat_id: int, message_id: int | None = None) -> int:
+        """Queue a channel_post update, as an administrator posting in the channel: the
+        channel is its sender (sender_chat), no user is named. Return its message id."""
+        if message_id is None:
+            self._message_id += 1
+            message_id = self._message_id
+        chat = self._chat(chat_id)
+        post = {"message_id": message_id, "date": int(time.time()), "chat": chat,
+                "sender_chat": dict(chat), "text": text}  # fmt: skip
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            post["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        self._push({"channel_post": post})
+        return message_id
+
+    def _channel_problem(self, chat_id: int) -> web.Response | None:
+        """Refuse a post to a channel where the bot is no administrator, as Telegram does."""
+        if chat_id in self.channels and chat_id not in self.channel_admin:
+            return _error(400, "Bad Request: need administrator rights in the channel chat")
+        return None
+
+    def _chat(self, chat_id: int) -> dict[str, Any]:
+        if chat_id in self.channels:
+            chat: dict[str, Any] = {"id": chat_id, "type": "channel", "title": f"Channel {chat_id}"}
+            if self.channels[chat_id]:
+                chat["username"] = self.channels[chat_id]
+            return chat
+        return {"id": chat_id, "type": "supergroup" if chat_id < 0 else "private"}
 
     # --- rules of the real API ---------------------------------------------------------
 
@@ -491,13 +662,9 @@ class FakeTelegram:
         return {
             "message_id": self._message_id,
             "date": int(time.time()),
-            "chat": _chat(chat_id),
+            "chat": self._chat(chat_id),
             **{k: v for k, v in content.items() if v},
         }
-
-
-def _chat(chat_id: int) -> dict[str, Any]:
-    return {"id": chat_id, "type": "supergroup" if chat_id < 0 else "private"}
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
