@@ -58,8 +58,10 @@ def candidates(snap: Snapshot, baseline: Snapshot | None, level: str = "commune"
     """Return the ids of the races whose served figures the comparison needs: the summed
     ones, and those of their own level that this source has not held before (another
     source may have told their sum). Races of `level` (communes) are never summed."""
-    held = {r.id for r in baseline.races} if baseline else set()
-    return [r.id for r in snap.races if r.summed or (r.level != level and r.id not in held)]
+    upper = [r for r in snap.races if r.summed or r.level != level]  # few: not communes
+    wanted = {r.id for r in upper}
+    held = {r.id for r in baseline.races if r.id in wanted} if baseline and wanted else set()
+    return [r.id for r in upper if r.summed or r.id not in held]
 
 
 def known_of(
@@ -78,6 +80,12 @@ def known_of(
     return known
 
 
+def measured(snap: Snapshot, baseline: Snapshot | None, served: Iterable[Race]) -> Levels:
+    """Return how a version's races stand against their other level, as known from this
+    source's baseline and the races served from other sources."""
+    return compare(snap, known_of(snap, baseline, served))
+
+
 def compare(snap: Snapshot, known: Mapping[str, Iterable[Race]]) -> Levels:
     """Compare a version's races with what is known of them (this source's baseline, the
     races served from other sources): which are set aside, switched, and the anomalies."""
@@ -85,6 +93,8 @@ def compare(snap: Snapshot, known: Mapping[str, Iterable[Race]]) -> Levels:
     switched: set[str] = set()
     anomalies: list[AnomalyDetected] = []
     for race in snap.races:
+        if not race.summed and race.id not in known:
+            continue  # the usual case, a commune: nothing known of another level
         told = [r for r in known.get(race.id, ()) if r.has_results]
         own = next((r for r in told if not r.summed), None)
         summed = next((r for r in told if r.summed), None)
