@@ -356,3 +356,21 @@ async def test_share_posts_the_link_under_its_qr_code(tmp_path, tg) -> None:
     assert photo["photo"].startswith(b"\x89PNG")
     assert photo["caption"].endswith("\nhttps://t.me/SoireeBot?start=main")
     assert "les courses principales" in photo["caption"]
+
+
+async def test_a_channels_live_scoreboard_is_pinned_and_edited(tmp_path, tg) -> None:
+    tg.add_channel(-100705, "soiree_direct")
+    tg.can_pin.add(-100705)
+    env = {"TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
+           "TELEGRAM_POLL_TIMEOUT": "1"}  # fmt: skip
+    quick = support.Night(tmp_path, env, channel("@soiree_direct"), top="live_interval = 0.5")
+    async with quick as night:
+        night.publish(10, {"hamon": 60, "valls": 40}, counted=50)
+        await wait_for(lambda: tg.sent(-100705), what="the first alert")
+        tg.push_channel_post("/live on", chat_id=-100705)
+        await wait_for(lambda: tg.pinned.get(-100705), what="the pinned board")
+        board = tg.pinned[-100705]
+        night.publish(20, {"hamon": 290, "valls": 210}, counted=300)
+        await wait_for(lambda: "300" in (tg.text_of(-100705, board) or ""), what="the board edited")
+    assert tg.text_of(-100705, board).startswith("<b>🔴")  # type: ignore[union-attr]
+    assert tg.answered("editmessagetext", -100705)
