@@ -16,6 +16,7 @@ from bot.formats.ministry import parse
 from bot.formats.ministry.index import Index, Mark, Place, is_index, place_of, read_index
 from tests.formats.ministry.support import (
     FETCHED,
+    FIXTURES,
     NIGHT,
     PARIS,
     fixture,
@@ -204,6 +205,17 @@ def test_a_file_with_a_time_of_its_own_keeps_it() -> None:
 def test_a_file_the_index_knows_nothing_of_is_left_as_it_is() -> None:
     snap = parse(totals_xml("013", (10, 20), 100), "013.xml", {}, FETCHED)
     assert index_of(index_xml({"075": ("20:00:00", False)})).stamped(snap) == snap
+
+
+def test_the_night_on_disk_is_the_night_built_in_code() -> None:
+    on_disk = sorted((FIXTURES / "night").rglob("*.xml"))
+    built = {
+        FIXTURES / "night" / str(n) / rel: data
+        for n, step in enumerate(NIGHT, 1)
+        for rel, data in step.items()
+    }
+    assert on_disk == sorted(built)
+    assert all(path.read_bytes() == data for path, data in built.items())
 
 
 # --- the command line ------------------------------------------------------------------------
