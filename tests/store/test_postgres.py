@@ -1,5 +1,6 @@
 """What only the PostgreSQL store has (the rest is the one suite, test_store.py): instances
-sharing one outbox, connections cut and a database out of reach, a password never shown."""
+sharing one outbox, connections cut and a database out of reach, a password never shown,
+the leader's lease and the fencing of a leader whose lease ended."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ import pytest
 
 from bot import logs
 from bot.render.message import Message
-from bot.store import Delivery, StoreUnavailable, is_postgres, open_store, store_at
+from bot.store import Cycle, Delivery, StoreUnavailable, is_postgres, open_store, store_at
+from bot.store.errors import Fenced
 from bot.store.postgres import PostgresStore
-from tests.builders import at
+from tests.builders import at, race, snap
 from tests.postgres import Server
+from tests.support import wait_for
 
 
 def delivery(key: str, chat: str = "c1") -> Delivery:
@@ -194,3 +197,76 @@ def socket_closed():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     yield port
+
+
+# --- the leader's lease and its fencing -----------------------------------------------------
+
+LEASE = timedelta(seconds=10)
+
+
+def cycle_at(minutes: int) -> Cycle:
+    s = snap(race({"a": 60, "b": 40}, counted=minutes), minutes=minutes)
+    return Cycle(
+        source="src", snapshot=s, raw=b"raw", sha256=f"{minutes:064}", fetched_at=at(minutes),
+        baseline=s, events=[], deliveries=[delivery(f"k{minutes}")], flagged_races=frozenset(),
+    )  # fmt: skip
+
+
+async def test_one_store_leads_and_renews_the_other_waits(two) -> None:
+    a, b = two
+    first = await a.elect(LEASE)
+    assert (first.mine, first.owner, first.epoch) == (True, a.owner, 1)
+    assert first.act_until > 0
+    other = await b.elect(LEASE)
+    assert (other.mine, other.owner, other.epoch) == (False, a.owner, 1)
+    renewed = await a.elect(LEASE)
+    assert (renewed.mine, renewed.epoch) == (True, 1)  # the same term
+    assert renewed.expires_at > first.expires_at
+    assert (await b.leader()).owner == a.owner
+
+
+async def test_a_lease_that_ran_out_goes_to_the_other_and_fences_the_first(two) -> None:
+    a, b = two
+    await a.elect(timedelta(milliseconds=200))
+    await a.commit_cycle(cycle_at(10))  # a leads: its version is recorded
+    await a.enqueue([delivery("late")], at(10))
+    assert [d.event_key for d in await a.due(at(11))] == ["k10", "late"]  # claimed by a
+    taken = []
+
+    async def b_leads() -> bool:
+        taken.append(await b.elect(LEASE))
+        return taken[-1].mine
+
+    await wait_for(b_leads, what="b to take the lease")
+    assert (taken[-1].owner, taken[-1].epoch) == (b.owner, 2)
+    with pytest.raises(Fenced):  # woken after its lease: a records nothing...
+        await a.commit_cycle(cycle_at(20))
+    assert await a.due(at(21)) == []  # ...and claims nothing
+    assert await a.latest_version("src") == at(10)
+    # What a had claimed and not sent is b's at once, not after a's claim would end.
+    assert [d.event_key for d in await b.due(at(21))] == ["k10", "late"]
+    await b.commit_cycle(cycle_at(20))
+    assert await b.latest_version("src") == at(20)
+    again = await a.elect(LEASE)
+    assert (again.mine, again.owner) == (False, b.owner)
+
+
+async def test_a_leader_that_stops_cleanly_hands_over_at_once(two) -> None:
+    a, b = two
+    await a.elect(LEASE)
+    assert not (await b.elect(LEASE)).mine
+    await a.resign()
+    assert (await b.leader()).owner is None
+    lease = await b.elect(LEASE)
+    assert (lease.mine, lease.epoch) == (True, 2)
+    with pytest.raises(Fenced):
+        await a.commit_cycle(cycle_at(10))
+
+
+async def test_a_store_without_a_lease_is_not_fenced(url: str) -> None:
+    store = await open_store(url)  # one instance (the CLI, a replay): nothing to check
+    try:
+        await store.commit_cycle(cycle_at(10))
+        assert [d.event_key for d in await store.due(at(11))] == ["k10"]
+    finally:
+        await store.close()

@@ -4,6 +4,7 @@ PostgreSQL's errors mean for the callers (StoreUnavailable, never asyncpg)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -42,6 +43,8 @@ _SCHEMA_LOCK = 0x50_1EE  # one instance migrates at a time (pg_advisory_xact_loc
 
 def unreachable(exc: BaseException) -> bool:
     """Say whether an error means the database cannot be reached just now (worth a retry)."""
+    if isinstance(exc, asyncpg.exceptions.InternalClientError):
+        return True  # a connection the server cut while idle: its protocol cannot go on
     if isinstance(exc, asyncpg.InterfaceError):
         return "closed" in str(exc)  # a pooled connection the server has cut
     return isinstance(
@@ -131,10 +134,16 @@ class PostgresBase:
         for wait in (*BACKOFF, None):
             try:
                 async with self._pool.acquire() as conn:
-                    if not transaction:
-                        return await work(conn)
-                    async with conn.transaction():
-                        return await work(conn)
+                    try:
+                        if not transaction:
+                            return await work(conn)
+                        async with conn.transaction():
+                            return await work(conn)
+                    except Exception as exc:
+                        if unreachable(exc):  # the pool makes a new one, never reuses it
+                            with contextlib.suppress(asyncpg.InterfaceError):  # released
+                                conn.terminate()
+                        raise
             except Exception as exc:
                 if cannot_write(exc):
                     raise StoreUnavailable(reason(exc)) from exc

@@ -60,4 +60,12 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         UNIQUE (source, sha256)
     );
     """,
+    """
+    -- Who leads the instances sharing this database: a lease with an owner, an epoch that
+    -- grows with each new leader, and an expiry in the database's own clock.
+    CREATE TABLE leases (
+        name text PRIMARY KEY, owner text NOT NULL, epoch bigint NOT NULL,
+        expires_at timestamptz NOT NULL
+    );
+    """,
 )

@@ -28,6 +28,10 @@ WITH held AS (
     SELECT o.id FROM outbox o LEFT JOIN held h ON h.platform=o.platform AND h.chat_id=o.chat_id
     WHERE o.status='pending' AND o.not_before <= $1 AND ($5::text[] IS NULL OR
         o.platform = ANY($5::text[])) AND (h.first IS NULL OR o.id < h.first)
+        -- Checked on the row itself, not only in held: a row another instance claimed and
+        -- committed after this statement's snapshot is read again once locked (READ
+        -- COMMITTED re-checks the row's own conditions), and skipped.
+        AND (o.claimed_by IS NULL OR o.claimed_by = $3 OR o.claimed_until <= clock_timestamp())
     ORDER BY o.id LIMIT $2
     FOR UPDATE OF o SKIP LOCKED
 )
