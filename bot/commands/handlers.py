@@ -12,6 +12,7 @@ from bot.config import CHART_KINDS
 from bot.deeplinks import BotLinks
 from bot.display import Display
 from bot.lookup import MAX_CHOICES, RaceRef, fold, lookup, suggest
+from bot.models import Race
 from bot.render import markup_for
 from bot.render.message import Message
 from bot.render.text import CATALOGS, LOCALES, Renderer, Style
@@ -182,15 +183,7 @@ class Handlers:
         races = await self.store.races()
         if not races:
             return Message(text=r.t("reply.no_races"))
-        lines = [r.t("reply.races")] + [
-            r.t(
-                "reply.race_line",
-                name=s.race.name,
-                id=s.race.id,
-                pct=r.pct(s.race.units.pct or 0, 1),
-            )
-            for s in races
-        ]
+        lines = [r.t("reply.races")] + [_race_line(r, s.race) for s in races]
         return Message(text="\n".join(lines))
 
     async def on_subscribe(self, req: Request, args: list[str], r: Renderer) -> Message:
@@ -268,3 +261,12 @@ def _chart_choice(words: list[str]) -> tuple[str, ...] | None:
     if all(w in CHART_WORDS for w in words):
         return tuple(k for k in CHART_KINDS if k in {CHART_WORDS[w] for w in words})
     return None
+
+
+def _race_line(r: Renderer, race: Race) -> str:
+    """Return a race's line in /races: its name, its id and its progress in its unit, or no
+    progress where there is none to tell (a totals file, a single commune)."""
+    progress = r.progress(race)
+    if progress is None:
+        return r.t("reply.race_line_bare", name=race.name, id=race.id)
+    return r.t("reply.race_line", name=race.name, id=race.id, progress=progress)

@@ -16,7 +16,7 @@ from bot.commands import Commands, Request
 from bot.config import Config, load
 from bot.live import Scoreboards
 from bot.lookup import fold
-from bot.models import Race
+from bot.models import Race, Units
 from bot.store import Cycle, Store, Subscription, open_store
 from tests.builders import race, snap
 
@@ -323,12 +323,24 @@ async def test_races_lists_every_race(commands: Commands) -> None:
     text = await ask(commands, "/races")
     lines = text.split("\n")
     assert lines[0] == "Courses suivies :"
-    assert f"Primaire de la gauche (national) — 67,8{NBSP}% dépouillés" in lines
-    assert f"Ain (dep-01) — 25,0{NBSP}% dépouillés" in lines
-    assert f"Île-de-France (idf) — 50,0{NBSP}% dépouillés" in lines
-    assert f"Aisne (dep-02) — 0,0{NBSP}% dépouillés" in lines
+    assert (
+        f"Primaire de la gauche (national) — 5{NNBSP}000 bureaux sur 7{NNBSP}370 (67,8{NBSP}%)"
+        in lines
+    )
+    assert f"Ain (dep-01) — 10 bureaux sur 40 (25,0{NBSP}%)" in lines
+    assert f"Île-de-France (idf) — 30 bureaux sur 60 (50,0{NBSP}%)" in lines
+    assert f"Aisne (dep-02) — 0 bureau sur 80 (0,0{NBSP}%)" in lines
     assert len(lines) == 5
     assert await ask(commands, "/courses") == text
+
+
+async def test_races_says_no_progress_where_a_place_has_none(store: Store, config: Config):
+    # A département's totals file, a single commune: no unit counted, nothing to say of it.
+    paris = dataclasses.replace(
+        race({"a": 60, "b": 40}, race_id="D075", name="Paris"), units=Units(counted=0, kind="none")
+    )
+    await commit(store, paris)
+    assert await ask(commands_of(store, config), "/races") == "Courses suivies :\nParis (D075)"
 
 
 async def test_races_with_an_empty_store(store: Store, config: Config) -> None:
