@@ -24,6 +24,7 @@ from bot.store.records import (
     LiveBoard,
     RejectedVersion,
     StoredRace,
+    StoredVersion,
     Subscription,
 )
 from bot.store.sqlite import SQLiteStore
@@ -41,6 +42,7 @@ __all__ = [
     "Store",
     "StoreUnavailable",
     "StoredRace",
+    "StoredVersion",
     "Subscription",
     "SubscriptionStore",
     "is_postgres",

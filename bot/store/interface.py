@@ -19,6 +19,7 @@ from bot.store.records import (
     LiveBoard,
     RejectedVersion,
     StoredRace,
+    StoredVersion,
     Subscription,
 )
 
@@ -55,6 +56,13 @@ class SnapshotStore(Protocol):
 
     async def raw_snapshots(self, source: str) -> list[bytes]:
         """Return the archived raw bytes of a source's versions, oldest first."""
+
+    async def versions(self, source: str | None = None) -> list[StoredVersion]:
+        """Return the versions a source recorded (every source's, when None), in the order
+        they were recorded, without their bytes."""
+
+    async def raw_version(self, version_id: int) -> bytes | None:
+        """Return the raw bytes of a recorded version, by its id; None when there is none."""
 
     async def commit_cycle(self, cycle: Cycle) -> None:
         """Write a version, its baseline, its events, images and deliveries atomically."""

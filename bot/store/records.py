@@ -61,6 +61,19 @@ class StoredRace:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class StoredVersion:
+    """A feed version a source recorded, without its bytes (`raw_version` reads them): what
+    `export` writes out, one file each, in the order they were recorded."""
+
+    id: int  # the order of recording, across sources
+    source: str
+    updated_at: datetime
+    fetched_at: datetime
+    sha256: str
+    size: int  # bytes
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Cycle:
     """Everything one accepted feed version writes, committed in one transaction."""
 

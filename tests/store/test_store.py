@@ -80,6 +80,25 @@ async def test_a_version_is_found_again_by_its_bytes(store: Store) -> None:
     assert await store.stored_version("src", hashlib.sha256(b"30").hexdigest()) is None
 
 
+async def test_versions_are_listed_in_order_and_read_one_at_a_time(store: Store) -> None:
+    assert await store.versions("src") == []
+    for minutes in (20, 10):  # recorded in this order (a late file), listed in this order
+        await store.commit_cycle(cycle(minutes, {"a": 60, "b": 40 + minutes}, counted=50))
+    await store.commit_cycle(dataclasses.replace(cycle(30, {"a": 1}, counted=5), source="other"))
+    versions = await store.versions("src")
+    assert [(v.source, v.updated_at, v.size) for v in versions] == [
+        ("src", at(20), len(b"raw-20")),
+        ("src", at(10), len(b"raw-10")),
+    ]
+    assert versions[0].sha256 == hashlib.sha256(b"20").hexdigest()
+    assert versions[0].fetched_at == at(20)
+    assert [await store.raw_version(v.id) for v in versions] == [b"raw-20", b"raw-10"]
+    everyone = await store.versions()
+    assert [v.source for v in everyone] == ["src", "src", "other"]
+    assert everyone[0].id < everyone[1].id < everyone[2].id
+    assert await store.raw_version(everyone[-1].id + 1000) is None
+
+
 async def test_ledger_drops_seen_keys_and_covers(store: Store) -> None:
     c = cycle(10, {"a": 60, "b": 40}, counted=300)
     assert [e.kind for e in c.events] == ["caught_up"]

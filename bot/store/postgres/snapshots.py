@@ -15,7 +15,7 @@ from bot.store.codec import race_from_json, race_to_json, snapshot_from_json, sn
 from bot.store.postgres.base import Connection, PostgresBase
 from bot.store.postgres.ledger import record_events
 from bot.store.postgres.outbox import insert_deliveries
-from bot.store.records import Cycle, Delivery, RejectedVersion, StoredRace
+from bot.store.records import Cycle, Delivery, RejectedVersion, StoredRace, StoredVersion
 from bot.worker import off_loop
 
 # Names sort as SQLite sorts them (by code point), whatever the database's collation.
@@ -74,6 +74,27 @@ class PostgresSnapshots(PostgresBase):
         """Return the archived raw bytes of a source's versions, oldest first."""
         rows = await self._fetch("SELECT raw FROM snapshots WHERE source=$1 ORDER BY id", source)
         return [bytes(r[0]) for r in rows]
+
+    async def versions(self, source: str | None = None) -> list[StoredVersion]:
+        """Return the versions a source recorded (every source's, when None), in the order
+        they were recorded, without their bytes."""
+        sql = "SELECT id, source, updated_at, fetched_at, sha256, octet_length(raw) FROM snapshots"
+        rows = await (
+            self._fetch(f"{sql} WHERE source=$1 ORDER BY id", source)
+            if source is not None
+            else self._fetch(f"{sql} ORDER BY id")
+        )
+        return [
+            StoredVersion(
+                id=r[0], source=r[1], updated_at=r[2], fetched_at=r[3], sha256=r[4], size=r[5]
+            )
+            for r in rows
+        ]
+
+    async def raw_version(self, version_id: int) -> bytes | None:
+        """Return the raw bytes of a recorded version, by its id; None when there is none."""
+        row = await self._fetchrow("SELECT raw FROM snapshots WHERE id=$1", version_id)
+        return bytes(row[0]) if row else None
 
     async def commit_cycle(self, cycle: Cycle) -> None:
         """Write a version, its baseline, its events, images and deliveries atomically."""

@@ -12,7 +12,7 @@ import aiosqlite
 from bot.lookup import RaceRef
 from bot.models import Race, Snapshot
 from bot.store.codec import race_from_json, race_to_json, snapshot_from_json, snapshot_to_json
-from bot.store.records import Cycle, Delivery, RejectedVersion, StoredRace
+from bot.store.records import Cycle, Delivery, RejectedVersion, StoredRace, StoredVersion
 from bot.store.sqlite.base import SQLiteBase, serialised, ts
 from bot.store.sqlite.ledger import record_events
 from bot.store.sqlite.outbox import insert_deliveries
@@ -87,6 +87,24 @@ class SQLiteSnapshots(SQLiteBase):
         """Return the archived raw bytes of a source's versions, oldest first."""
         rows = await self._all("SELECT raw FROM snapshots WHERE source=? ORDER BY id", (source,))
         return [bytes(r[0]) for r in rows]
+
+    @serialised
+    async def versions(self, source: str | None = None) -> list[StoredVersion]:
+        """Return the versions a source recorded (every source's, when None), in the order
+        they were recorded, without their bytes."""
+        where, params = ("WHERE source=?", (source,)) if source is not None else ("", ())
+        rows = await self._all(
+            "SELECT id, source, updated_at, fetched_at, sha256, length(raw) FROM snapshots"
+            f" {where} ORDER BY id",
+            params,
+        )
+        return [_stored_version(r) for r in rows]
+
+    @serialised
+    async def raw_version(self, version_id: int) -> bytes | None:
+        """Return the raw bytes of a recorded version, by its id; None when there is none."""
+        row = await self._one("SELECT raw FROM snapshots WHERE id=?", (version_id,))
+        return bytes(row[0]) if row else None
 
     @serialised
     async def commit_cycle(self, cycle: Cycle) -> None:
@@ -214,4 +232,15 @@ def _stored_race(row: aiosqlite.Row) -> StoredRace:
         updated_at=datetime.fromisoformat(row["updated_at"]),
         source=row["source"],
         flagged=bool(row["flagged"]),
+    )
+
+
+def _stored_version(row: aiosqlite.Row) -> StoredVersion:
+    return StoredVersion(
+        id=row[0],
+        source=row[1],
+        updated_at=datetime.fromisoformat(row[2]),
+        fetched_at=datetime.fromisoformat(row[3]),
+        sha256=row[4],
+        size=row[5],
     )
