@@ -296,6 +296,7 @@ def _source(r: Reader, path: Path, t: dict[str, Any], p: str) -> SourceConfig:
         index=_index(r, t, p, fmt, url),
     )
 
+
 def _index(r: Reader, t: dict[str, Any], p: str, fmt: str, url: str | None) -> str | None:
     """Return the URL of the Ministry index a source follows, if it names one."""
     index: str | None = r.pick(t, p, "index", str)
@@ -307,7 +308,6 @@ def _index(r: Reader, t: dict[str, Any], p: str, fmt: str, url: str | None) -> s
         raise r.fail(f"{p}index", index, 'only a format = "fr-interior-xml" source with url '
                      "or urls follows an index")  # fmt: skip
     return index
-
 
 
 def _options(r: Reader, t: dict[str, Any], p: str, fmt: str) -> dict[str, Any]:

@@ -134,6 +134,7 @@ def describe(snap: Snapshot, rules: Rules, show_all: bool = False) -> str:
         lines += ["", f"… and {len(snap.races) - len(shown)} more race(s): --all shows them"]
     return "\n".join(lines)
 
+
 def describe_index(index: Index) -> str:
     """Return a readable table of what the Ministry's index files say: each place's last
     change (Europe/Paris), whether it is complete, whether a commune's results are in."""

@@ -194,7 +194,6 @@ def _source(
     return ReplaySource(sc.replay, sc.max_bytes)
 
 
-
 def _staleness(
     config: Config, options: Options, store: Store, pollers: tuple[Poller, ...], jobs: Jobs,
     admins: AdminChats,
