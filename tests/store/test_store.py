@@ -8,11 +8,14 @@ PostgreSQL: tests/postgres.py); the codec has `test_codec.py`, what only Postgre
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
+import sqlite3
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -31,6 +34,7 @@ from bot.store import (
     open_store,
     store_at,
 )
+from bot.store.sqlite import SQLiteStore
 from tests.builders import at, race, snap
 from tests.store.backends import BACKENDS, PERSISTENT, Backend, fill_up, make_room
 
@@ -328,7 +332,7 @@ async def test_a_correction_passes_only_when_what_it_retracts_was_recorded(store
         ResultCorrected(key=f"correction:{k}", race=race({"a": 1}), at=at(20), retracts=k)
         for k in ("national:caught_up", "national:never-told")
     )
-    assert await store.unseen([seen, unknown]) == [seen]
+    assert [e.key for e in await store.unseen([seen, unknown])] == [seen.key]
 
 
 async def test_settings_by_key_and_by_literal_prefix(store: Store) -> None:
@@ -531,3 +535,22 @@ async def test_setting_aside_writes_all_or_nothing(store: Store) -> None:
     await make_room(store)
     assert await store.rejected_versions() == []
     assert await store.due(at(600)) == []
+
+
+async def test_a_sqlite_file_locked_by_another_process_is_unavailable_then_writes(tmp_path: Path):
+    # Past the busy timeout, "database is locked" is StoreUnavailable: retried, never a
+    # version set aside as poison; the store writes again once the other process lets go.
+    db = tmp_path / "soiree.db"
+    store = await open_store(str(db))
+    try:
+        await cast(SQLiteStore, store)._db.execute("PRAGMA busy_timeout=50")  # 5 s by default
+        other = sqlite3.connect(db, isolation_level=None)
+        with contextlib.closing(other):
+            other.execute("BEGIN IMMEDIATE")  # as `sqlite3 soiree.db` in a shell could
+            with pytest.raises(StoreUnavailable, match="locked"):
+                await store.set_setting("k", "v")
+            other.execute("ROLLBACK")
+        await store.set_setting("k", "v")
+        assert await store.setting("k") == "v"
+    finally:
+        await store.close()

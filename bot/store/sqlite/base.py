@@ -19,9 +19,10 @@ from bot.store.migrations import SQLITE_MIGRATIONS
 log = logging.getLogger("bot.store")  # the name its log lines have always had
 
 # SQLite's primary result codes that mean "this store cannot write now" (or cannot open):
+# SQLITE_BUSY and SQLITE_LOCKED (another process holds the file past the busy timeout),
 # SQLITE_READONLY, SQLITE_IOERR (a short write: a full disk, a file-size limit), SQLITE_FULL,
 # SQLITE_CANTOPEN. Callers see StoreUnavailable, never sqlite3.
-UNAVAILABLE = frozenset({8, 10, 13, 14})
+UNAVAILABLE = frozenset({5, 6, 8, 10, 13, 14})
 
 P = ParamSpec("P")
 T = TypeVar("T")
