@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot import levels
+from bot import levels, rows
 from bot.audience import AdminChats, Audience
 from bot.charts import SETTING_PREFIX, Budget, Charts
 from bot.diff import advance, diff
@@ -24,9 +24,8 @@ from bot.levels import Levels
 from bot.logs import redact_urls
 from bot.metrics import Metrics
 from bot.models import Snapshot
-from bot.platforms import platform_named
 from bot.render import markup_for
-from bot.render.message import Image, Message, split_text
+from bot.render.message import Image, Message
 from bot.render.text import Renderer
 from bot.rivals import Rivalry, Served, compare
 from bot.rules import Rules
@@ -286,35 +285,39 @@ class Pipeline:
         chosen = await self.store.settings(SETTING_PREFIX) if self.charts else {}
         budget = Budget(self.charts, chosen, label)
         # Who receives what, and every message, are worked out in the worker: 12,000 races
-        # to a chat that follows everything took the loop 10 s. Charts are drawn here, in
-        # their own thread, in the order the announcements come.
+        # to a chat that follows everything took the loop 10 s. Charts are drawn meanwhile in
+        # their own thread, in the order the announcements come: the texts do not wait for
+        # them, only the rows that carry them.
         plan = await off_loop(_recipients, events, audience, budget)
-        images: dict[tuple[int, str], Image | None] = {}
-        for i, (event, chats) in enumerate(zip(events, plan, strict=True)):
-            for locale in dict.fromkeys(sub.locale for sub, wants in chats if wants):
-                images[i, locale] = await budget.image(event, locale)
-        return await off_loop(self._rendered, events, plan, images, label)
+        drawing = {
+            (i, locale): asyncio.ensure_future(budget.image(event, locale))
+            for i, (event, chats) in enumerate(zip(events, plan, strict=True))
+            for locale in dict.fromkeys(sub.locale for sub, wants in chats if wants)
+        }
+        try:
+            texts = await off_loop(self._texts, events, plan, label)
+        except BaseException:  # cancelled, or a bug: no drawing is left unawaited
+            for future in drawing.values():
+                future.cancel()
+            await asyncio.gather(*drawing.values(), return_exceptions=True)
+            raise
+        drawn = await asyncio.gather(*drawing.values(), return_exceptions=True)
+        images = {
+            k: d if isinstance(d, Image) else None for k, d in zip(drawing, drawn, strict=True)
+        }
+        return await off_loop(rows.assembled, events, plan, texts, images)
 
-    def _rendered(
-        self,
-        events: list[Event],
-        plan: list[list[tuple[Subscription, bool]]],
-        images: dict[tuple[int, str], Image | None],
-        label: str | None,
-    ) -> list[Delivery]:
-        """Return the outbox rows of every event for its chats (pure: runs in the worker)."""
-        out: list[Delivery] = []
+    def _texts(
+        self, events: list[Event], plan: list[list[tuple[Subscription, bool]]], label: str | None
+    ) -> dict[tuple[int, str, str], Message]:
+        """Return each event's message, once per platform and language of its chats (pure:
+        runs in the worker)."""
+        out: dict[tuple[int, str, str], Message] = {}
         for i, (event, chats) in enumerate(zip(events, plan, strict=True)):
-            # One rendering per platform, language and chart choice, shared by the chats.
-            rendered: dict[tuple[str, str, bool], list[Message]] = {}
-            for sub, wants in chats:
-                style = (sub.platform, sub.locale, wants)
-                if style not in rendered:
+            for sub, __ in chats:
+                if (i, sub.platform, sub.locale) not in out:
                     message = self.render(event, sub.locale, markup_for(sub.platform), label)
-                    if wants:
-                        message = message.with_image(images[i, sub.locale])
-                    rendered[style] = _parts(message, sub.platform)
-                out.extend(_rows(event, sub, rendered[style]))
+                    out[i, sub.platform, sub.locale] = message
         return out
 
     def render(self, event: Event, locale: str, markup: str, label: str | None) -> Message:
@@ -339,33 +342,3 @@ def _diffed(
     """Return what a version's diff found, and the baseline it leaves."""
     found = diff(baseline, snap, rules, now)
     return found, advance(baseline, snap, found)
-
-
-def _parts(message: Message, platform: str) -> list[Message]:
-    """Split a message into parts the platform accepts, each its own outbox row, so that a
-    retry never sends a part twice: a picture with the caption that fits it, then text."""
-    spec = platform_named(platform)
-    limit, caption = spec.text_limit, spec.caption_limit
-    text, first = message.text, []
-    if message.image is not None and caption is not None and len(text) > caption:
-        head, *rest = split_text(text, caption)
-        first, text = [Message(text=head, image=message.image)], "\n".join(rest)
-    elif limit is None or len(text) <= limit:
-        return [message]
-    chunks = [chunk for chunk in split_text(text, limit or len(text)) if chunk.strip()]
-    if first:
-        return first + [Message(text=c) for c in chunks]
-    return [Message(text=c, image=message.image if i == 0 else None) for i, c in enumerate(chunks)]
-
-
-def _rows(event: Event, sub: Subscription, parts: list[Message]) -> list[Delivery]:
-    """Return the outbox rows of one event's parts for one chat."""
-    return [
-        Delivery(
-            event_key=event.key if i == 0 else f"{event.key}#{i + 1}",
-            platform=sub.platform,
-            chat_id=sub.chat_id,
-            message=part,
-        )
-        for i, part in enumerate(parts)
-    ]

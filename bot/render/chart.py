@@ -17,7 +17,6 @@ from bot.models import Race
 from bot.render.text import Renderer, Style
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 WIDTH_IN = 8.0  # inches at DPI: 1,080 px wide, sharp on a phone and small on the wire
@@ -27,6 +26,9 @@ MARGIN, TITLE_LINE, ROW = 0.3, 0.36, 0.62  # inches
 TITLE_CHARS = 50  # a title line at 17 pt bold over the width
 MAX_NAME = 40  # characters of a candidate's name before an ellipsis
 MAX_BARS = 12  # more candidates are summed up in one "others" bar
+# zlib's fastest level: about 10 ms less a chart than PIL's default (6) for some 20 % more
+# bytes (55 kB instead of 46 kB for five candidates), the same pixels.
+PNG_LEVEL = 1
 # Okabe–Ito: told apart by colour-blind readers, on light and dark backgrounds alike.
 PALETTE = (
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
@@ -161,44 +163,77 @@ def draw(plan: Layout, theme: Theme) -> bytes:
              color=theme.text, va="top", linespacing=1.15)  # fmt: skip
     top = MARGIN + TITLE_LINE * len(title)
     fig.text(LEFT, y(top + 0.08), plan.progress, fontsize=10.5, color=theme.muted, va="top")
-    _progress(fig.add_axes((LEFT, y(top + 0.5), 1 - 2 * LEFT, 0.13 / height)), plan, theme)
-    _bars(fig.add_axes((LEFT, y(head + ROW * rows), 1 - 2 * LEFT, ROW * rows / height)), plan,
-          theme)  # fmt: skip
+    _progress(_Panel(fig, (LEFT, y(top + 0.5), 1 - 2 * LEFT, 0.13 / height), 1), plan, theme)
+    _bars(_Panel(fig, (LEFT, y(head + ROW * rows), 1 - 2 * LEFT, ROW * rows / height), rows),
+          plan, theme)  # fmt: skip
     if plan.footer:
         fig.text(LEFT, 0.18 / height, plan.footer, fontsize=9, color=theme.muted, va="bottom")
     return _png(fig)
 
 
-def _progress(ax: Axes, plan: Layout, theme: Theme) -> None:
-    ax.set_xlim(0, 100)
-    ax.set_ylim(0, 1)
-    ax.axis("off")
-    ax.barh(0.5, 100, height=1, color=theme.track, linewidth=0)
-    ax.barh(0.5, min(plan.progress_pct or 0.0, 100.0), height=1, color=theme.text, linewidth=0)
+class _Panel:
+    """A box of the figure where x runs 0–100 and y 0–`top`, drawn straight on the figure:
+    an Axes with its axis off drew the same pixels, but building its ticks and spines took
+    half of every chart's time (bench.latency, P1)."""
+
+    def __init__(self, fig: Figure, box: tuple[float, float, float, float], top: float) -> None:
+        self.fig, self.top = fig, top
+        self.left, self.bottom, self.width, self.height = box
+
+    def at(self, x: float, y: float) -> tuple[float, float]:
+        """Return the figure fraction of a point of the panel."""
+        return self.left + self.width * x / 100, self.bottom + self.height * y / self.top
+
+    def bar(self, y: float, length: float, height: float, colour: str) -> None:
+        """Draw a bar from x = 0, centred on y, as barh does."""
+        from matplotlib.patches import Rectangle
+
+        x0, y0 = self.at(0, y - height / 2)
+        w, h = self.width * length / 100, self.height * height / self.top
+        self.fig.add_artist(
+            Rectangle((x0, y0), w, h, facecolor=colour, linewidth=0,
+                      transform=self.fig.transFigure)
+        )  # fmt: skip
+
+    def text(self, x: float, y: float, s: str, **kw: Any) -> None:
+        """Write text at a point of the panel."""
+        self.fig.text(*self.at(x, y), s, **kw)
+
+    def dashed(self, x: float, y0: float, y1: float, colour: str) -> None:
+        """Draw a dashed vertical line from y0 to y1."""
+        from matplotlib.lines import Line2D
+
+        (a, b), (__, c) = self.at(x, y0), self.at(x, y1)
+        self.fig.add_artist(
+            Line2D([a, a], [b, c], color=colour, linewidth=1.2, linestyle=(0, (4, 3)),
+                   transform=self.fig.transFigure)
+        )  # fmt: skip
 
 
-def _bars(ax: Axes, plan: Layout, theme: Theme) -> None:
+def _progress(panel: _Panel, plan: Layout, theme: Theme) -> None:
+    panel.bar(0.5, 100, 1, theme.track)
+    panel.bar(0.5, min(plan.progress_pct or 0.0, 100.0), 1, theme.text)
+
+
+def _bars(panel: _Panel, plan: Layout, theme: Theme) -> None:
     n = max(len(plan.bars), 1)
-    ax.set_xlim(0, 100)
-    ax.set_ylim(0, n)
-    ax.axis("off")
     for i, (bar, label) in enumerate(zip(plan.bars, plan.share_labels, strict=True)):
         base = n - 1 - i  # each row: the name and share above, the bar below
-        ax.barh(base + 0.22, 100, height=0.3, color=theme.track, linewidth=0)
-        ax.barh(base + 0.22, bar.share, height=0.3, color=bar.colour, linewidth=0)
-        ax.text(0, base + 0.45, bar.label, fontsize=12, color=theme.text, va="bottom")
-        ax.text(100, base + 0.45, label, fontsize=12.5, fontweight="bold", color=theme.text,
-                va="bottom", ha="right")  # fmt: skip
+        panel.bar(base + 0.22, 100, 0.3, theme.track)
+        panel.bar(base + 0.22, bar.share, 0.3, bar.colour)
+        panel.text(0, base + 0.45, bar.label, fontsize=12, color=theme.text, va="bottom")
+        panel.text(100, base + 0.45, label, fontsize=12.5, fontweight="bold", color=theme.text,
+                   va="bottom", ha="right")  # fmt: skip
     if plan.majority is not None and plan.bars:
-        ax.vlines(plan.majority, 0.02, n - 0.5, color=theme.muted, linewidth=1.2,
-                  linestyles=(0, (4, 3)))  # fmt: skip
-        ax.text(plan.majority + 0.6, 0.02, plan.majority_label, fontsize=9, color=theme.muted,
-                ha="left", va="bottom")  # fmt: skip
+        panel.dashed(plan.majority, 0.02, n - 0.5, theme.muted)
+        panel.text(plan.majority + 0.6, 0.02, plan.majority_label, fontsize=9,
+                   color=theme.muted, ha="left", va="bottom")  # fmt: skip
 
 
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     # No software or date stamp: the same chart gives the same bytes.
     metadata: dict[str, Any] = {"Software": None}
-    fig.savefig(buffer, format="png", dpi=DPI, facecolor=fig.get_facecolor(), metadata=metadata)
+    fig.savefig(buffer, format="png", dpi=DPI, facecolor=fig.get_facecolor(), metadata=metadata,
+                pil_kwargs={"compress_level": PNG_LEVEL})  # fmt: skip
     return buffer.getvalue()
