@@ -57,6 +57,22 @@ class Controls(Protocol):
         ...
 
 
+class Lead(Protocol):
+    """Who leads the instances sharing a store (bot.app.leadership.Leadership)."""
+
+    epoch: int | None  # of our lease, while we lead
+    holder: str | None  # who leads, when not us
+
+    @property
+    def shared(self) -> bool:
+        """Say whether there is a lease: several instances may run (PostgreSQL)."""
+        ...
+
+    def leading(self) -> bool:
+        """Say whether this instance leads now."""
+        ...
+
+
 class PauseSwitch(Protocol):
     """What holds the announcements back while paused (bot.outbox.Dispatcher)."""
 
@@ -122,8 +138,8 @@ class Admin:
     """Runs the admin commands (admin_only in bot.commands.table); the caller has checked
     that the chat is an admin chat."""
 
-    def __init__(self, store: Store, controls: Controls) -> None:
-        self.store, self.controls = store, controls
+    def __init__(self, store: Store, controls: Controls, lead: Lead | None = None) -> None:
+        self.store, self.controls, self.lead = store, controls, lead
 
     async def handle(
         self, name: str, args: list[str], raw: str, r: Renderer, *, command: str | None = None
@@ -158,6 +174,11 @@ class Admin:
                 platforms=", ".join(self.controls.platforms()),
             )
         ]
+        if self.lead is not None and self.lead.shared:  # several instances: say who leads
+            if self.lead.leading():
+                lines.append(r.t("reply.status_leads", epoch=r.num(self.lead.epoch or 0)))
+            else:
+                lines.append(r.t("reply.status_standby", owner=self.lead.holder or "—"))
         never = r.t("reply.never")
         for s in self.controls.sources():
             lines.append(

@@ -93,6 +93,9 @@ class Config:
     window_start: datetime | None = None
     window_end: datetime | None = None
     live_interval: float = 10.0  # seconds between two edits of a chat's live scoreboard
+    # The leader's lease on a shared PostgreSQL store, and how often it is renewed (seconds).
+    lease: float = 10.0
+    lease_renewal: float = 3.0
     charts: ChartsConfig = field(default_factory=ChartsConfig)
     rules: Rules
     sources: tuple[SourceConfig, ...]
@@ -155,6 +158,8 @@ def _build(r: Reader, path: Path) -> Config:
         window_start=_moment(r, d, "window_start"),
         window_end=_moment(r, d, "window_end"),
         live_interval=r.number(d, "", "live_interval", 10.0, strict=True),
+        lease=r.number(d, "", "lease", 10.0, strict=True),
+        lease_renewal=r.number(d, "", "lease_renewal", 3.0, strict=True),
         charts=_charts(r),
         rules=_rules(r),
         sources=sources,

@@ -68,6 +68,9 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.on_outage = on_outage  # tells the admin chats (bot.outage), not through the store
         self.paused = False
+        # Whether this instance leads (bot.app.leadership): a standby, or a leader whose
+        # lease is ending by its own clock, starts no send.
+        self.leading: Callable[[], bool] = lambda: True
         self.held = Held()
         self._stopping = False
         self._missing_logged: set[str] = set()
@@ -81,7 +84,7 @@ class Dispatcher:
     async def run_once(self, limit: int = 500) -> int:
         """Deliver what is due now; return how many messages were sent. While the store
         cannot write, only what it refused is tried again (with backoff): nothing is sent."""
-        if self._stopping or not await self._redo_held() or self.paused:
+        if self._stopping or not self.leading() or not await self._redo_held() or self.paused:
             return 0
         try:
             self._note_missing(await self.store.pending_platforms())
@@ -142,8 +145,9 @@ class Dispatcher:
         return sent
 
     def _halted(self) -> bool:
-        """Say whether no new send may start: the bot is stopping, or the store cannot write."""
-        return self._stopping or self.held.error is not None
+        """Say whether no new send may start: the bot is stopping, the store cannot write, or
+        this instance does not lead."""
+        return self._stopping or self.held.error is not None or not self.leading()
 
     async def _deliver(self, adapter: Adapter, batch: list[Delivery]) -> bool:
         """Send one message (a digest when several were due at once); settle every row."""

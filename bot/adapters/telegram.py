@@ -93,6 +93,9 @@ class TelegramAdapter:
     """Runs PTB's Application with initialize/start and updater polling, never run_polling."""
 
     platform = "telegram"
+    # Whether start() takes updates (getUpdates): Telegram allows one consumer per token,
+    # so of several instances only the leader listens (bot.app.leadership).
+    listening = True
 
     def __init__(
         self, settings: TelegramSettings, handle: Handler, *, inline: Answerer | None = None,
@@ -184,13 +187,31 @@ class TelegramAdapter:
         if self.links is not None:  # /share's links name the bot (getMe told its username)
             self.links.username = self.app.bot.username
         await self._register_commands()
+        if self.listening:
+            await self._poll()
+        await self.app.start()
+        log.info("telegram: %s as @%s", "polling" if self.listening else "started, not polling",
+                 self.app.bot.username)  # fmt: skip
+
+    async def _poll(self) -> None:
         assert self.app.updater is not None
         await self.app.updater.start_polling(
             timeout=timedelta(seconds=self.settings.poll_timeout),
             error_callback=self._polling_error,
         )
-        await self.app.start()
-        log.info("telegram: polling as @%s", self.app.bot.username)
+
+    async def listen(self, on: bool) -> None:
+        """Start or stop taking updates (getUpdates), as this instance leads or not."""
+        self.listening = on
+        updater = self.app.updater
+        if updater is None or not self.app.running:
+            return  # not started: start() does as told
+        if on and not updater.running:
+            await self._poll()
+            log.info("telegram: polling as @%s", self.app.bot.username)
+        elif not on and updater.running:
+            await updater.stop()
+            log.info("telegram: polling stopped (another instance leads)")
 
     async def stop(self) -> None:
         """Stop polling, then the application, then release its connections."""

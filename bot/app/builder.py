@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 import httpx
 
@@ -15,6 +16,7 @@ from bot.adapters.base import Adapter
 from bot.adapters.console import CHAT_ID, ConsoleAdapter
 from bot.admin import Admin, AdminControls
 from bot.app.jobs import Jobs
+from bot.app.leadership import Electing, Leadership, LeaseTimes
 from bot.app.options import Options
 from bot.audience import AdminChats
 from bot.charts import Charts
@@ -70,6 +72,7 @@ class Parts:
     staleness: StaleNotices | None  # None when no source is watched (replays just end)
     staging: bool
     metrics: Metrics  # this bot's own registry (GET /metrics)
+    leadership: Leadership  # whether this instance leads (always, but on PostgreSQL)
 
 
 def display_of(config: Config) -> Display:
@@ -92,6 +95,7 @@ def build(config: Config, options: Options) -> Parts:
     db = config.db if str(config.db) == ":memory:" else config.db.resolve()
     where = config.database_url or str(db)  # PostgreSQL, shared, or the SQLite file
     jobs, store, display = Jobs(), store_at(where), display_of(config)
+    leadership = _leadership(config, store)
     metrics = Metrics()
     admins = admins_of(config)
     links = BotLinks()  # Telegram's adapter tells it the bot's username, for /share
@@ -115,12 +119,14 @@ def build(config: Config, options: Options) -> Parts:
         time_scale=1.0 / options.rate_scale,  # fakes' time runs faster in tests
         on_outage=OutageNotices(adapters, admins, config.tz).tell, metrics=metrics,
     )  # fmt: skip
+    dispatcher.leading = leadership.leading  # a send starts only while this instance leads
     controls = AdminControls(
         store, dispatcher, pollers, adapters, clock=options.clock, wake=jobs.waker("dispatch")
     )
     commands = Commands(
         store, display, config.rules, main_races=config.main_races,
-        admin=Admin(store, controls), admins=admins, charts=charts, live=live, links=links,
+        admin=Admin(store, controls, leadership), admins=admins, charts=charts, live=live,
+        links=links,
     )  # fmt: skip
     adapters["console"] = console = _console(options, commands, db)
     return Parts(
@@ -134,8 +140,18 @@ def build(config: Config, options: Options) -> Parts:
             inline=Inline(commands.handlers), links=links, media_chat=config.telegram_media_chat,
         ),
         staleness=_staleness(config, options, store, pollers, jobs, admins), staging=staging,
-        metrics=metrics,
+        metrics=metrics, leadership=leadership,
     )  # fmt: skip
+
+
+def _leadership(config: Config, store: Store) -> Leadership:
+    """Return who leads: on PostgreSQL, a lease renewed at least three times in its length,
+    a leader acting until 30 % of its lease is left; otherwise this instance, always."""
+    if config.database_url is None:
+        return Leadership(None)
+    lease = config.lease
+    times = LeaseTimes(lease=lease, renew=min(config.lease_renewal, lease / 3), margin=lease * 0.3)
+    return Leadership(cast(Electing, store), times)
 
 
 def _console(options: Options, commands: Commands, db: Path) -> ConsoleAdapter:
@@ -192,6 +208,7 @@ def _source(
     if sc.path:
         return FileSource(sc.path, sc.max_bytes)
     return ReplaySource(sc.replay, sc.max_bytes)
+
 
 
 def _staleness(

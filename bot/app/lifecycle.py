@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from bot import heap
 from bot.adapters.base import Adapter
@@ -39,9 +40,10 @@ class App:
         self.commands, self.controls = parts.commands, parts.controls
         self.console, self.adapters = parts.console, parts.adapters
         self.staleness, self.metrics = parts.staleness, parts.metrics
+        self.leadership = parts.leadership
         self.checkup = Checkup(
             parts.store, parts.controls, ["console", *parts.platforms], parts.metrics,
-            started=self.options.clock(),
+            started=self.options.clock(), leader=parts.leadership.leading,
         )  # fmt: skip
         self._warming: asyncio.Task[None] | None = None  # matplotlib loading, from start()
         self.server: OwnServer | None = None  # /healthz and /metrics on a server of their own
@@ -57,15 +59,19 @@ class App:
             log.warning("staging mode: every announcement goes to the admin chats only")
         await self.console.start()
         self._warming = asyncio.create_task(self.charts.warm(), name="charts-warm")
-        self._schedule()
+        await self._lead(await self.leadership.start())
+        self.leadership.on_change, self.leadership.wake = self._lead, self.jobs.waker("lease")
+        if self.leadership.shared:
+            self.jobs.every(self.leadership.renew, "lease", self.leadership.times.renew)
         self.jobs.start()  # polls and the console run while the platforms connect
         await self._serve()
         await asyncio.gather(*(self._start_adapter(a) for a in self.parts.platforms.values()))
         log.info(
-            "Soirée started: %d source(s), store %s, adapters: %s",
+            "Soirée started: %d source(s), store %s, adapters: %s; %s",
             len(self.pollers),
             self.parts.where,
             ", ".join(self.adapters),
+            self.leadership.describe(),
         )
 
     async def _serve(self) -> None:
@@ -108,6 +114,8 @@ class App:
         self.dispatcher.stop()  # sends under way finish and are recorded; no new one starts
         await self.jobs.finish()
         await self.dispatcher.flush()  # receipts the store refused: one more try
+        await self.leadership.resign()  # a standby takes over at once
+        await self.leadership.finish()
         for adapter in self.adapters.values():
             await adapter.stop()
         if self._warming is not None:
@@ -123,19 +131,49 @@ class App:
         """Run the dispatch job now rather than at its next tick."""
         self.jobs.run_now("dispatch")
 
+    async def _lead(self, leading: bool) -> None:
+        """Run the leader's jobs and take Telegram's updates while this instance leads; a
+        standby stops them (runs under way end; the store refuses what they would record)."""
+        if leading and not self.jobs.has("dispatch"):
+            self._schedule()
+        elif not leading:
+            for job_id in self._leader_jobs():
+                if self.jobs.has(job_id):
+                    self.jobs.remove(job_id)
+        for adapter in self.parts.platforms.values():
+            listen = getattr(adapter, "listen", None)  # Telegram: one consumer per token
+            if listen is not None:
+                await listen(leading)
+
+    def _leader_jobs(self) -> list[str]:
+        return [*(f"poll:{p.source_id}" for p in self.pollers), "staleness", "dispatch", "live"]
+
     def _schedule(self) -> None:
-        """Schedule every poll, the staleness check, the dispatch and the live boards."""
-        speed = self.options.speed
+        """Schedule every poll, the staleness check, the dispatch and the live boards, each
+        run only while this instance leads by its own clock."""
+        speed, only = self.options.speed, self._if_leading
         for poller in self.pollers:
-            self.jobs.every(poller.poll, f"poll:{poller.source_id}", poller.interval)
+            self.jobs.every(only(poller.poll), f"poll:{poller.source_id}", poller.interval)
         if self.staleness is not None:
-            self.jobs.every(self.staleness.check, "staleness", self.staleness.every)
+            self.jobs.every(only(self.staleness.check), "staleness", self.staleness.every)
         self.jobs.every(
-            self.dispatcher.run_once, "dispatch", self.config.dispatch_interval / max(speed, 1.0)
-        )
+            only(self.dispatcher.run_once), "dispatch",
+            self.config.dispatch_interval / max(speed, 1.0),
+        )  # fmt: skip
         # Scoreboards are checked often; each chat's own throttle decides when one is edited.
         every = min(1.0, self.config.live_interval / 5) / max(speed, 1.0)
-        self.jobs.every(self.live.run_once, "live", every)
+        self.jobs.every(only(self.live.run_once), "live", every)
+
+    def _if_leading(self, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+        """Wrap a leader's job: a run that comes once the lease is ending does nothing (the
+        job itself is removed as soon as the lease's timer says so)."""
+
+        async def run() -> None:
+            if self.leadership.leading():
+                await job()
+
+        run.__qualname__ = getattr(job, "__qualname__", "job")  # as the logs name it
+        return run
 
     async def _start_adapter(self, adapter: Adapter) -> bool:
         """Start an adapter; one that fails is retried every minute, its messages queued."""

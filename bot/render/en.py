@@ -149,6 +149,8 @@ CATALOG: dict[str, str] = {
     "reply.state_running": "running",
     "reply.status_head": "Soirée {state} · waiting: {pending} · sent: {sent} · platforms: {platforms}",
     "reply.status_source": "Source {id}: last fetch {fetch}, last change {change}, {failures} failure(s) in a row",
+    "reply.status_leads": "This instance leads (epoch {epoch})",
+    "reply.status_standby": "Standby; {owner} leads",
     "reply.never": "never",
     "reply.announce_usage": "Usage: /announce <text>",
     "reply.announce_queued": "Announcement queued for {count} chat(s).",

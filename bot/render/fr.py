@@ -150,6 +150,8 @@ CATALOG: dict[str, str] = {
     "reply.state_running": "en marche",
     "reply.status_head": "Soirée {state} · en attente : {pending} · envoyés : {sent} · plateformes : {platforms}",
     "reply.status_source": "Source {id} : dernier relevé {fetch}, dernier changement {change}, {failures} échec(s) de suite",
+    "reply.status_leads": "Cette instance mène (époque {epoch})",
+    "reply.status_standby": "Instance de secours ; {owner} mène",
     "reply.never": "jamais",
     "reply.announce_usage": "Usage : /announce <texte>",
     "reply.announce_queued": "Annonce mise en file pour {count} salon(s).",

@@ -44,6 +44,7 @@ class Lease:
     expires_at: datetime | None
     mine: bool
     act_until: float = 0.0  # time.monotonic() past which a leader stops polling and sending
+    ends_in: float | None = None  # seconds until another's lease ends, in the database's clock
 
 
 class PostgresLease(PostgresBase):
@@ -73,11 +74,14 @@ class PostgresLease(PostgresBase):
                 return Lease(owner=row["owner"], epoch=row["epoch"], expires_at=row["expires_at"],
                              mine=True, act_until=asked + ttl.total_seconds())  # fmt: skip
             held = await conn.fetchrow(
-                "SELECT owner, epoch, expires_at FROM leases WHERE name=$1", name
+                "SELECT owner, epoch, expires_at, extract(epoch FROM expires_at -"
+                " clock_timestamp()) AS ends_in FROM leases WHERE name=$1",
+                name,
             )
             return Lease(owner=held["owner"] if held else None,
                          epoch=held["epoch"] if held else 0,
-                         expires_at=held["expires_at"] if held else None, mine=False)  # fmt: skip
+                         expires_at=held["expires_at"] if held else None, mine=False,
+                         ends_in=float(held["ends_in"]) if held else None)  # fmt: skip
 
         try:
             lease = await self._run(work)
