@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot import logs
+from bot import feedcheck, logs
 from bot.app import Options, display_of, run, utcnow
-from bot.config import CHART_THEMES, DEFAULT_CONFIG, Config, ConfigError, SourceConfig, load
+from bot.config import CHART_THEMES, DEFAULT_CONFIG, Config, ConfigError, SourceConfig, check, load
 from bot.events import Event
 from bot.feedcheck import describe, describe_index, parse_options, read, source_for, with_options
 from bot.formats import ministry
@@ -34,6 +34,8 @@ from bot.rules import Rules
 from bot.sources.errors import FetchError
 from bot.store import Store, StoreUnavailable, open_store
 from bot.store.copy import NotEmpty, copy_store
+
+FORMAT_HELP = "default: the --config source's that reads it, or its first; else canonical-json"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     c = sub.add_parser("check-config", help="validate a config file")
     c.add_argument("file", type=Path)
+    c.add_argument(
+        "--feed",
+        action="append",
+        default=[],
+        help="a feed version (URL or file) to check the config's ids against; repeatable",
+    )
     rp = sub.add_parser("replay", help="rehearse a night from feed files, in order")
     rp.add_argument("files", nargs="+", type=Path)
     rp.add_argument("--config", type=Path)
@@ -60,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--option", action="append", default=[], help="parser option, key=value")
     f = sub.add_parser("fetch", help="read a feed once and print what Soirée makes of it")
     f.add_argument("where", help="a URL or a file path")
-    f.add_argument("--source-format", default="canonical-json", choices=sorted(PARSERS))
+    f.add_argument("--source-format", choices=sorted(PARSERS), help=FORMAT_HELP)
     f.add_argument("--config", type=Path, help="take parser options and rules from this config")
     f.add_argument("--option", action="append", default=[], help="parser option, key=value")
     f.add_argument(
@@ -79,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     ch = sub.add_parser("chart", help="draw the results chart of a feed version into a PNG")
     ch.add_argument("where", help="a URL or a file path")
     ch.add_argument("--out", type=Path, required=True, help="the PNG to write")
-    ch.add_argument("--source-format", default="canonical-json", choices=sorted(PARSERS))
+    ch.add_argument("--source-format", choices=sorted(PARSERS), help=FORMAT_HELP)
     ch.add_argument("--config", type=Path, help="take options, colours and theme from this config")
     ch.add_argument("--race", help="race id (default: the config's first main race, or the first)")
     ch.add_argument("--locale", choices=LOCALES, help="default: the config's")
@@ -93,9 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.setup(args.log_level)
     try:
         if args.command == "check-config":
-            config = load(args.file)
-            print(f"{args.file}: OK ({len(config.sources)} source(s), {len(config.chats)} chat(s))")
-            return 0
+            return asyncio.run(_check_config(args.file, args.feed))
         if args.command == "replay":
             return asyncio.run(_replay(args))
         if args.command == "fetch":
@@ -106,7 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_store_copy(args.source, args.target))
         return _run(args)
     except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"config error: {problem}", file=sys.stderr)
+        if len(exc.problems) > 1:
+            print(f"config error: {len(exc.problems)} problems", file=sys.stderr)
         return 2
     except AlreadyRunning as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -158,24 +167,41 @@ def _dump_tasks() -> None:
         logging.getLogger("bot").warning("task %s:\n%s", task.get_name(), stack.getvalue())
 
 
+async def _check_config(file: Path, feeds: Sequence[str]) -> int:
+    """Validate a config file, and with feed versions, the ids it names against theirs."""
+    config, warnings = check(file)
+    try:
+        warnings += tuple(await feedcheck.mismatches_with(config, feeds))
+    except (ValueError, FetchError, FeedError, ArithmeticError) as exc:
+        return _failed(str(file), exc)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{file}: OK ({len(config.sources)} source(s), {len(config.chats)} chat(s))")
+    return 0
+
+
 async def _fetch(args: argparse.Namespace) -> int:
     config = load(args.config) if args.config else _default_config(Path(":memory:"))
     source = source_for(config, args.source_format, args.where)
+    fmt, data = source.format, b""  # the config's source's format unless one is named
     try:
         options = {**dict(source.options), **parse_options(args.option)}
-        errors = PARSERS[args.source_format].check(options)
+        errors = PARSERS[fmt].check(options)
         if errors:
             raise ValueError(f"--option {errors[0]}")
         data = await read(args.where, source)
-        if args.source_format == ministry.FORMAT and is_index(data):
+        if fmt == ministry.FORMAT and is_index(data):
             print(describe_index(read_index(data, args.where, options.get("round"))))
             return 0
         index = await _read_indexes(args.index, source, options)
-        snap = parse(args.source_format, data, args.where, options, utcnow(), index=index)
+        snap = parse(fmt, data, args.where, options, utcnow(), index=index)
         table = describe(snap, config.rules, args.all)
     except (ValueError, FetchError, FeedError, ArithmeticError) as exc:
-        return _failed(args.where, exc)
+        return _failed(args.where, exc, feedcheck.format_hint(data, fmt))
     print(table)
+    if args.config:
+        for warning in feedcheck.mismatches(config, [snap]):
+            print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -190,12 +216,15 @@ async def _read_indexes(
     return index
 
 
-def _failed(where: str, exc: Exception) -> int:
-    """Say in one line why a feed could not be read; return the exit status."""
+def _failed(where: str, exc: Exception, hint: str = "") -> int:
+    """Say in one line why a feed could not be read (with a hint at its format when it
+    could not be decoded); return the exit status."""
     if isinstance(exc, ArithmeticError):  # OverflowError, Babel's InvalidOperation: no name
         text = f"{where}: a number too large to compute with ({type(exc).__name__})"
     else:
         text = str(exc)
+    if hint and isinstance(exc, FeedError) and exc.reason in ("invalid JSON", "not UTF-8"):
+        text = f"{text}; {hint}"
     print(f"error: {logs.redact_urls(text)}", file=sys.stderr)  # a URL's password stays out
     return 1
 
@@ -203,19 +232,19 @@ def _failed(where: str, exc: Exception) -> int:
 async def _chart(args: argparse.Namespace) -> int:
     config = load(args.config) if args.config else _default_config(Path(":memory:"))
     feed = source_for(config, args.source_format, args.where)
+    data = b""
     try:
         data = await read(args.where, feed)
-        snap = parse(args.source_format, data, args.where, dict(feed.options), utcnow())
+        snap = parse(feed.format, data, args.where, dict(feed.options), utcnow())
     except (ValueError, FetchError, FeedError, ArithmeticError) as exc:
-        return _failed(args.where, exc)
+        return _failed(args.where, exc, feedcheck.format_hint(data, feed.format))
     wanted = args.race or next((r for r in config.main_races if snap.race(r)), None)
     race = snap.race(wanted) if wanted else (snap.races[0] if snap.races else None)
     if race is None:
         print(f"error: {logs.redact_url(args.where)}: no race {wanted!r}", file=sys.stderr)
         return 1
-    source = next((s.label for s in config.sources if s.format == args.source_format), None)
     style = ChartStyle(
-        locale=args.locale or config.locale, tz=config.tz, source=source,
+        locale=args.locale or config.locale, tz=config.tz, source=feed.label,
         theme=args.theme or config.charts.theme, colours=config.charts.colours,
     )  # fmt: skip
     try:

@@ -1,8 +1,8 @@
-"""Configuration: a TOML file read into frozen records; every error names its key."""
+"""Configuration: a TOML file read through its schema (bot/config_schema.py) into frozen
+records; every problem of a file is listed at once, each naming its key."""
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import tomllib
@@ -16,18 +16,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config_reader import ConfigError as ConfigError  # re-exported: raised by load()
 from bot.config_reader import Reader
+from bot.config_schema import CHART_KINDS as CHART_KINDS  # re-exported, with the themes
+from bot.config_schema import CHART_THEMES as CHART_THEMES
+from bot.config_schema import ChatFile, ConfigFile, RulesFile, SourceFile
 from bot.formats.limits import DEFAULT_MAX_FUTURE
 from bot.formats.registry import PARSERS
 from bot.logs import redact_url
 from bot.platforms import NAMES as PLATFORMS  # bot/platforms.py's table, in its order
 from bot.render.text import LOCALES
-from bot.rules import DEFAULT_REPORTING_STEPS, Rules
+from bot.rules import Rules
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
-# What may carry a results chart: /results replies, and these announcements.
-CHART_KINDS = ("results", "reporting_threshold", "final")
-CHART_THEMES = ("light", "dark")
-MAX_FUTURE_BOUND = 366 * 86_400.0  # a source's max_future: at most a year
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -118,7 +117,13 @@ class Config:
 
 
 def load(path: Path | str) -> Config:
-    """Read and validate a config file, or raise ConfigError naming the bad key."""
+    """Read and validate a config file, or raise ConfigError listing every problem."""
+    return check(path)[0]
+
+
+def check(path: Path | str) -> tuple[Config, tuple[str, ...]]:
+    """Read and validate a config file; return it with its warnings (a `path` source's
+    file that does not exist yet), or raise ConfigError listing every problem."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -126,278 +131,207 @@ def load(path: Path | str) -> Config:
         raise ConfigError(f"{path}: file not found") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return _build(Reader(path, data), path)
+    r = Reader(path, data)
+    config = _build(r, path, r.read())
+    error = r.error()
+    if error is not None:
+        raise error
+    return config, tuple(r.warnings)
 
 
-def _build(r: Reader, path: Path) -> Config:
-    d = r.data
-    locale = r.pick(d, "", "locale", str, "fr")
-    if locale not in LOCALES:
-        raise r.fail("locale", locale, f"expected one of {', '.join(LOCALES)}")
-    timezone = r.pick(d, "", "timezone", str, "Europe/Paris")
+def _build(r: Reader, path: Path, f: ConfigFile) -> Config:
+    if f.locale not in LOCALES:
+        r.fail("locale", f.locale, f"expected one of {', '.join(LOCALES)}")
     try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise r.fail("timezone", timezone, "unknown time zone") from exc
-    sources = _sources(r, path)
+        ZoneInfo(f.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.fail("timezone", f.timezone, "unknown time zone")
     # $SOIREE_DB is relative to where you are; the config's `db` to the config file.
     env_db = os.environ.get("SOIREE_DB")
-    db = Path(r.pick(d, "", "db", str, "soiree.db"))
+    db = Path(f.db)
     if env_db:
         db = Path(env_db) if env_db == ":memory:" else Path(env_db).resolve()
     return Config(
         path=path,
-        locale=locale,
-        timezone=timezone,
+        locale=f.locale,
+        timezone=f.timezone,
         db=db if db.is_absolute() or str(db) == ":memory:" else path.parent / db,
-        database_url=_database_url(r),
-        main_races=r.strings(d, "", "main_races", []),
-        dispatch_interval=r.number(d, "", "dispatch_interval", 1.0, strict=True),
-        staging=r.pick(d, "", "staging", bool, False),
-        digest_max=int(r.number(d, "", "digest_max", 10, low=1, high=50)),
-        window_start=_moment(r, d, "window_start"),
-        window_end=_moment(r, d, "window_end"),
-        live_interval=r.number(d, "", "live_interval", 10.0, strict=True),
-        lease=r.number(d, "", "lease", 10.0, strict=True),
-        lease_renewal=r.number(d, "", "lease_renewal", 3.0, strict=True),
-        charts=_charts(r),
-        rules=_rules(r),
-        sources=sources,
-        chats=_chats(r, locale),
-        slack_managers=_slack_managers(r),
-        telegram_media_chat=_telegram_media_chat(r),
+        database_url=_database_url(r, f.database_url),
+        main_races=f.main_races,
+        dispatch_interval=f.dispatch_interval,
+        staging=f.staging,
+        digest_max=f.digest_max,
+        window_start=f.window_start,
+        window_end=f.window_end,
+        live_interval=f.live_interval,
+        lease=f.lease,
+        lease_renewal=f.lease_renewal,
+        charts=ChartsConfig(
+            send_with=f.charts.send_with,
+            theme=f.charts.theme,
+            colours=tuple(sorted(f.charts.colours.items())),
+        ),
+        rules=_rules(f.rules),
+        sources=_sources(r, path, f.sources),
+        chats=_chats(r, f.chats, f.locale),
+        slack_managers=f.slack.managers,
+        telegram_media_chat=_telegram_media_chat(r, f.telegram.media_chat),
     )
 
 
-def _database_url(r: Reader) -> str | None:
+def _database_url(r: Reader, from_config: str | None) -> str | None:
     """Return the PostgreSQL URL: $SOIREE_DATABASE_URL, else the config's database_url,
     which may name no password (it comes from the environment or a .pgpass)."""
     url = os.environ.get("SOIREE_DATABASE_URL") or None
-    from_config = r.pick(r.data, "", "database_url", str)
     where = "$SOIREE_DATABASE_URL" if url else "database_url"
     url = url or from_config
     if url is None:
         return None
     if not url.startswith(("postgresql://", "postgres://")):
-        raise r.fail(where, redact_url(url), "expected a postgresql:// URL")
-    if not os.environ.get("SOIREE_DATABASE_URL") and urlsplit(url).password:
-        raise r.fail(where, redact_url(url), "no password in the config file: give it in "
-                     "$PGPASSWORD, a .pgpass file or $SOIREE_DATABASE_URL")  # fmt: skip
+        r.fail(where, redact_url(url), "expected a postgresql:// URL")
+    elif not os.environ.get("SOIREE_DATABASE_URL") and urlsplit(url).password:
+        r.fail(where, redact_url(url), "no password in the config file: give it in "
+               "$PGPASSWORD, a .pgpass file or $SOIREE_DATABASE_URL")  # fmt: skip
     return url
 
 
-def _moment(r: Reader, table: dict[str, Any], key: str) -> datetime | None:
-    value: datetime | None = r.pick(table, "", key, datetime)
-    if value is not None and value.tzinfo is None:
-        raise r.fail(key, value.isoformat(), "needs a UTC offset (e.g. +01:00)")
-    return value
-
-
-def _rules(r: Reader) -> Rules:
-    t = r.pick(r.data, "", "rules", dict, {})
-    p = "rules."
-    prev = r.pick(t, p, "previous_round_voters", dict, {})
-    for race, voters in prev.items():
-        if isinstance(voters, bool) or not isinstance(voters, int) or voters <= 0:
-            raise r.fail(f"{p}previous_round_voters.{race}", voters, "expected a positive integer")
-    steps = r.numbers(t, p, "reporting_steps", DEFAULT_REPORTING_STEPS, int)
-    if any(s > 100 for s in steps):
-        raise r.fail(f"{p}reporting_steps", list(steps), "steps are percentages, at most 100")
+def _rules(t: RulesFile) -> Rules:
     return Rules(
-        reporting_steps=tuple(sorted(steps)),
-        candidate_levels=tuple(
-            sorted(float(x) for x in _percentages(r, t, p, "candidate_levels", (50,)))
-        ),
-        hysteresis=r.number(t, p, "hysteresis", 0.5, high=100),
-        turnout_voters=tuple(sorted(r.numbers(t, p, "turnout_voters", (), int))),
-        turnout_participation=tuple(
-            sorted(float(x) for x in _percentages(r, t, p, "turnout_participation", ()))
-        ),
-        previous_round_voters=tuple(sorted(prev.items())),
-        share_tolerance=r.number(t, p, "share_tolerance", 0.1, high=100),
-        republication_growth=r.number(t, p, "republication_growth", 10.0, strict=True),
+        reporting_steps=tuple(sorted(t.reporting_steps)),
+        candidate_levels=tuple(sorted(t.candidate_levels)),
+        hysteresis=t.hysteresis,
+        turnout_voters=tuple(sorted(t.turnout_voters)),
+        turnout_participation=tuple(sorted(t.turnout_participation)),
+        previous_round_voters=tuple(sorted(t.previous_round_voters.items())),
+        share_tolerance=t.share_tolerance,
+        republication_growth=t.republication_growth,
     )
 
 
-def _percentages(
-    r: Reader, t: dict[str, Any], p: str, key: str, default: tuple[float, ...]
-) -> tuple[float, ...]:
-    values = r.numbers(t, p, key, default)
-    for i, v in enumerate(values):
-        if not math.isfinite(v) or v > 100:
-            raise r.fail(f"{p}{key}[{i}]", v, "a percentage, at most 100")
-    return values
+LOCATIONS = ("url", "urls", "path", "replay")  # where a source's versions come from
+WEB = ("http://", "https://")
 
 
-def _sources(r: Reader, path: Path) -> tuple[SourceConfig, ...]:
-    items = r.pick(r.data, "", "sources", list, required=True)
-    if not items:
-        raise r.fail("sources", items, "at least one source is needed")
-    out = [
-        source
-        for i, item in enumerate(items)
-        for source in _expand(r, path, item, f"sources[{i}].")
-    ]
+def _sources(r: Reader, path: Path, items: tuple[SourceFile, ...]) -> tuple[SourceConfig, ...]:
+    if not items and not r.flagged("sources"):
+        r.fail("sources", [], "at least one source is needed")
+    out = []
+    for i, item in enumerate(items):
+        if _checked_source(r, path, item, f"sources[{i}]"):
+            out += _expand(path, item)
     ids = [s.id for s in out]
-    dup = next((i for i in ids if ids.count(i) > 1), None)
-    if dup is not None:
-        raise r.fail("sources[].id", dup, "source ids must be unique")
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        r.fail("sources[].id", dup, "source ids must be unique")
     return tuple(out)
 
 
-def _expand(r: Reader, path: Path, t: Any, p: str) -> list[SourceConfig]:
+def _checked_source(r: Reader, path: Path, s: SourceFile, p: str) -> bool:
+    """Note every problem of a source; say whether it can be built (has an id and a place)."""
+    if s.format not in PARSERS:
+        r.fail(f"{p}.format", s.format, f"expected one of {', '.join(sorted(PARSERS))}")
+    given = [k for k in LOCATIONS if getattr(s, k) is not None or r.flagged(f"{p}.{k}")]
+    if "urls" in given and len(given) > 1:  # urls' sources would silently take their url
+        other = next(k for k in given if k != "urls")
+        r.note(p, f"both urls and {other} given: give exactly one of {', '.join(LOCATIONS)}")
+    elif len(given) != 1:
+        r.note(p, f"give exactly one of {', '.join(LOCATIONS)}")
+    urls = [(f"{p}.url", s.url)] if s.url else []
+    urls += [(f"{p}.urls[{n}]", u) for n, u in enumerate(s.urls or ())]
+    for key, url in urls:
+        if not url.startswith(WEB):
+            r.fail(key, url, "expected an http:// or https:// URL")
+    for i, name in enumerate(s.replay or ()):
+        if not (path.parent / name).is_file():
+            r.fail(f"{p}.replay[{i}]", str(path.parent / name), "file not found")
+    if s.path is not None:
+        _check_path(r, s.path, path.parent / s.path, f"{p}.path")
+    if s.format in PARSERS:
+        for error in PARSERS[s.format].check(s.options):
+            key, _, reason = error.partition(": ")
+            r.note(f"{p}.options.{key}", reason)
+    if s.index is not None:
+        _check_index(r, s, p)
+    return len(given) == 1 and not r.flagged(f"{p}.id") and not r.flagged(p)
+
+
+def _check_path(r: Reader, written: str, file: Path, key: str) -> None:
+    """A `path` source's file may appear during the night, in a folder that exists."""
+    if not file.parent.is_dir():
+        r.fail(key, written, f"folder {file.parent} not found")
+    elif file.is_dir():
+        r.fail(key, written, f"{file} is a folder, not a file")
+    elif not file.exists():
+        r.warn(key, f"{file} does not exist yet: Soirée will wait for it")
+
+
+def _check_index(r: Reader, s: SourceFile, p: str) -> None:
+    assert s.index is not None
+    if not s.index.startswith(WEB):
+        r.fail(f"{p}.index", s.index, "expected the http:// or https:// URL of index.xml")
+    elif s.format != "fr-interior-xml" or not (s.url or s.urls):
+        r.fail(f"{p}.index", s.index, 'only a format = "fr-interior-xml" source with url or '
+               "urls follows an index")  # fmt: skip
+
+
+def _expand(path: Path, s: SourceFile) -> list[SourceConfig]:
     """Return one source per URL of `urls` (e.g. the FE file plus département files)."""
-    if not isinstance(t, dict):
-        raise r.fail(p.rstrip("."), t, "expected a table")
-    if "urls" not in t:
-        return [_source(r, path, t, p)]
-    other = next((k for k in ("url", "path", "replay") if k in t), None)
-    if other is not None:  # each of urls' sources would silently take its url over `other`
-        raise ConfigError(
-            f"{r.origin}: {p.rstrip('.')}: both urls and {other} given: give exactly one of "
-            "url, urls, path, replay"
-        )
-    urls = r.pick(t, p, "urls", list)
-    if not urls or any(not isinstance(u, str) for u in urls):
-        raise r.fail(f"{p}urls", urls, "expected a non-empty list of URLs")
-    base = {k: v for k, v in t.items() if k != "urls"}
-    ident = r.pick(t, p, "id", str, required=True)
-    return [
-        _source(r, path, {**base, "url": url, "id": f"{ident}:{n}"}, f"{p}urls[{n}] ")
-        for n, url in enumerate(urls)
-    ]
+    common: dict[str, Any] = {
+        "format": s.format,
+        "label": s.label,
+        "path": path.parent / s.path if s.path else None,
+        "replay": tuple(path.parent / f for f in s.replay or ()),
+        "interval": s.interval,
+        "timeout": s.timeout,
+        "max_bytes": s.max_bytes,
+        "stale_after": s.stale_after,
+        "max_future": s.max_future,
+        "options": s.options,
+        "index": s.index,
+    }
+    if s.urls is None:
+        return [SourceConfig(id=s.id, url=s.url, **common)]
+    return [SourceConfig(id=f"{s.id}:{n}", url=u, **common) for n, u in enumerate(s.urls)]
 
 
-def _source(r: Reader, path: Path, t: dict[str, Any], p: str) -> SourceConfig:
-    fmt = r.pick(t, p, "format", str, "canonical-json")
-    if fmt not in PARSERS:
-        raise r.fail(f"{p}format", fmt, f"expected one of {', '.join(sorted(PARSERS))}")
-    where = [k for k in ("url", "path", "replay") if k in t]
-    if len(where) != 1:
-        raise ConfigError(
-            f"{r.origin}: {p.rstrip('. ')}: give exactly one of url, urls, path, replay"
-        )
-    url = r.pick(t, p, "url", str)
-    if url is not None and not url.startswith(("http://", "https://")):
-        raise r.fail(f"{p}url", url, "expected an http:// or https:// URL")
-    file = r.pick(t, p, "path", str)
-    replay = [path.parent / f for f in r.strings(t, p, "replay", [])]
-    for i, f in enumerate(replay):
-        if not f.is_file():
-            raise r.fail(f"{p}replay[{i}]", str(f), "file not found")
-    return SourceConfig(
-        id=r.pick(t, p, "id", str, required=True),
-        format=fmt,
-        label=r.pick(t, p, "label", str),
-        url=url,
-        path=path.parent / file if file else None,
-        replay=tuple(replay),
-        interval=r.number(t, p, "interval", 60.0, strict=True),
-        timeout=r.number(t, p, "timeout", 10.0, strict=True),
-        max_bytes=int(r.number(t, p, "max_bytes", 20_000_000, low=1)),
-        stale_after=r.number(t, p, "stale_after", 900.0, strict=True),
-        max_future=r.number(t, p, "max_future", DEFAULT_MAX_FUTURE, high=MAX_FUTURE_BOUND),
-        options=_options(r, t, p, fmt),
-        index=_index(r, t, p, fmt, url),
-    )
+TELEGRAM_CHAT = 'expected a chat id (-100…) or a public channel\'s "@name"'
+# Each platform's chat ids, and what to say of another; the console takes any name.
+CHAT_IDS = {
+    "telegram": (r"-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31}", TELEGRAM_CHAT),
+    "slack": (r"[CGD][A-Z0-9]+", "expected a channel's id (C…, G…) or a direct message's "
+              "(D…), not a channel's name"),
+}  # fmt: skip
 
 
-def _index(r: Reader, t: dict[str, Any], p: str, fmt: str, url: str | None) -> str | None:
-    """Return the URL of the Ministry index a source follows, if it names one."""
-    index: str | None = r.pick(t, p, "index", str)
-    if index is None:
-        return None
-    if not index.startswith(("http://", "https://")):
-        raise r.fail(f"{p}index", index, "expected the http:// or https:// URL of index.xml")
-    if fmt != "fr-interior-xml" or url is None:
-        raise r.fail(f"{p}index", index, 'only a format = "fr-interior-xml" source with url '
-                     "or urls follows an index")  # fmt: skip
-    return index
-
-
-def _options(r: Reader, t: dict[str, Any], p: str, fmt: str) -> dict[str, Any]:
-    options: dict[str, Any] = r.pick(t, p, "options", dict, {})
-    errors = PARSERS[fmt].check(options)
-    if errors:
-        raise ConfigError(f"{r.origin}: {p}options.{errors[0]}")
-    return options
-
-
-def _chats(r: Reader, default_locale: str) -> tuple[ChatConfig, ...]:
+def _chats(r: Reader, items: tuple[ChatFile, ...], default_locale: str) -> tuple[ChatConfig, ...]:
     out = []
-    for i, t in enumerate(r.pick(r.data, "", "chats", list, [])):
-        p = f"chats[{i}]."
-        if not isinstance(t, dict):
-            raise r.fail(p.rstrip("."), t, "expected a table")
-        platform = r.pick(t, p, "platform", str, required=True)
-        if platform not in PLATFORMS:
-            raise r.fail(f"{p}platform", platform, f"expected one of {', '.join(PLATFORMS)}")
-        locale = r.pick(t, p, "locale", str, default_locale)
-        if locale not in LOCALES:
-            raise r.fail(f"{p}locale", locale, f"expected one of {', '.join(LOCALES)}")
-        chat_id = r.pick(t, p, "id", (str, int), required=True)
-        if platform == "telegram" and not _telegram_chat(chat_id):
-            raise r.fail(f"{p}id", chat_id, TELEGRAM_CHAT)
+    for i, c in enumerate(items):
+        p = f"chats[{i}]"
+        if c.platform not in PLATFORMS and not r.flagged(f"{p}.platform"):
+            r.fail(f"{p}.platform", c.platform, f"expected one of {', '.join(PLATFORMS)}")
+        if c.locale is not None and c.locale not in LOCALES:
+            r.fail(f"{p}.locale", c.locale, f"expected one of {', '.join(LOCALES)}")
+        pattern, reason = CHAT_IDS.get(c.platform, (r".+", ""))
+        if not r.flagged(f"{p}.id") and not re.fullmatch(pattern, str(c.id)):
+            r.fail(f"{p}.id", c.id, reason)
         out.append(
             ChatConfig(
-                platform=platform,
-                id=str(chat_id),
-                locale=locale,
-                races=r.strings(t, p, "races", ["*"]),
-                admin=r.pick(t, p, "admin", bool, False),
-                charts=_chart_kinds(r, t, p, "charts") if "charts" in t else None,
+                platform=c.platform,
+                id=str(c.id),
+                locale=c.locale or default_locale,
+                races=c.races,
+                admin=c.admin,
+                charts=c.charts,
             )
         )
     return tuple(out)
 
 
-def _slack_managers(r: Reader) -> tuple[str, ...]:
-    t = r.pick(r.data, "", "slack", dict, {})
-    managers = r.strings(t, "slack.", "managers", [])
-    for i, who in enumerate(managers):
-        if not re.fullmatch(r"[UWS][A-Z0-9]+", who):
-            raise r.fail(f"slack.managers[{i}]", who, "expected a user id (U…, W…) or a user "
-                         "group's id (S…)")  # fmt: skip
-    return managers
-
-
-TELEGRAM_CHAT = 'expected a chat id (-100…) or a public channel\'s "@name"'
-
-
 def _telegram_chat(chat_id: object) -> bool:
     """Say whether a value names a Telegram chat: a numeric id, or a channel's @username."""
-    text = str(chat_id)
-    return bool(re.fullmatch(r"-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31}", text))
+    return bool(re.fullmatch(CHAT_IDS["telegram"][0], str(chat_id)))
 
 
-def _telegram_media_chat(r: Reader) -> str | None:
-    t = r.pick(r.data, "", "telegram", dict, {})
-    chat = r.pick(t, "telegram.", "media_chat", (str, int))
+def _telegram_media_chat(r: Reader, chat: str | int | None) -> str | None:
     if chat is not None and not _telegram_chat(chat):
-        raise r.fail("telegram.media_chat", chat, TELEGRAM_CHAT)
+        r.fail("telegram.media_chat", chat, TELEGRAM_CHAT)
     return None if chat is None else str(chat)
-
-
-def _charts(r: Reader) -> ChartsConfig:
-    t = r.pick(r.data, "", "charts", dict, {})
-    p = "charts."
-    theme = r.pick(t, p, "theme", str, "light")
-    if theme not in CHART_THEMES:
-        raise r.fail(f"{p}theme", theme, f"expected one of {', '.join(CHART_THEMES)}")
-    colours = r.pick(t, p, "colours", dict, {})
-    for candidate, colour in colours.items():
-        if not isinstance(colour, str) or not re.fullmatch(r"#[0-9A-Fa-f]{6}", colour):
-            raise r.fail(f"{p}colours.{candidate}", colour, 'expected a colour like "#E4003B"')
-    return ChartsConfig(
-        send_with=_chart_kinds(r, t, p, "send_with") if "send_with" in t else CHART_KINDS,
-        theme=theme,
-        colours=tuple(sorted(colours.items())),
-    )
-
-
-def _chart_kinds(r: Reader, t: dict[str, Any], p: str, key: str) -> tuple[str, ...]:
-    kinds = r.strings(t, p, key, [])
-    for i, kind in enumerate(kinds):
-        if kind not in CHART_KINDS:
-            raise r.fail(f"{p}{key}[{i}]", kind, f"expected any of {', '.join(CHART_KINDS)}")
-    return kinds

@@ -6,15 +6,19 @@ import asyncio
 import tomllib
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bot.audience import covers
 from bot.checks import find_anomalies
 from bot.config import Config, SourceConfig
+from bot.formats.canonical import FORMAT
+from bot.formats.limits import Limits
 from bot.formats.ministry.index import Index
-from bot.formats.registry import PARSERS
+from bot.formats.registry import PARSERS, parse
 from bot.models import Race, Snapshot
 from bot.rules import Rules
 from bot.sources.errors import FetchError
@@ -22,6 +26,7 @@ from bot.sources.files import read_file
 from bot.sources.http import HttpSource
 
 MAX_RACES_SHOWN = 50
+MAX_IDS_SHOWN = 12  # of the ids a feed has, in a warning about one it lacks
 
 
 def parse_options(pairs: Sequence[str]) -> dict[str, Any]:
@@ -38,12 +43,13 @@ def parse_options(pairs: Sequence[str]) -> dict[str, Any]:
     return options
 
 
-def source_for(config: Config, fmt: str, where: str) -> SourceConfig:
-    """Return the config's source that reads `where`, else its first in this format, else
-    a source with SourceConfig's defaults: its options, caps and deadline apply."""
-    same = [s for s in config.sources if _reads(s, where)]
-    in_format = [s for s in config.sources if s.format == fmt]
-    return next(iter(same + in_format), None) or SourceConfig(id="fetch", format=fmt)
+def source_for(config: Config, fmt: str | None, where: str) -> SourceConfig:
+    """Return the config's source that reads `where`, else its first in this format (its
+    first at all when no format is named), else a source with SourceConfig's defaults: its
+    format, options, caps and deadline apply."""
+    fits = [s for s in config.sources if fmt is None or s.format == fmt]
+    same = [s for s in fits if _reads(s, where)]
+    return next(iter(same + fits), None) or SourceConfig(id="fetch", format=fmt or FORMAT)
 
 
 def _reads(source: SourceConfig, where: str) -> bool:
@@ -158,3 +164,70 @@ def describe_index(index: Index) -> str:
     if len(rows) > MAX_RACES_SHOWN:
         lines.append(f"  … and {len(rows) - MAX_RACES_SHOWN} more place(s)")
     return "\n".join(lines)
+
+
+async def mismatches_with(config: Config, feeds: Sequence[str]) -> list[str]:
+    """Read feed versions (URLs or files), each with the config's source that reads it, else
+    its first, and return the warnings of `mismatches`; raise as `read` and `parse` do."""
+    snaps = []
+    for where in feeds:
+        source = source_for(config, None, where)
+        data = await read(where, source)
+        limits = Limits(max_bytes=source.max_bytes, max_future=source.max_future)
+        now = datetime.now(UTC)
+        snaps.append(parse(source.format, data, where, source.options, now, limits))
+    return mismatches(config, snaps) if feeds else []
+
+
+def mismatches(config: Config, snaps: Sequence[Snapshot]) -> list[str]:
+    """Return a warning for each id the config names that these feed versions lack:
+    [charts.colours]' candidates, previous_round_voters', main_races' and chats' races."""
+    races = [race for snap in snaps for race in snap.races]
+    race_ids = sorted({race.id for race in races})
+    candidate_ids = sorted({c.id for race in races for c in race.candidates})
+    no_race = f"no such race in the feed, which has {_some(race_ids)}"
+    out = [
+        f"charts.colours.{cand}: no such candidate in the feed, which has {_some(candidate_ids)}"
+        for cand, _ in config.charts.colours
+        if cand not in candidate_ids
+    ]
+    out += [
+        f"rules.previous_round_voters.{race}: {no_race}"
+        for race, _ in config.rules.previous_round_voters
+        if race not in race_ids
+    ]
+    out += [f"main_races[{i}] = {race!r}: {no_race}"
+            for i, race in enumerate(config.main_races) if race not in race_ids]  # fmt: skip
+    for i, chat in enumerate(config.chats):
+        out += [
+            f"chats[{i}].races[{j}] = {key!r}: matches no race of the feed, which has "
+            f"{_some(race_ids)}"
+            for j, key in enumerate(chat.races)
+            if not any(covers(key, race) for race in races)
+        ]
+    return [f"{config.path}: {line}" for line in out]
+
+
+def _some(ids: Sequence[str]) -> str:
+    """Return ids as a short list: the first MAX_IDS_SHOWN, and how many there are."""
+    if not ids:
+        return "none"
+    shown = ", ".join(ids[:MAX_IDS_SHOWN])
+    return shown if len(ids) <= MAX_IDS_SHOWN else f"{shown}… ({len(ids)} in all)"
+
+
+def format_hint(data: bytes, fmt: str) -> str:
+    """Return a hint naming the format of a file read as canonical JSON that looks like
+    another format's, "" when it does not."""
+    if fmt != FORMAT:
+        return ""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"PK\x03\x04"):
+        return "it looks like a zip (Clarity's detailxml.zip?): give --source-format clarity-xml"
+    if head.startswith(b"<"):
+        return ("it looks like XML: give --source-format fr-interior-xml (the Ministry's) or "
+                "clarity-xml (Clarity's)")  # fmt: skip
+    first = head.split(b"\n", 1)[0]
+    if not head.startswith((b"{", b"[")) and any(sep in first for sep in (b";", b",", b"\t")):
+        return "it looks like CSV: give --source-format csv (and --option for its layout)"
+    return ""

@@ -392,3 +392,52 @@ def test_replay_refuses_a_bad_option_in_one_line(option: str, error: str) -> Non
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.endswith(error)
     assert "Traceback" not in result.stderr
+
+
+# --- fetch and chart with a config: its source's format and options (issue 17, item 3) ----
+
+FIXTURES = ROOT / "tests" / "fixtures"
+BLOCS = FIXTURES / "csv" / "legislatives-blocs-cirlg.cp1252.csv"
+BLOCS_CONFIG = ROOT / "config" / "examples" / "legislatives-csv-blocs.toml"
+
+
+def test_fetch_and_chart_read_a_feed_as_the_configs_source_does(tmp_path: Path) -> None:
+    # The example's source is data.gouv's cp1252 CSV in blocks: no --source-format needed.
+    fetched = bot("fetch", str(BLOCS), "--config", str(BLOCS_CONFIG))
+    assert fetched.returncode == 0, fetched.stderr
+    assert "29-01  [circonscription 29-01]  Finistère, 1ère circonscription" in fetched.stdout
+    # Its main race is Paris's 9th, which this file does not hold: said, with what it holds.
+    assert fetched.stderr == (
+        f"warning: {BLOCS_CONFIG}: main_races[0] = '75-09': no such race in "
+        "the feed, which has 29-01, 29-02, 2a-01, zz-11\n"
+    )
+    out = tmp_path / "chart.png"
+    charted = bot("chart", str(BLOCS), "--config", str(BLOCS_CONFIG), "--out", str(out),
+                  "--race", "29-01")  # fmt: skip
+    assert charted.returncode == 0, charted.stderr
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("command", ["fetch", "chart"])
+@pytest.mark.parametrize(
+    ("feed", "hint"),
+    [
+        (BLOCS, "not UTF-8; it looks like CSV: give --source-format csv"),
+        (FIXTURES / "csv" / "long-contract.csv", "invalid JSON; it looks like CSV"),
+        (FIXTURES / "fr_interior" / "02Acom_T2_v1.xml",
+         "invalid JSON; it looks like XML: give --source-format fr-interior-xml (the "
+         "Ministry's) or clarity-xml (Clarity's)"),
+        (FIXTURES / "clarity" / "detail.zip", "it looks like a zip (Clarity's detailxml.zip?): "
+         "give --source-format clarity-xml"),
+    ],
+    ids=["cp1252-csv", "csv", "xml", "zip"],
+)  # fmt: skip
+def test_a_feed_read_as_json_that_looks_like_another_format_says_which(
+    tmp_path: Path, command: str, feed: Path, hint: str
+) -> None:
+    args = ["--out", str(tmp_path / "chart.png")] if command == "chart" else []
+    result = bot(command, str(feed), *args)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: {feed}: "), result.stderr
+    assert hint in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr

@@ -114,6 +114,7 @@ def test_sources_of_each_kind(tmp_path: Path) -> None:
         '[[sources]]\nid = "disk"\npath = "drop/feed.json"\n'
         '[[sources]]\nid = "old"\nreplay = ["feed.json"]\n'
     )
+    (tmp_path / "drop").mkdir()  # the file may appear during the night, in this folder
     config = load(write(tmp_path, text))
     web, disk, old = config.sources
     assert (web.kind, web.url, web.interval) == ("http", "https://example.org/feed.json", 30.0)
@@ -294,9 +295,9 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
 # --- python -m bot check-config -----------------------------------------------------------
 
 
-def check_config(path: Path) -> subprocess.CompletedProcess[str]:
+def check_config(path: Path, *more: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", "check-config", str(path)],
+        [sys.executable, "-m", "bot", "check-config", str(path), *more],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -330,6 +331,112 @@ def test_check_config_rejects_urls_with_another_place(tmp_path: Path, other: str
     result = check_config(path)
     assert result.returncode == 2
     assert f"sources[0]: both urls and {key} given" in result.stderr
+    assert "OK" not in result.stdout
+
+
+# Each mistake of issue 17's list, in one file: check-config names them all in one run.
+EVERY_MISTAKE = """
+lcoale = "en"
+
+[rules]
+candidate_level = [60]
+
+[[sources]]
+id = "web"
+timezone = "Europe/Paris"
+intervall = 30
+url = "https://example.test/FE.json"
+urls = ["https://example.test/075.json"]
+
+[[sources]]
+id = "drop"
+path = "nowhere/feed.json"
+
+[[chats]]
+platform = "telegram"
+id = "mygroup"
+
+[[chats]]
+platform = "slack"
+id = "#general"
+"""
+
+
+def test_check_config_names_every_mistake_of_a_file_in_one_run(tmp_path: Path) -> None:
+    path = write(tmp_path, EVERY_MISTAKE)
+    result = check_config(path)
+    assert result.returncode == 2
+    assert "OK" not in result.stdout
+    lines = result.stderr.splitlines()
+    assert lines == [f"config error: {path}: {line}" for line in (
+        "`lcoale`: unknown key at the top level; did you mean `locale`?",
+        "`rules.candidate_level`: unknown key in [rules]; did you mean `candidate_levels`?",
+        "`sources[0].timezone`: unknown key in [[sources]] number 1; `timezone` is a top-level "
+        "key, and TOML reads every key after a table's header into that table: move it above "
+        "the first [table] or [[table]] header",
+        "`sources[0].intervall`: unknown key in [[sources]] number 1; did you mean `interval`?",
+        "sources[0]: both urls and url given: give exactly one of url, urls, path, replay",
+        f"sources[1].path = 'nowhere/feed.json': folder {tmp_path / 'nowhere'} not found",
+        "chats[0].id = 'mygroup': expected a chat id (-100…) or a public channel's \"@name\"",
+        "chats[1].id = '#general': expected a channel's id (C…, G…) or a direct message's "
+        "(D…), not a channel's name",
+    )] + ["config error: 8 problems"]  # fmt: skip
+
+
+def test_a_path_source_may_wait_for_its_file_in_a_folder_that_exists(tmp_path: Path) -> None:
+    (tmp_path / "drop").mkdir()
+    path = write(tmp_path, '[[sources]]\nid = "drop"\npath = "drop/feed.json"\n')
+    result = check_config(path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        f"warning: {path}: sources[0].path: {tmp_path / 'drop' / 'feed.json'} does not exist "
+        "yet: Soirée will wait for it\n"
+    )
+    assert "OK (1 source(s), 0 chat(s))" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "path", [DEMO, *sorted((ROOT / "config" / "examples").glob("*.toml"))], ids=lambda p: p.name
+)
+def test_check_config_accepts_every_shipped_config(path: Path) -> None:
+    result = check_config(path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith(f"{path}: OK (")
+
+
+def test_check_config_against_a_feed_warns_of_ids_it_lacks(tmp_path: Path) -> None:
+    # The demo's 23:55 version holds one race, national (hamon, valls).
+    feed = DEMO.parent / "demo" / "12-23h55.json"
+    text = DEMO.read_text(encoding="utf-8")
+    text = text.replace('main_races = ["national"]', 'main_races = ["national", "nationl"]')
+    text = text.replace('hamon = "#C2185B"', 'hamon = "#C2185B"\nhammon = "#000000"')
+    text = text.replace("national = 1_660_000", "national = 1_660_000\nfrance = 1")
+    text = text.replace('races = ["*"]', 'races = ["*", "area:99", "national"]')
+    text = text.replace('"demo/', f'"{DEMO.parent}/demo/').replace("../var/", f"{tmp_path}/")
+    path = tmp_path / "demo.toml"
+    path.write_text(text, encoding="utf-8")
+    assert check_config(path).stderr == ""  # without --feed, nothing to compare
+    result = check_config(path, "--feed", str(feed))
+    assert result.returncode == 0, result.stderr
+    warnings = result.stderr.splitlines()
+    assert [w.split(": ")[2].split(" = ")[0] for w in warnings] == [
+        "charts.colours.hammon",
+        "rules.previous_round_voters.france",
+        "main_races[1]",
+        "chats[0].races[1]",
+    ], warnings
+    assert "no such candidate in the feed, which has hamon, valls" in warnings[0]
+    assert warnings[1].endswith(": no such race in the feed, which has national")
+    assert "matches no race of the feed" in warnings[3]
+    assert "OK (1 source(s), 1 chat(s))" in result.stdout
+
+
+def test_check_config_against_an_unreadable_feed_says_why(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("<Election/>", encoding="utf-8")
+    result = check_config(DEMO, "--feed", str(bad))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: {bad}: ")
     assert "OK" not in result.stdout
 
 

@@ -7,15 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config, SourceConfig
+from bot.config import ChartsConfig, ChatConfig, Config, SourceConfig
 from bot.feedcheck import (
+    MAX_IDS_SHOWN,
     MAX_RACES_SHOWN,
     describe,
+    format_hint,
+    mismatches,
     parse_options,
     read,
     source_for,
     with_options,
 )
+from bot.formats.canonical import FORMAT
 from bot.models import Candidate, Turnout
 from bot.rules import Rules
 from bot.sources.errors import FetchError
@@ -133,3 +137,57 @@ async def test_a_read_keeps_the_sources_cap(tmp_path: Path, feed: FeedServer) ->
     with pytest.raises(FetchError, match="over the 10-byte cap"):
         await read(feed.url, capped)
     assert await read(feed.url) == b"x" * 11  # SourceConfig's 20 MB
+
+
+def test_source_for_without_a_format_takes_the_configs_source(tmp_path: Path) -> None:
+    sheet = SourceConfig(id="sheet", format="csv", path=tmp_path / "b.csv")
+    fe = SourceConfig(id="fe", format="fr-interior-xml", url="https://x.test/FE.xml")
+    config = Config(path=tmp_path / "c.toml", db=Path(":memory:"), rules=Rules(),
+                    sources=(fe, sheet))  # fmt: skip
+    assert source_for(config, None, str(tmp_path / "b.csv")).id == "sheet"  # the one it reads
+    assert source_for(config, None, "elsewhere.xml").id == "fe"  # else the first
+    # A format named: never a source of another format, though it reads the file.
+    assert source_for(config, "canonical-json", str(tmp_path / "b.csv")).format == FORMAT
+    empty = dataclasses.replace(config, sources=())
+    assert source_for(empty, None, "feed.json").format == "canonical-json"
+
+
+def test_mismatches_name_the_ids_a_feed_lacks_and_those_it_has(tmp_path: Path) -> None:
+    config = Config(
+        path=tmp_path / "c.toml",
+        db=Path(":memory:"),
+        rules=Rules(previous_round_voters=(("fe", 10), ("paris", 10))),
+        sources=(),
+        main_races=("fe", "lyon"),
+        charts=ChartsConfig(colours=(("a", "#000000"), ("zed", "#FFFFFF"))),
+        chats=(ChatConfig(platform="telegram", id="1", races=("*", "area:75", "area:13")),),
+    )
+    feed = snap(race({"a": 60, "b": 40}, race_id="fe"), race({"a": 1}, race_id="75056"))
+    assert mismatches(config, [feed]) == [
+        f"{tmp_path / 'c.toml'}: {line}"
+        for line in (
+            "charts.colours.zed: no such candidate in the feed, which has a, b",
+            "rules.previous_round_voters.paris: no such race in the feed, which has 75056, fe",
+            "main_races[1] = 'lyon': no such race in the feed, which has 75056, fe",
+            "chats[0].races[2] = 'area:13': matches no race of the feed, which has 75056, fe",
+        )
+    ]
+    many = snap(*(race({"a": 1}, race_id=f"r{i:02d}") for i in range(MAX_IDS_SHOWN + 3)))
+    (line,) = mismatches(dataclasses.replace(config, charts=ChartsConfig(), chats=(),
+                                             rules=Rules(), main_races=("x",)), [many])  # fmt: skip
+    assert line.endswith(f", r{MAX_IDS_SHOWN - 1:02d}… ({MAX_IDS_SHOWN + 3} in all)")
+
+
+@pytest.mark.parametrize(
+    ("data", "fmt", "says"),
+    [
+        (b"\xef\xbb\xbf  <?xml version='1.0'?><Election/>", FORMAT, "it looks like XML"),
+        (b"PK\x03\x04rest", FORMAT, "it looks like a zip"),
+        (b"code;name;votes\n1;a;3\n", FORMAT, "it looks like CSV"),
+        (b'{"election": ', FORMAT, ""),  # JSON, only broken
+        (b"<Election/>", "fr-interior-xml", ""),  # its format was named
+    ],
+)
+def test_a_format_hint_names_what_the_bytes_look_like(data: bytes, fmt: str, says: str) -> None:
+    hint = format_hint(data, fmt)
+    assert hint.startswith(says) if says else hint == ""
