@@ -20,7 +20,7 @@ from typing import cast
 import pytest
 
 from bot.diff import advance, diff
-from bot.events import ResultCorrected
+from bot.events import CandidateThresholdCrossed, ResultCorrected
 from bot.render.message import Image, Message
 from bot.rules import Rules
 from bot.store import (
@@ -554,3 +554,34 @@ async def test_a_sqlite_file_locked_by_another_process_is_unavailable_then_write
         assert await store.setting("k") == "v"
     finally:
         await store.close()
+
+
+async def test_a_fact_corrected_and_true_again_is_its_next_generation_once(
+    store: Store,
+) -> None:
+    """A candidate over 50 %, corrected below it, over it again: the second crossing is told
+    (`…~2`), once, however often it is offered again (issue 15, item 6)."""
+    crossed = CandidateThresholdCrossed(
+        key="national:candidate:a:50",
+        race=race({"a": 60, "b": 40}),
+        at=at(10),
+        candidate=race({"a": 60, "b": 40}).candidates[0],
+        level=50.0,
+    )
+    corrected = ResultCorrected(
+        key="national:correction:candidate:a:50",
+        race=race({"a": 40, "b": 60}),
+        at=at(20),
+        retracts=crossed.key,
+    )
+    for minutes, event in ((10, crossed), (20, corrected)):
+        told = await store.unseen([event])
+        await store.commit_cycle(
+            dataclasses.replace(cycle(minutes, {"a": 1}, counted=5), events=told)
+        )
+    again = dataclasses.replace(crossed, at=at(30))
+    (told,) = await store.unseen([again])
+    assert (told.key, told.generation) == ("national:candidate:a:50~2", 2)
+    await store.commit_cycle(dataclasses.replace(cycle(30, {"a": 1}, counted=5), events=[told]))
+    assert await store.unseen([again]) == []
+    assert await store.unseen([corrected]) != []  # the second generation can be corrected

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from bot.events import Event, admit
+from bot.events import Event, admit, wanted
 from bot.store.postgres.base import Connection, PostgresBase
 
 
@@ -15,12 +15,15 @@ class PostgresLedger(PostgresBase):
     async def unseen(self, events: Iterable[Event]) -> list[Event]:
         """Return the events the ledger has not seen, applying covers and retractions."""
         events = list(events)
-        keys = {e.key for e in events} | {e.retracts for e in events}
-        keys.update(k for e in events for k in e.covers)
-        rows = await self._fetch(
-            "SELECT key FROM ledger WHERE key = ANY($1::text[])", [k for k in keys if k]
-        )
-        return admit(events, {r[0] for r in rows})
+        seen: set[str] = set()
+        asked: set[str] = set()
+        # A fact's generations are read one round each: rarely more than one.
+        while keys := wanted(events, seen) - asked:
+            asked |= keys
+            sql = "SELECT key FROM ledger WHERE key = ANY($1::text[])"
+            rows = await self._fetch(sql, list(keys))
+            seen |= {r[0] for r in rows}
+        return admit(events, seen)
 
     async def ledger(self) -> list[tuple[str, str]]:
         """Return (key, kind) of every recorded fact, oldest first."""

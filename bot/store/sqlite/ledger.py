@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import aiosqlite
 
-from bot.events import Event, admit
+from bot.events import Event, admit, wanted
 from bot.store.sqlite.base import SQLiteBase, serialised, ts
 
 # SQLite allows at most 999 parameters in one statement (on older builds): ask in chunks.
@@ -20,16 +20,19 @@ class SQLiteLedger(SQLiteBase):
     async def unseen(self, events: Iterable[Event]) -> list[Event]:
         """Return the events the ledger has not seen, applying covers and retractions."""
         events = list(events)
-        keys = {e.key for e in events} | {e.retracts for e in events}
-        keys.update(k for e in events for k in e.covers)
-        seen = await self._seen(keys)
+        seen: set[str] = set()
+        asked: set[str] = set()
+        # A fact's generations are read one round each: rarely more than one.
+        while keys := wanted(events, seen) - asked:
+            asked |= keys
+            seen |= await self._seen(keys)
         return admit(events, seen)
 
-    async def _seen(self, keys: set[str | None]) -> set[str]:
-        wanted = [k for k in keys if k]
+    async def _seen(self, keys: set[str]) -> set[str]:
+        listed = list(keys)
         found: set[str] = set()
-        for i in range(0, len(wanted), _CHUNK):
-            chunk = wanted[i : i + _CHUNK]
+        for i in range(0, len(listed), _CHUNK):
+            chunk = listed[i : i + _CHUNK]
             marks = ",".join("?" * len(chunk))
             rows = await self._all(f"SELECT key FROM ledger WHERE key IN ({marks})", chunk)
             found.update(r[0] for r in rows)
