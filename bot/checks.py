@@ -1,11 +1,18 @@
-"""Anomaly checks: does a race's arithmetic add up? Pure functions, no I/O."""
+"""Anomaly checks: does a race's arithmetic add up? Pure functions, no I/O.
+
+Each check declares the figures it puts in doubt (`TAINTS`): the candidates' shares, the
+turnout, or both. A race's figures in doubt are held back (`held_back`): the last good ones
+stand in for them, and what the version says of its other figures is told as usual."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 
-from bot.models import Race
+from bot.models import Candidate, Race, Turnout
 from bot.rules import Rules
+
+SHARES, TURNOUT = "shares", "turnout"  # the figures a check may put in doubt
 
 Finding = tuple[str, tuple[tuple[str, float], ...]]
 Check = Callable[[Race | None, Race, Rules], Iterator[Finding]]
@@ -114,6 +121,51 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+# What each check puts in doubt, by its name (before any ":candidate"): shares that add up
+# to 100.1 % or differ from the votes, the shares; voters above registered or ballots that
+# are not the voters, the turnout; votes above the voters and a republication (totals up,
+# every share frozen), both.
+TAINTS: dict[str, tuple[str, ...]] = {
+    "votes_vs_valid": (SHARES,),
+    "votes_vs_voters": (SHARES, TURNOUT),
+    "voters_vs_registered": (TURNOUT,),
+    "ballots_vs_voters": (TURNOUT,),
+    "published_share": (SHARES,),
+    "vote_types": (SHARES,),
+    "partial_votes": (SHARES,),
+    "share_sum": (SHARES,),
+    "republication": (SHARES, TURNOUT),
+}
+
+
+def taints(check: str) -> tuple[str, ...]:
+    """Return the figures a check's finding puts in doubt (both, for a check not listed)."""
+    return TAINTS.get(check.partition(":")[0], (SHARES, TURNOUT))
+
+
 def find_anomalies(before: Race | None, race: Race, rules: Rules) -> list[Finding]:
     """Return every check that fails for this race, as (check, detail) pairs."""
     return [finding for check in CHECKS for finding in check(before, race, rules)]
+
+
+def held_back(before: Race | None, race: Race, doubts: Iterable[str]) -> Race:
+    """Return the race with its figures in doubt replaced by the last good ones (`before`,
+    else none: candidates without votes or shares, an empty turnout), and named in
+    `doubts`. Its progress and other figures are the version's own."""
+    doubted = tuple(sorted(set(doubts)))
+    if not doubted:
+        return race
+    held = replace(race, doubts=doubted)
+    if SHARES in doubted:
+        last = {c.id: c for c in before.candidates} if before is not None else {}
+        held = replace(held, candidates=tuple(_held_candidate(c, last) for c in race.candidates))
+    if TURNOUT in doubted:
+        held = replace(held, turnout=before.turnout if before is not None else Turnout())
+    return held
+
+
+def _held_candidate(c: Candidate, last: dict[str, Candidate]) -> Candidate:
+    old = last.get(c.id)
+    if old is not None:
+        return old
+    return Candidate(id=c.id, name=c.name, party=c.party)

@@ -65,6 +65,19 @@ class Candidate:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class PreviousRound:
+    """The previous round's figures for this race: for the same places as those counted
+    now (`same_places`: a commune, or the communes received summed), or for the whole race
+    (its own total, which a partial count is compared with pro rata). `shares` are each
+    candidate's share then, by candidate id, for the same places only."""
+
+    voters: int | None = None
+    registered: int | None = None
+    same_places: bool = True
+    shares: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Race:
     """One contest at one place: its progress, turnout and candidates."""
 
@@ -84,6 +97,10 @@ class Race:
     # True when the figures are the sum of the places below (a département's communes), not
     # published for the place itself: its own file, when followed, is its truth (bot.levels).
     summed: bool = False
+    previous: PreviousRound | None = None  # the previous round, where the feed gives it
+    # Figures of the newest version that a check put in doubt ("shares", "turnout"): they
+    # are held back, these being the last good ones (bot.checks.held_back).
+    doubts: tuple[str, ...] = ()
 
     @property
     def has_results(self) -> bool:

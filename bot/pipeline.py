@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from bot import levels, rows
 from bot.audience import AdminChats, Audience
 from bot.charts import SETTING_PREFIX, Budget, Charts
-from bot.diff import advance, diff
+from bot.diff import advance, diff, served
 from bot.display import Display
 from bot.events import AnomalyDetected, Event
 from bot.formats.errors import FeedError
@@ -28,6 +28,7 @@ from bot.render import markup_for
 from bot.render.message import Image, Message
 from bot.render.text import Renderer
 from bot.rivals import Rivalry, Served, compare
+from bot.rounds import attached
 from bot.rules import Rules
 from bot.store import Cycle, Delivery, RejectedVersion, Store, Subscription
 from bot.worker import off_loop
@@ -206,15 +207,15 @@ class Pipeline:
     ) -> Outcome:
         now = self.clock()
         baseline = await self.store.baseline(source_id)
+        snap = attached(snap, self.rules)  # a previous-round feed's figures, by race id
         # One truth per race: a département's own figures over the sum of its communes.
         by_level = await self._levels(source_id, snap, baseline, origin)
         snap = by_level.kept(snap)
         # Pure and, for a large version, long (35,000 races: seconds): off the loop too.
-        found, new_baseline = await off_loop(_diffed, baseline, snap, self.rules, now)
+        found, new_baseline, snap = await off_loop(_diffed, baseline, snap, self.rules, now)
         rivalry = await self._rivalry(source_id, snap, origin)
         told = by_level.keep(rivalry.keep(found))
         events = await self.store.unseen([*told, *rivalry.disagreements, *by_level.anomalies])
-        flagged = frozenset(e.race.id for e in found if isinstance(e, AnomalyDetected))
         for e in events:
             if isinstance(e, AnomalyDetected):
                 log.warning("%s: anomaly %s in race %s: %s", origin, e.check, e.race.id, e.detail)
@@ -230,7 +231,9 @@ class Pipeline:
                 baseline=new_baseline,
                 events=events,
                 deliveries=deliveries,
-                flagged_races=flagged,
+                # Figures in doubt are held back in the races themselves (Race.doubts):
+                # what else the version says is served.
+                flagged_races=frozenset(),
                 images=tuple(images.values()),
             )
         )
@@ -338,7 +341,9 @@ def _recipients(
 
 def _diffed(
     baseline: Snapshot | None, snap: Snapshot, rules: Rules, now: datetime
-) -> tuple[list[Event], Snapshot]:
-    """Return what a version's diff found, and the baseline it leaves."""
+) -> tuple[list[Event], Snapshot, Snapshot]:
+    """Return what a version's diff found, the baseline it leaves, and the version as it
+    is served (its figures in doubt held back)."""
     found = diff(baseline, snap, rules, now)
-    return found, advance(baseline, snap, found)
+    new_baseline = advance(baseline, snap, found)
+    return found, new_baseline, served(snap, new_baseline)

@@ -17,11 +17,16 @@ from bot.events import (
     Event,
     FirstResultsReported,
     LeaderChanged,
+    LeadTied,
+    MarginNarrowed,
+    MarginWidened,
     ReportingThresholdCrossed,
     ResultCorrected,
     ResultDeclaredFinal,
     SourcesDisagreed,
+    TurnoutCompared,
     TurnoutThresholdCrossed,
+    TurnoutTrendChanged,
     admit,
 )
 from bot.models import Candidate, Race, Snapshot, Turnout, Units, with_computed_shares
@@ -241,8 +246,7 @@ def anomaly_events() -> list[AnomalyDetected]:
     events = []
     for before, after in anomaly_races():
         found = diff_race(before, after, Rules(), EVENTS_AT)
-        assert found, (before, after)
-        assert all(isinstance(e, AnomalyDetected) for e in found)
+        assert any(isinstance(e, AnomalyDetected) for e in found), (before, after)
         events.extend(e for e in found if isinstance(e, AnomalyDetected))
     # Not the diff's: a place's own figures against the sum of its parts (bot.levels).
     detail = (("registered", 900.0), ("registered_parts", 1000.0), ("voters", 600.0))
@@ -378,4 +382,89 @@ def all_events() -> list[Event]:
         ResultDeclaredFinal(key="national:final", race=complete, at=EVENTS_AT),
         CaughtUp(key="national:caught_up", race=r, at=EVENTS_AT, covers=("national:reporting:50",)),
         CaughtUp(key="national:caught_up", race=final, at=EVENTS_AT, covers=("national:final",)),
+        *lead_and_trend_events(),
+    ]
+
+
+def lead_and_trend_events() -> list[Event]:
+    """Return the events of issue 15, in every variant the renderer distinguishes: a level
+    crossed again, a leader out of a tie, a tie, margins narrowed (again) and widened in
+    points and votes, the turnout's trend by each method, and a version's shares in doubt."""
+    r = sample_race()
+    hamon, valls = r.candidates
+    tie = race({"hamon": 500, "valls": 500}, counted=4100, total=7370, name="Primaire")
+    margin = {"race": r, "at": EVENTS_AT, "leader": hamon, "runner_up": valls}
+    trends = [
+        TurnoutTrendChanged(
+            key=f"national:turnout_trend:{direction}",
+            race=r,
+            at=EVENTS_AT,
+            direction=direction,
+            compared=TurnoutCompared(method=method, voters=voters, previous=1_660_000),
+            # a reversal: it takes back the other direction
+            retracts="national:turnout_trend:other" if method == "totals" else None,
+        )
+        for direction, voters in (("up", 1_866_967.0), ("down", 1_500_000.0))
+        for method in ("pro_rata", "same_places", "totals")
+    ]
+    margins: list[Event] = []
+    sizes = (("points", 1.0, 0.4, 1.6), ("points", 2.0, 1.5, 2.6))
+    sizes += (("votes", 1.0, 0.0, 2.0), ("votes", 1000.0, 420.0, 1200.0))
+    for unit, size, now, wide in sizes:
+        name = f"national:margin:{unit}:{size:g}"
+        margins += [
+            MarginNarrowed(
+                key=f"{name}~{g}", margin=size, unit=unit, lead=now, generation=g, **margin
+            )
+            for g in (1, 2)
+        ]
+        margins.append(
+            MarginWidened(
+                key=f"{name}:widened", margin=size, unit=unit, lead=wide, retracts=name, **margin
+            )
+        )
+    return [
+        CandidateThresholdCrossed(
+            key="national:candidate:hamon:50~2",
+            race=r,
+            at=EVENTS_AT,
+            candidate=hamon,
+            level=50.0,
+            generation=2,
+        ),
+        CandidateThresholdCrossed(
+            key="m:candidate:hamon:50~2",
+            race=replace(r, is_question=True),
+            at=EVENTS_AT,
+            candidate=hamon,
+            level=50.0,
+            generation=2,
+        ),
+        LeaderChanged(
+            key="national:leader:hamon:t",
+            race=r,
+            at=EVENTS_AT,
+            leader=hamon,
+            previous=valls,
+            after_tie=True,
+        ),
+        LeadTied(key="national:tie:t", race=tie, at=EVENTS_AT, tied=tie.candidates),
+        LeadTied(key="s:tie:t", race=replace(tie, vote_for=2), at=EVENTS_AT, tied=tie.candidates),
+        *margins,
+        *trends,
+        ReportingThresholdCrossed(
+            key="national:reporting:50",
+            race=replace(r, doubts=("shares",)),
+            at=EVENTS_AT,
+            step=50,
+            pct=55.6,
+        ),
+        TurnoutThresholdCrossed(
+            key="national:turnout:voters:1000000",
+            race=replace(r, doubts=("turnout",)),
+            at=EVENTS_AT,
+            metric="voters",
+            threshold=1_000_000,
+            value=1_140_000,
+        ),
     ]

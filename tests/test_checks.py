@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from bot.checks import SHARES, TURNOUT, held_back, taints
 from bot.diff import diff
 from bot.events import AnomalyDetected, TurnoutThresholdCrossed
 from bot.models import Candidate, Race, Units, with_computed_shares
@@ -105,9 +106,9 @@ def test_each_check_is_flagged(
 ) -> None:
     events = step(before, curr)
 
-    assert len(events) == 1
-    (event,) = events
-    assert isinstance(event, AnomalyDetected)
+    # The anomaly; besides it, only events on figures the check does not put in doubt.
+    (event,) = [e for e in events if isinstance(e, AnomalyDetected)]
+    assert all(set(e.race.doubts) == set(taints(check)) for e in events if e is not event)
     assert event.check == check
     assert event.detail == detail
     assert event.key == key("anomaly", check, STAMP)
@@ -176,3 +177,64 @@ def test_some_votes_missing_is_an_anomaly_not_a_zero() -> None:
     assert [e.kind for e in events] == ["anomaly"]
     assert events[0].check == "partial_votes"  # type: ignore[attr-defined]
     assert not any(isinstance(e, TurnoutThresholdCrossed) for e in events)
+
+
+# --- what each check puts in doubt, and what is held back (issue 15, item 4) -----------------
+
+
+@pytest.mark.parametrize(
+    ("check", "doubted"),
+    [
+        pytest.param("share_sum", (SHARES,), id="shares-add-up-to-100.1"),
+        pytest.param("published_share:a", (SHARES,), id="published-share"),
+        pytest.param("votes_vs_valid", (SHARES,), id="votes-vs-valid"),
+        pytest.param("vote_types:cotton", (SHARES,), id="vote-types"),
+        pytest.param("partial_votes", (SHARES,), id="partial-votes"),
+        pytest.param("voters_vs_registered", (TURNOUT,), id="voters-above-registered"),
+        pytest.param("ballots_vs_voters", (TURNOUT,), id="ballots"),
+        pytest.param("votes_vs_voters", (SHARES, TURNOUT), id="votes-above-voters"),
+        pytest.param("republication", (SHARES, TURNOUT), id="republication"),
+        pytest.param("levels", (SHARES, TURNOUT), id="not-a-check-both"),
+    ],
+)
+def test_each_check_declares_the_figures_it_puts_in_doubt(
+    check: str, doubted: tuple[str, ...]
+) -> None:
+    assert taints(check) == doubted
+
+
+@pytest.mark.parametrize(
+    ("doubts", "shares_from", "turnout_from"),
+    [
+        pytest.param((), "now", "now", id="nothing-in-doubt"),
+        pytest.param((SHARES,), "before", "now", id="shares"),
+        pytest.param((TURNOUT,), "now", "before", id="turnout"),
+        pytest.param((SHARES, TURNOUT), "before", "before", id="both"),
+    ],
+)
+def test_held_back_keeps_the_last_good_figures_of_those_in_doubt(
+    doubts: tuple[str, ...], shares_from: str, turnout_from: str
+) -> None:
+    before = race({"a": 60, "b": 40}, counted=100, voters=100, registered=200)
+    now = race({"a": 90, "b": 10}, counted=600, voters=900, registered=1000)
+
+    held = held_back(before, now, doubts)
+
+    pick = {"before": before, "now": now}
+    assert held.candidates == pick[shares_from].candidates
+    assert held.turnout == pick[turnout_from].turnout
+    assert held.units == now.units  # progress is never in doubt
+    assert held.doubts == tuple(sorted(doubts))
+
+
+def test_held_back_without_a_good_version_holds_nothing() -> None:
+    now = race({"a": 90, "b": 10}, counted=600, voters=900)
+
+    held = held_back(None, now, (SHARES, TURNOUT))
+
+    assert [(c.id, c.votes, c.share) for c in held.candidates] == [
+        ("a", None, None),
+        ("b", None, None),
+    ]
+    assert held.turnout.voters is None
+    assert not held.has_results

@@ -558,7 +558,7 @@ def test_leader_changed_key_contains_data_time() -> None:
     [
         pytest.param({"a": 60, "b": 40}, {"a": 70, "b": 50}, id="leader-stays"),
         pytest.param({"a": 60, "b": 40}, {"a": 60, "b": 60}, id="tie-now"),
-        pytest.param({"a": 50, "b": 50}, {"a": 50, "b": 70}, id="tie-before"),
+        pytest.param({"a": 50, "b": 50}, {"a": 50, "b": 50}, id="tie-stays"),
     ],
 )
 def test_no_leader_event(before: dict[str, int], after: dict[str, int]) -> None:
@@ -576,7 +576,6 @@ def _seats(votes: dict[str, int], seats: int = 2) -> Race:
     ("before", "after"),
     [
         pytest.param({"a": 50, "b": 40, "c": 10}, {"a": 50, "b": 60, "c": 10}, id="swap-in-set"),
-        pytest.param({"a": 50, "b": 40, "c": 40}, {"a": 50, "b": 30, "c": 60}, id="tie-before"),
         pytest.param({"a": 50, "b": 40, "c": 10}, {"a": 50, "b": 40, "c": 40}, id="tie-now"),
         pytest.param({"a": 50, "b": 40}, {"a": 30, "b": 40}, id="as-many-as-seats"),
     ],
@@ -825,18 +824,22 @@ def test_votes_wiped_to_zero_is_a_correction() -> None:
 # --- anomalies ---------------------------------------------------------------------------------
 
 
-def test_anomalous_race_yields_only_anomalies() -> None:
+def test_an_anomalous_race_tells_only_the_figures_no_check_doubts() -> None:
     before = race({"a": 400, "b": 600}, counted=100, voters=1000)
-    # Past 50 %, a over 50 %, leader change, voters down: all hidden by the two anomalies.
+    # a over 50 %, leader change, voters down: hidden by the two anomalies (shares and
+    # turnout in doubt); past 50 % of stations is told, without the shares.
     curr = race({"a": 700, "b": 300}, counted=600, voters=900, valid=950)
 
     events = step(before, curr)
 
-    assert all(isinstance(e, AnomalyDetected) for e in events)
+    assert kinds(events) == ["anomaly", "anomaly", "reporting_threshold"]
     assert sorted(e.check for e in events if isinstance(e, AnomalyDetected)) == [
         "votes_vs_valid",
         "votes_vs_voters",
     ]
+    told = events[-1].race
+    assert told.doubts == ("shares", "turnout")
+    assert (told.candidates, told.turnout) == (before.candidates, before.turnout)
 
 
 def test_anomalous_first_seen_race_yields_only_anomalies() -> None:
@@ -867,7 +870,7 @@ def test_diff_race_matches_diff_for_one_race() -> None:
 # --- advance -----------------------------------------------------------------------------------
 
 
-def test_advance_keeps_previous_good_race_when_current_is_anomalous() -> None:
+def test_advance_keeps_the_last_good_figures_of_those_in_doubt() -> None:
     good = race({"a": 60, "b": 40}, counted=100)
     baseline = snap(good, minutes=0)
     curr = snap(race({"a": 90, "b": 40}, counted=600, valid=1), minutes=1)
@@ -875,7 +878,11 @@ def test_advance_keeps_previous_good_race_when_current_is_anomalous() -> None:
 
     new = advance(baseline, curr, found)
 
-    assert new.race("national") == good
+    held = new.race("national")
+    assert held is not None
+    assert held.candidates == good.candidates  # the shares were in doubt
+    assert held.units == curr.races[0].units  # its progress was not
+    assert held.doubts == ("shares",)
     assert new.updated_at == at(1)
 
 
@@ -891,7 +898,10 @@ def test_advance_takes_good_races_and_keeps_absent_ones() -> None:
 
     assert new.race("north") == north1
     assert new.race("south") == south0
-    assert new.race("east") is None
+    east = new.race("east")  # its shares in doubt, and none known before: none held
+    assert east is not None
+    assert not east.has_results
+    assert east.doubts == ("shares",)
 
 
 def test_advance_from_nothing_with_anomalous_race() -> None:
@@ -899,7 +909,8 @@ def test_advance_from_nothing_with_anomalous_race() -> None:
 
     new = advance(None, curr, diff(None, curr, RULES, NOW))
 
-    assert new.races == ()
+    (held,) = new.races
+    assert (held.has_results, held.doubts) == (False, ("shares",))
 
 
 def test_crossing_hidden_by_an_anomaly_is_found_on_the_next_good_version() -> None:
@@ -914,8 +925,8 @@ def test_crossing_hidden_by_an_anomaly_is_found_on_the_next_good_version() -> No
     assert [e.key for e in admitted] == [
         key("first_results"),
         key("anomaly", "votes_vs_valid", at(1).isoformat()),
+        key("reporting", "50"),  # the progress was not in doubt
         key("correction", "figures", at(2).isoformat()),
-        key("reporting", "50"),
         key("candidate", "a", "50"),
         key("correction", "candidate", "b", "50"),
         key("leader", "a", at(2).isoformat()),
@@ -1027,6 +1038,22 @@ SCENARIOS: list[tuple[Race | None, Race, Rules]] = [
     (race({"a": 60, "b": 40}, counted=300), race({"a": 60, "b": 40}, counted=200), RULES),
     (None, race({"a": 60, "b": 40}, valid=1), RULES),
     (race({"a": 60, "b": 40}, counted=950), race({"a": 60, "b": 40}, counted=1000), RULES),
+    (race({"a": 60, "b": 40}, counted=50), race({"a": 60, "b": 60}, counted=50), Rules(ties=True)),
+    (
+        race({"a": 60, "b": 40}, counted=50),
+        race({"a": 60, "b": 59}, counted=50),
+        Rules(margins=(1,)),
+    ),
+    (
+        race({"a": 60, "b": 59}, counted=50),
+        race({"a": 60, "b": 40}, counted=50),
+        Rules(margins=(1,)),
+    ),
+    (
+        _turnout_race(900),
+        _turnout_race(1100),
+        Rules(previous_round_voters=(("national", 18_500),), trend_min_counted=0),
+    ),
 ]
 
 
@@ -1035,3 +1062,69 @@ def test_scenarios_produce_every_event_kind() -> None:
 
     # Two sources disagreeing is found against the store, not by the diff (tests/test_rivals.py).
     assert produced == {k.kind for k in EVENT_KINDS} - {SourcesDisagreed.kind}
+
+
+# --- anomalies taint only what they concern (issue 15, item 4) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("curr", "told", "withheld"),
+    [
+        pytest.param(
+            race(shares={"a": 60.1, "b": 40.0}, counted=600, voters=1_500),
+            {"reporting_threshold", "turnout_threshold"},
+            {"candidate_threshold", "leader_changed"},
+            id="shares-add-up-to-100.1:-turnout-and-progress-told",
+        ),
+        pytest.param(
+            race({"a": 600, "b": 400}, counted=600, voters=1_500, registered=1_000),
+            {"reporting_threshold", "candidate_threshold", "leader_changed"},
+            {"turnout_threshold"},
+            id="voters-above-registered:-shares-and-progress-told",
+        ),
+        pytest.param(
+            race({"a": 1_200, "b": 800}, counted=600, voters=1_500),
+            {"reporting_threshold"},
+            {"candidate_threshold", "leader_changed", "turnout_threshold"},
+            id="republication:-progress-only",
+        ),
+    ],
+)
+def test_an_anomaly_holds_back_only_the_figures_it_puts_in_doubt(
+    curr: Race, told: set[str], withheld: set[str]
+) -> None:
+    before = race({"a": 400, "b": 600}, counted=100, voters=1_000)
+    rules = Rules(turnout_voters=(1_200,))
+
+    events = step(before, curr, rules)
+
+    found = {e.kind for e in events} - {"anomaly", "correction"}
+    assert "anomaly" in {e.kind for e in events}
+    assert told <= found
+    assert not withheld & found
+
+
+def test_a_level_corrected_and_crossed_again_is_told_again() -> None:
+    admitted, _ = run(
+        [
+            snap(race({"a": 40, "b": 60}, counted=50), minutes=0),
+            snap(race({"a": 520, "b": 480}, counted=60), minutes=1),
+            snap(race({"a": 480, "b": 520}, counted=70), minutes=2),
+            snap(race({"a": 530, "b": 520}, counted=80), minutes=3),
+            snap(race({"a": 560, "b": 520}, counted=90), minutes=4),
+        ]
+    )
+
+    told = [
+        (e.key, e.generation)
+        for e in admitted
+        if e.kind == "candidate_threshold" or ":correction:candidate:" in e.key
+    ]
+    assert told == [
+        (key("candidate", "a", "50"), 1),
+        (key("correction", "candidate", "b", "50"), 1),  # b's 50 % came with the first results
+        (key("correction", "candidate", "a", "50"), 1),
+        (key("candidate", "b", "50~2"), 2),  # "repasse la barre"
+        (key("candidate", "a", "50~2"), 2),
+        (key("correction", "candidate", "b", "50~2"), 2),
+    ]

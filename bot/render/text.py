@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
 from babel import Locale
 from babel.dates import format_time
 from babel.numbers import format_decimal, format_percent
 
+from bot.checks import SHARES, TURNOUT
 from bot.events import (
     AnomalyDetected,
     CandidateThresholdCrossed,
@@ -19,16 +20,21 @@ from bot.events import (
     Event,
     FirstResultsReported,
     LeaderChanged,
+    LeadTied,
+    MarginNarrowed,
+    MarginWidened,
     ReportingThresholdCrossed,
     ResultCorrected,
     ResultDeclaredFinal,
     SourcesDisagreed,
     TurnoutThresholdCrossed,
+    TurnoutTrendChanged,
 )
 from bot.models import Candidate, Race
-from bot.render import en, fr, slack
+from bot.render import en, figures, fr, slack
 from bot.render.message import Message
 from bot.render.names import shown_names
+from bot.rounds import share_changes
 
 CATALOGS: dict[str, dict[str, str]] = {"fr": fr.CATALOG, "en": en.CATALOG}
 # Which count a progress phrase's noun agrees with: "12 communes sur 280", "12 of 280 communes".
@@ -120,25 +126,30 @@ class Renderer:
     # --- building blocks ---------------------------------------------------------------
 
     def standings(self, race: Race) -> list[str]:
-        """Return one line per candidate, leader first (on Slack: one aligned table)."""
-        names = self.names(race)
+        """Return one line per candidate, leader first (on Slack: one aligned table), each
+        with its change since the previous round where known for the same places; only a
+        line saying so when the version's shares are in doubt."""
+        if SHARES in race.doubts:
+            return [self.t("line.doubt.shares")]
+        names, changes = self.names(race), share_changes(race)
         if self.style.markup == "slack":
-            return [slack.table([self._row(c, names[c.id]) for c in race.standings()])]
+            rows = [self._row(c, names[c.id], changes.get(c.id)) for c in race.standings()]
+            return [slack.table(rows)]
         lines = []
         for c in race.standings():
             share = self.pct(c.share) if c.share is not None else "—"
-            name = names[c.id]
-            if c.votes is not None:
-                lines.append(
-                    self.t("line.candidate_votes", name=name, share=share, votes=self.num(c.votes))
-                )
-            else:
-                lines.append(self.t("line.candidate", name=name, share=share))
+            name, change = names[c.id], changes.get(c.id)
+            line = "line.candidate_votes" if c.votes is not None else "line.candidate"
+            values = {"name": name, "share": share, "votes": self.num(c.votes or 0)}
+            if change is not None:
+                line, values["change"] = f"{line}_change", figures.points(self, change)
+            lines.append(self.t(line, **values))
         return lines
 
-    def _row(self, c: Candidate, name: str) -> tuple[str, ...]:
+    def _row(self, c: Candidate, name: str, change: float | None) -> tuple[str, ...]:
         share = self.pct(c.share) if c.share is not None else "—"
-        return (self.esc(name), share, self.num(c.votes) if c.votes is not None else "")
+        row = (self.esc(name), share, self.num(c.votes) if c.votes is not None else "")
+        return row if change is None else (*row, figures.points(self, change))
 
     def footer(self, race: Race, at: datetime) -> str:
         """Return the data time and the progress in its unit, plus the source if known."""
@@ -173,39 +184,7 @@ class Renderer:
 
     def turnout_lines(self, race: Race, previous_round: int | None) -> list[str]:
         """Return voters, participation and the comparison with the previous round."""
-        t = race.turnout
-        if t.voters is None:
-            return self.choice_lines(race)
-        if t.participation is not None and t.registered:
-            lines = [
-                self.t(
-                    "line.participation",
-                    pct=self.pct(t.participation),
-                    voters=self.num(t.voters),
-                    registered=self.num(t.registered),
-                )
-            ]
-        else:
-            lines = [self.t("line.voters", voters=self.num(t.voters))]
-        if previous_round:
-            delta = 100.0 * (t.voters - previous_round) / previous_round
-            sign = "+" if delta >= 0 else "−"
-            lines.append(
-                self.t(
-                    "line.previous_round",
-                    voters=self.num(previous_round),
-                    delta=sign + self.pct(abs(delta), 1),
-                )
-            )
-        return lines + self.choice_lines(race)
-
-    def choice_lines(self, race: Race) -> list[str]:
-        """Return the contest's undervotes and overvotes, where the feed publishes them."""
-        t = race.turnout
-        if t.undervotes is None and t.overvotes is None:
-            return []
-        under, over = (self.num(v) if v is not None else "—" for v in (t.undervotes, t.overvotes))
-        return [self.t("line.under_over", under=under, over=over)]
+        return figures.turnout_lines(self, race, previous_round)
 
     def compose(
         self, headline: str, body: list[str], race: Race, at: datetime, flagged: bool = False
@@ -237,12 +216,15 @@ class Renderer:
     def results(self, race: Race, at: datetime, flagged: bool = False) -> Message:
         """Render a race's standings, for /results."""
         headline = self.esc(race.name)
-        return self.compose(headline, self.standings(race), race, at, flagged)
+        body = self.standings(_shown(race)) + figures.held_lines(self, race, (SHARES,))
+        return self.compose(headline, body, race, at, flagged)
 
     def live(self, race: Race, at: datetime, seconds: str, flagged: bool = False) -> Message:
         """Render a live scoreboard: standings and progress, for a message edited in place."""
         body = (
-            self.standings(race) if race.has_results else [self.t("reply.no_data", race=race.name)]
+            self.standings(_shown(race)) + figures.held_lines(self, race, (SHARES,))
+            if race.has_results
+            else [self.t("reply.no_data", race=race.name)]
         )
         body.append(self.italic(self.t("line.live_note", seconds=seconds)))
         return self.compose(self.t("headline.live", race=race.name), body, race, at, flagged)
@@ -251,8 +233,16 @@ class Renderer:
         self, race: Race, at: datetime, previous_round: int | None, flagged: bool = False
     ) -> Message:
         """Render a race's turnout, for /turnout."""
-        body = self.turnout_lines(race, previous_round) or [self.t("reply.no_data", race=race.name)]
+        body = self.turnout_lines(_shown(race), previous_round) or [
+            self.t("reply.no_data", race=race.name)
+        ]
+        body += figures.held_lines(self, race, (TURNOUT,))
         return self.compose(self.esc(race.name), body, race, at, flagged)
+
+
+def _shown(race: Race) -> Race:
+    """Return a race served with figures held back, to show them (the last good ones)."""
+    return replace(race, doubts=()) if race.doubts else race
 
 
 Parts = tuple[str, list[str]]
@@ -282,8 +272,9 @@ def _reporting(r: Renderer, e: Event, _: int | None) -> Parts:
 def _candidate(r: Renderer, e: Event, _: int | None) -> Parts:
     assert isinstance(e, CandidateThresholdCrossed)
     question = "_question" if e.race.is_question else ""  # an answer passes, not a candidate
+    again = "_again" if e.generation > 1 else ""  # over it again after its correction
     headline = r.t(
-        f"headline.candidate_threshold{question}",
+        f"headline.candidate_threshold{question}{again}",
         candidate=r.name_of(e.race, e.candidate),
         level=r.level(e.level),
         race=e.race.name,
@@ -296,6 +287,7 @@ def _leader(r: Renderer, e: Event, _: int | None) -> Parts:
     # A measure's answer is ahead, not leading; a race electing several has places, and the
     # change is who comes into them (bot.diff).
     kind = "_question" if e.race.is_question else "_seats" if e.race.vote_for > 1 else ""
+    kind = "_tie" if e.after_tie and not kind else kind  # out of a tie: level before
     headline = r.t(
         f"headline.leader_changed{kind}",
         leader=r.name_of(e.race, e.leader),
@@ -357,7 +349,7 @@ def _anomaly(r: Renderer, e: Event, _: int | None) -> Parts:
         cand = e.race.candidate(subject)
         values["candidate"] = r.name_of(e.race, cand) if cand else subject
     line = r.t(f"anomaly.{check}", **values)
-    return r.t("headline.anomaly", race=e.race.name), [line, *r.standings(e.race)]
+    return r.t("headline.anomaly", race=e.race.name), [line, *figures.anomaly_figures(r, e)]
 
 
 def _disagreed(r: Renderer, e: Event, _: int | None) -> Parts:
@@ -384,4 +376,8 @@ _EVENT_RENDERERS: dict[type[Event], _Fn] = {
     AnomalyDetected: _anomaly,
     SourcesDisagreed: _disagreed,
     ResultDeclaredFinal: _final,
+    TurnoutTrendChanged: figures.render_trend,
+    LeadTied: figures.render_tie,
+    MarginNarrowed: figures.render_margin,
+    MarginWidened: figures.render_margin,
 }

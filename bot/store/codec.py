@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from bot.models import Candidate, Race, Snapshot, Turnout, Units
+from bot.models import Candidate, PreviousRound, Race, Snapshot, Turnout, Units
 from bot.render.message import Image, Message
 
 
@@ -16,6 +16,7 @@ def race_to_dict(race: Race) -> dict[str, Any]:
     d = _fields(race)
     d["units"], d["turnout"] = _fields(race.units), _fields(race.turnout)
     d["candidates"] = tuple(_fields(c) for c in race.candidates)
+    d["previous"] = _fields(race.previous) if race.previous is not None else None
     return d
 
 
@@ -40,7 +41,16 @@ def race_from_dict(d: dict[str, Any]) -> Race:
         units=Units(**d["units"]),
         turnout=Turnout(**d["turnout"]),
         candidates=tuple(Candidate(**c) for c in d["candidates"]),
+        previous=_previous(d.get("previous")),  # races stored before it: none known
+        doubts=tuple(d.get("doubts", ())),
     )
+
+
+def _previous(d: dict[str, Any] | None) -> PreviousRound | None:
+    if d is None:
+        return None
+    shares = tuple((cid, float(share)) for cid, share in d.get("shares", ()))
+    return PreviousRound(**{**d, "shares": shares})
 
 
 _COMPACT = (",", ":")

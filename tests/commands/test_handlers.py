@@ -223,8 +223,12 @@ async def test_turnout_shows_voters_and_previous_round(commands: Commands) -> No
     text = await ask(commands, "/turnout")
     assert text.startswith("Primaire de la gauche\n")
     assert f"Votants : 1{NNBSP}826{NNBSP}000" in text
-    # 1 826 000 against the demo config's 1 660 000 first-round voters.
-    assert f"Tour précédent : 1{NNBSP}660{NNBSP}000 votants (+10,0{NBSP}%)" in text
+    # 1 826 000 at 67.8 % of stations against the demo config's 1 660 000 first-round
+    # voters: compared pro rata, like for like (issue 15).
+    assert (
+        f"À proportion des bureaux dépouillés : environ 2{NNBSP}692{NNBSP}000 votants, "
+        f"contre 1{NNBSP}660{NNBSP}000 au tour précédent (+62,1{NBSP}%)"
+    ) in text
     assert "Données de 20:40" in text
 
 
@@ -252,7 +256,7 @@ async def test_subscribe_en_stores_locale_and_switches_replies(
     assert "Hamon: 58.65% (1,120,180 votes)" in results
     assert "Data as of 20:40 · 5,000 of 7,370 stations" in results
     turnout = await ask(commands, "/turnout")
-    assert "Previous round: 1,660,000 voters (+10.0%)" in turnout
+    assert "against 1,660,000 in the previous round (+62.1%)" in turnout
     # Another chat still gets French.
     other = await commands.handle(Request(platform="console", chat_id="chat-2", text="/results"))
     assert other is not None

@@ -13,7 +13,7 @@ from bot.commands import help_text, menu
 from bot.diff import advance, diff
 from bot.events import EVENT_KINDS, Event
 from bot.formats.canonical import parse
-from bot.models import Turnout, Units
+from bot.models import PreviousRound, Turnout, Units
 from bot.render import chart, en, fr, text
 from bot.render.text import LOCALES, Renderer, Style
 from bot.rules import Rules
@@ -139,6 +139,17 @@ def test_every_event_renders_in_both_locales(
     blank = Turnout(registered=100, undervotes=12, overvotes=None)  # a contest electing two
     renderer.turnout(dataclasses.replace(sample_race(), turnout=blank), AT, previous_round=None)
     renderer.live(sample_race(), AT, "10")
+    # Figures held back, pro rata in every unit, the same places with points and changes.
+    renderer.results(dataclasses.replace(sample_race(), doubts=("shares", "turnout")), AT)
+    renderer.turnout(dataclasses.replace(sample_race(), doubts=("turnout",)), AT, None)
+    for kind in ("stations", "communes", "precincts", "counties", "percent"):
+        units = Units(counted=6250, total=10000, kind=kind)
+        renderer.turnout(dataclasses.replace(sample_race(), units=units), AT, 1_660_000)
+    same = PreviousRound(voters=1_000_000, registered=2_000_000, shares=(("hamon", 55.0),))
+    renderer.turnout(dataclasses.replace(sample_race(), previous=same), AT, None)
+    renderer.results(dataclasses.replace(sample_race(), previous=same), AT)
+    renderer.results(dataclasses.replace(race(shares={"hamon": 60.0}), previous=same), AT)
+    renderer.results(race(shares={"a": 100.0}), AT)
     help_text(renderer, admin=True)  # the command texts, reached through the command table
     menu(locale)
     for kind in ("results", "reporting_threshold", "final"):

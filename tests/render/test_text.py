@@ -17,7 +17,7 @@ from bot.events import (
     ReportingThresholdCrossed,
     ResultDeclaredFinal,
 )
-from bot.models import Candidate, Race, Units, with_computed_shares
+from bot.models import Candidate, Race, Turnout, Units, with_computed_shares
 from bot.render.text import Renderer, Style
 from bot.store.codec import message_from_json, message_to_json
 from tests.builders import all_events, at, race
@@ -132,15 +132,38 @@ def test_every_event_message_has_data_time_and_stations(locale: str, markup: str
             assert r.num(units.total) in footer, (event.kind, footer)
 
 
-def test_turnout_compares_with_previous_round() -> None:
-    up = primary(voters=1_826_000)
-    fr_text = renderer("fr").turnout(up, WINTER, previous_round=1_660_000).text
-    en_text = renderer("en").turnout(up, WINTER, previous_round=1_660_000).text
+def test_a_complete_count_compares_totals_with_the_previous_round() -> None:
+    done = replace(primary(voters=1_826_000), units=Units(counted=7370, total=7370))
+    fr_text = renderer("fr").turnout(done, WINTER, previous_round=1_660_000).text
+    en_text = renderer("en").turnout(done, WINTER, previous_round=1_660_000).text
     assert f"Votants : 1{NNBSP}826{NNBSP}000" in fr_text
     assert f"Tour précédent : 1{NNBSP}660{NNBSP}000 votants (+10,0{NBSP}%)" in fr_text
     assert "Previous round: 1,660,000 voters (+10.0%)" in en_text
-    down = renderer("en").turnout(primary(voters=1_494_000), WINTER, 1_660_000).text
-    assert "Previous round: 1,660,000 voters (−10.0%)" in down
+    down = replace(done, turnout=Turnout(voters=1_494_000))
+    assert (
+        "Previous round: 1,660,000 voters (−10.0%)"
+        in renderer("en").turnout(down, WINTER, 1_660_000).text
+    )
+
+
+def test_a_partial_count_compares_pro_rata_with_the_previous_round() -> None:
+    """At 60 % of stations, 1,120,180 voters are about 1.87 million pro rata: up on the
+    1.66 million of round 1, where the totals said −32.5 %."""
+    partial = replace(primary(voters=1_120_180), units=Units(counted=4422, total=7370))
+    fr_text = renderer("fr").turnout(partial, WINTER, previous_round=1_660_000).text
+    en_text = renderer("en").turnout(partial, WINTER, previous_round=1_660_000).text
+    assert (
+        f"À proportion des bureaux dépouillés : environ 1{NNBSP}867{NNBSP}000 votants, contre "
+        f"1{NNBSP}660{NNBSP}000 au tour précédent (+12,5{NBSP}%) — une estimation"
+    ) in fr_text
+    assert "about 1,867,000 voters, against 1,660,000 in the previous round (+12.5%)" in en_text
+    assert "Tour précédent :" not in fr_text
+
+
+def test_a_partial_count_of_unknown_progress_is_not_compared() -> None:
+    unknown = replace(primary(voters=1_120_180), units=Units(counted=0, total=None, kind="none"))
+    text = renderer("fr").turnout(unknown, WINTER, previous_round=1_660_000).text
+    assert "tour précédent" not in text.lower()
 
 
 def test_a_measure_has_an_answer_ahead_and_a_race_electing_two_has_places() -> None:
