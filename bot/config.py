@@ -18,11 +18,14 @@ from bot.config_reader import ConfigError as ConfigError  # re-exported: raised 
 from bot.config_reader import Reader
 from bot.config_schema import CHART_KINDS as CHART_KINDS  # re-exported, with the themes
 from bot.config_schema import CHART_THEMES as CHART_THEMES
-from bot.config_schema import ChatFile, ConfigFile, RulesFile, SourceFile
+from bot.config_schema import ChatFile, ConfigFile, PreviousRoundFile, RulesFile, SourceFile
+from bot.formats.errors import FeedError
 from bot.formats.limits import DEFAULT_MAX_FUTURE
 from bot.formats.registry import PARSERS
 from bot.logs import redact_url
+from bot.models import PreviousRound
 from bot.platforms import NAMES as PLATFORMS  # bot/platforms.py's table, in its order
+from bot.previous import read_files
 from bot.render.text import LOCALES
 from bot.rules import Rules
 
@@ -171,7 +174,7 @@ def _build(r: Reader, path: Path, f: ConfigFile) -> Config:
             theme=f.charts.theme,
             colours=tuple(sorted(f.charts.colours.items())),
         ),
-        rules=_rules(f.rules),
+        rules=_rules(r, path, f.rules),
         sources=_sources(r, path, f.sources),
         chats=_chats(r, f.chats, f.locale),
         slack_managers=f.slack.managers,
@@ -195,7 +198,7 @@ def _database_url(r: Reader, from_config: str | None) -> str | None:
     return url
 
 
-def _rules(t: RulesFile) -> Rules:
+def _rules(r: Reader, path: Path, t: RulesFile) -> Rules:
     return Rules(
         reporting_steps=tuple(sorted(t.reporting_steps)),
         candidate_levels=tuple(sorted(t.candidate_levels)),
@@ -205,7 +208,38 @@ def _rules(t: RulesFile) -> Rules:
         previous_round_voters=tuple(sorted(t.previous_round_voters.items())),
         share_tolerance=t.share_tolerance,
         republication_growth=t.republication_growth,
+        previous_rounds=_previous_rounds(r, path, t.previous_round),
+        trend_points=t.trend_points,
+        trend_percent=t.trend_percent,
+        trend_min_counted=t.trend_min_counted,
+        margins=tuple(sorted(t.margins)),
+        margin_votes=tuple(sorted(t.margin_votes)),
+        ties=t.ties,
     )
+
+
+def _previous_rounds(
+    r: Reader, path: Path, t: PreviousRoundFile | None
+) -> dict[str, PreviousRound]:
+    """Read the previous round's files ([rules.previous_round]), relative to the config."""
+    if t is None or r.flagged("rules.previous_round"):
+        return {}
+    if t.format not in PARSERS:
+        r.fail(
+            "rules.previous_round.format", t.format, f"expected one of {', '.join(sorted(PARSERS))}"
+        )
+        return {}
+    files = [path.parent / f for f in t.files]
+    for i, file in enumerate(files):
+        if not file.is_file():
+            r.fail(f"rules.previous_round.files[{i}]", str(file), "file not found")
+    if r.flagged("rules.previous_round.files") or not all(f.is_file() for f in files):
+        return {}
+    try:
+        return read_files(t.format, files, t.options)
+    except (FeedError, OSError) as exc:
+        r.fail("rules.previous_round.files", [str(f) for f in files], f"not read: {exc}")
+        return {}
 
 
 LOCATIONS = ("url", "urls", "path", "replay")  # where a source's versions come from

@@ -48,6 +48,16 @@ class Table(Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
     required: ClassVar[tuple[str, ...]] = ()
 
 
+class PreviousRoundFile(Table, frozen=True):
+    """[rules.previous_round]: the previous round's files, in any supported format, that
+    races are compared with by id (turnout like for like, each candidate's change)."""
+
+    required: ClassVar[tuple[str, ...]] = ("format", "files")
+    format: Text = ""
+    files: tuple[Text, ...] = ()  # relative to the config file
+    options: dict[str, Any] = {}
+
+
 class RulesFile(Table, frozen=True):
     """[rules]: the thresholds the diff announces, and the anomaly checks' tolerances."""
 
@@ -57,6 +67,13 @@ class RulesFile(Table, frozen=True):
     turnout_voters: tuple[Count, ...] = ()
     turnout_participation: tuple[Percentage, ...] = ()
     previous_round_voters: dict[Text, Annotated[int, Meta(gt=0)]] = {}
+    previous_round: PreviousRoundFile | None = None
+    trend_points: Points = 2.0  # turnout up or down on the previous round, like for like
+    trend_percent: Growth = 5.0
+    trend_min_counted: Percentage = 50.0  # % of units counted before a pro rata trend
+    margins: tuple[Annotated[float, Meta(gt=0, le=100)], ...] = ()  # points between the two
+    margin_votes: tuple[Annotated[int, Meta(gt=0)], ...] = ()
+    ties: bool = False  # tell an exact tie at the top
     share_tolerance: Points = 0.1
     republication_growth: Growth = 10.0
 

@@ -127,9 +127,10 @@ def trend_events(
 
 def share_changes(race: Race) -> dict[str, float]:
     """Return each candidate's change in points since the previous round, by id, where the
-    previous round's shares are known for the same places as now."""
+    previous round's shares are known for the same places as now (those counted, or the
+    whole race once its count is complete)."""
     prev = race.previous
-    if prev is None or not prev.same_places or not prev.shares:
+    if prev is None or not prev.shares or not (prev.same_places or complete(race)):
         return {}
     before = dict(prev.shares)
     return {
