@@ -261,6 +261,8 @@ def _sources(r: Reader, path: Path, items: tuple[SourceFile, ...]) -> tuple[Sour
 
 def _checked_source(r: Reader, path: Path, s: SourceFile, p: str) -> bool:
     """Note every problem of a source; say whether it can be built (has an id and a place)."""
+    if r.flagged(p):  # not even a table
+        return False
     if s.format not in PARSERS:
         r.fail(f"{p}.format", s.format, f"expected one of {', '.join(sorted(PARSERS))}")
     given = [k for k in LOCATIONS if getattr(s, k) is not None or r.flagged(f"{p}.{k}")]

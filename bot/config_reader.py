@@ -107,14 +107,13 @@ class Reader:
             return msgspec.convert(value, tp)
         except msgspec.ValidationError:
             pass
+        noted = len(self.problems)
         if base is tuple and isinstance(value, list) and args:
             self._items(((f"{where}[{i}]", v) for i, v in enumerate(value)), args[0])
-            if _length_ok(inner, value):
-                return _BAD
         elif base is dict and isinstance(value, dict):
             self._items(((_join(where, str(k)), v) for k, v in value.items()), args[1])
-            return _BAD
-        self.fail(where, value, f"expected {describe(mi.type_info(tp))}")
+        if len(self.problems) == noted:  # not an item's fault: the whole value's
+            self.fail(where, value, f"expected {describe(mi.type_info(tp))}")
         return _BAD
 
     def _items(self, items: Iterable[tuple[str, Any]], tp: Any) -> None:
@@ -178,15 +177,6 @@ def _optional(tp: Any) -> Any:
 def _plain(tp: Any) -> Any:
     """Return the type under Annotated[...]."""
     return get_args(tp)[0] if get_origin(tp) is Annotated else tp
-
-
-def _length_ok(tp: Any, value: list[Any]) -> bool:
-    """Say whether a list meets its type's length bounds (only its items were wrong)."""
-    info = mi.type_info(tp)
-    while isinstance(info, mi.Metadata):
-        info = info.type
-    low = getattr(info, "min_length", None) or 0
-    return len(value) >= low
 
 
 _KINDS: dict[type, str] = {

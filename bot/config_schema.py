@@ -164,4 +164,5 @@ TABLES: dict[type[Table], str] = {
     ChatFile: "[[chats]]",
     SlackFile: "[slack]",
     TelegramFile: "[telegram]",
+    PreviousRoundFile: "[rules.previous_round]",
 }

@@ -506,6 +506,14 @@ def test_an_index_needs_a_ministry_url_source(tmp_path: Path, source: str, reaso
     assert reason in str(caught.value)
 
 
+def test_a_source_that_is_no_table_is_one_problem(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(write(tmp_path, "sources = [1]\n"))
+    assert caught.value.problems == (
+        f"{tmp_path / 'soiree.toml'}: sources[0] = 1: expected a table",
+    )
+
+
 def test_replay_entries_must_be_file_names(tmp_path: Path) -> None:
     path = write(tmp_path, '[[sources]]\nid = "s"\nreplay = [1]\n')
     with pytest.raises(ConfigError, match=r"sources\[0\]\.replay\[0\] = 1"):
