@@ -136,7 +136,7 @@ class Dispatcher:
             chat = batch[0].chat_id
             if self._halted() or adapter.pacer.delay(chat) > MAX_PACING_WAIT:
                 break  # stopping, or the chat is busy for a while: a later run goes on
-            await adapter.pacer.wait(chat)
+            await adapter.pacer.wait(chat, bulk=True)  # a command's reply goes first
             if self._halted():
                 break  # the rest stays queued for the next start, or for the store
             if not await self._deliver(adapter, batch):

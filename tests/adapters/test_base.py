@@ -52,6 +52,33 @@ def test_overall_window_with_out_of_order_bookings() -> None:
     assert all(b - a >= 1.0 - 1e-9 for a, b in zip(slots, slots[5:], strict=False))
 
 
+@pytest.mark.parametrize(("bulk", "reply_waits"), [(True, 1.0), (False, 3.0)])
+async def test_a_reply_goes_ahead_of_alerts_waiting_for_the_overall_window(
+    bulk: bool, reply_waits: float
+) -> None:
+    # Two sends a second in all; two went at 0, four alerts of a fan-out wait for a slot.
+    now, woken, asleep = [0.0], asyncio.Event(), asyncio.Event()
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 4:
+            asleep.set()
+        await woken.wait()  # the clock does not move: the alerts wait
+
+    pacer = Pacer(1.0, overall=(2, 1.0), monotonic=lambda: now[0], sleep=sleep)
+    assert [pacer.reserve(c) for c in "ab"] == [0.0, 0.0]
+    alerts = [asyncio.ensure_future(pacer.wait(c, bulk=bulk)) for c in "cdef"]
+    await asleep.wait()
+    try:
+        # Bulk alerts book their slot once it has come: the reply takes the next free one.
+        assert pacer.reserve("reply") == reply_waits
+    finally:
+        for task in alerts:
+            task.cancel()
+        await asyncio.gather(*alerts, return_exceptions=True)
+
+
 async def test_in_flight_handlers_are_awaited_then_the_late_ones_cancelled():
     inflight = InFlight()
     release = asyncio.Event()
