@@ -156,7 +156,8 @@ def test_totals_then_communes_then_totals_is_no_correction_but_one_anomaly() -> 
         (
             "084com_T2_v2.xml",
             "anomaly",
-            "⚠ Données incohérentes — Vaucluse : version signalée, rien n’est annoncé",
+            "⚠ Données incohérentes — Vaucluse : version signalée, ses chiffres en doute ne sont "
+            "pas annoncés",
         ),
     ]
     anomaly = next(r for r in records if r["kind"] == "anomaly")
@@ -193,7 +194,11 @@ def test_a_commune_arriving_whole_is_one_results_in_message() -> None:
     lines = record["text"].splitlines()
     assert (record["race"], record["kind"]) == ("C084007", "first_results")
     assert lines[0] == "Résultats — Avignon"
-    assert lines[1] == "Léa ARNAUD : 54,42\xa0% (17\u202f322 voix)"
+    # Round 1 of the same commune is in the file: each share's change beside it (issue 15).
+    assert (
+        lines[1]
+        == "Léa ARNAUD : 54,42\xa0% (+12,81 pts depuis le tour précédent) (17\u202f322 voix)"
+    )
     assert lines[3].startswith("Participation : 62,92\xa0% (34\u202f120 votants")
     assert "bureau" not in record["text"]
     assert "commune" not in lines[-1]  # a single place: its own progress goes unsaid
@@ -208,6 +213,12 @@ def test_a_departement_counts_its_communes_and_says_so() -> None:
             "084com_T2_v1.xml",
             "reporting_threshold",
             "50\xa0% des communes ont remonté leurs résultats — Vaucluse",
+        ),
+        (  # its communes' round 1 is in the files: the same places, like for like (issue 15)
+            "084com_T2_v1.xml",
+            "turnout_trend",
+            "Participation en hausse par rapport au tour précédent, dans les mêmes lieux "
+            "— Vaucluse",
         ),
         (
             "084com_T2_v2.xml",

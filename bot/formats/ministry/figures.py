@@ -43,6 +43,15 @@ def pick_tour(state: State, tours: Element | None) -> tuple[int, Element] | None
     return best
 
 
+def previous_tour(state: State, tours: Element | None, number: int) -> Element | None:
+    """Return the Tour of the round before `number`, when the file holds it."""
+    if tours is None or number <= 1:
+        return None
+    return next(
+        (t for t in tours.iterchildren("Tour") if t.findtext("NumTour") == str(number - 1)), None
+    )
+
+
 def read_figures(state: State, number: int, tour: Element) -> Figures:
     """Read a Tour's Mentions (turnout) and Resultats (candidates or lists)."""
     mentions = required_child(state, tour, "Mentions")

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from bot.formats.errors import FeedError
-from bot.formats.ministry.figures import pick_tour, read_figures
+from bot.formats.ministry.figures import pick_tour, previous_tour, read_figures
 from bot.formats.ministry.reading import (
     checked_name,
     child_text,
@@ -20,7 +21,7 @@ from bot.formats.ministry.reading import (
     required_text,
 )
 from bot.formats.ministry.state import Commune, Element, Figures, State
-from bot.models import Candidate, Race, Turnout, Units, with_computed_shares
+from bot.models import Candidate, PreviousRound, Race, Turnout, Units, with_computed_shares
 
 PCT_SCALE = 100
 _LEVELS = {
@@ -42,15 +43,20 @@ def read_commune(elem: Element, state: State) -> Commune:
     code = required_text(state, elem, "CodSubCom", "CodCom")
     name = child_text(elem, "LibSubCom", "LibCom") or code
     state.stamped(read_stamp(state, elem))
-    picked = pick_tour(state, elem.find("Tours"))
+    tours = elem.find("Tours")
+    picked = pick_tour(state, tours)
     received = read_flag(state, elem, "ResultatsParvenus") is not False
     figures = read_figures(state, *picked) if picked is not None and received else None
+    before = previous_tour(state, tours, figures.round) if figures is not None else None
     return Commune(
         dept=dept,
         code=code,
         local=_local_code(code, dept_raw),
         name=checked_name(state, elem, "LibSubCom", name),
         figures=figures,
+        previous=read_figures(state, figures.round - 1, before)
+        if figures is not None and before is not None
+        else None,
     )
 
 
@@ -102,8 +108,14 @@ def place_race(state: State, elem: Element, level: str, number: int) -> Race:
     figures = _own_figures(state, elem, number)
     members = _members(state, code) if elem.find("Communes") is not None else None
     summed = figures is None and members is not None
+    previous = None
     if summed and members is not None:
         figures = _sum(members, number)
+        previous = _same_places(members, number, figures)
+    elif figures is not None:
+        before = previous_tour(state, elem.find("Tours"), number)
+        whole = read_figures(state, number - 1, before) if before is not None else None
+        previous = _previous(whole, figures, same_places=False)
     race = Race(
         id=race_id,
         name=name,
@@ -114,8 +126,39 @@ def place_race(state: State, elem: Element, level: str, number: int) -> Race:
         level=level,
         code=code,
         summed=summed,
+        previous=previous,
     )
     return with_computed_shares(race)
+
+
+def _previous(before: Figures | None, now: Figures, *, same_places: bool) -> PreviousRound | None:
+    """Return the previous round's figures, each share under this round's candidate id (a
+    candidate's panel number may change between rounds: matched by name, else by id)."""
+    if before is None or before.turnout.voters is None:
+        return None
+    cast = sum(c.votes or 0 for c in before.candidates)
+    then = {c.name: c for c in before.candidates} | {c.id: c for c in before.candidates}
+    shares = []
+    for c in now.candidates:
+        old = then.get(c.name) or then.get(c.id)
+        if old is not None and old.votes is not None and cast:
+            shares.append((c.id, 100.0 * old.votes / cast))
+    return PreviousRound(
+        voters=before.turnout.voters,
+        registered=before.turnout.registered,
+        same_places=same_places,
+        shares=tuple(shares),
+    )
+
+
+def _same_places(members: list[Commune], number: int, now: Figures) -> PreviousRound | None:
+    """Return the previous round summed over the communes received for this one, when each
+    of them holds it: the same places, compared like for like."""
+    received = [c for c in members if _received(c, number) is not None]
+    if not received or any(c.previous is None for c in received):
+        return None
+    before = _sum((replace(c, figures=c.previous) for c in received), number - 1)
+    return _previous(before, now, same_places=True)
 
 
 def _identity(state: State, elem: Element, level: str) -> tuple[str, str, str]:
@@ -216,5 +259,6 @@ def commune_race(commune: Commune, number: int) -> Race:
         candidates=figures.candidates if figures else (),
         level="commune",
         code=commune.code,
+        previous=_previous(commune.previous, figures, same_places=True) if figures else None,
     )
     return race  # its candidates' shares were computed as they were read (figures.py)

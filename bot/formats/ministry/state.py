@@ -38,6 +38,9 @@ class Commune:
     local: str
     name: str
     figures: Figures | None
+    # The round before the chosen one, as the file also holds it (a round-2 file holds
+    # round 1 per commune): what "the same places" compares with.
+    previous: Figures | None = None
 
     @property
     def race_id(self) -> str:

@@ -109,3 +109,24 @@ def test_progress_carries_its_unit_and_the_figures_their_level(
     found = race(read(name, round=2) if name.startswith("levels/") else read(name), race_id)
     assert found.units == units
     assert found.summed is summed
+
+
+def test_a_round_2_file_gives_each_place_its_round_1_for_the_same_places() -> None:
+    """A round-2 file holds round 1 per commune (issue 15, item 1): a commune compares with
+    its own round 1, a département summed from its communes with the round 1 of those
+    received, shares matched by candidate across rounds; France entière's own round 1 is
+    its whole total (compared pro rata)."""
+    snap = read("02Acom_T2_v4.xml")
+    dept, commune = race(snap, "D02A"), race(snap, "C02A004")
+    assert commune.previous is not None
+    assert (commune.previous.voters, commune.previous.registered) == (19_541, 43_012)
+    assert commune.previous.same_places
+    assert dept.previous is not None
+    assert dept.previous.same_places
+    assert dept.previous.voters == sum(
+        r.previous.voters or 0 for r in snap.races if r.level == "commune" and r.previous
+    )
+    assert {cid for cid, _ in commune.previous.shares} == {c.id for c in commune.candidates}
+    whole = race(read("FE_T2.xml"), "FE")
+    assert whole.previous is not None
+    assert (whole.previous.voters, whole.previous.same_places) == (25_775_531, False)
