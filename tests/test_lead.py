@@ -4,7 +4,12 @@ hysteresis, in points and votes, and between the last elected and the first not 
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +19,9 @@ from bot.models import Race
 from bot.rules import Rules
 from tests.builders import key, race, run, snap, step
 
+ROOT = Path(__file__).resolve().parent.parent
+NIGHT = ROOT / "tests" / "fixtures" / "lead_night"
+NBSP = "\xa0"
 TIES = Rules(ties=True)
 MARGINS = Rules(margins=(1.0, 2.0), margin_votes=(100,))
 
@@ -146,3 +154,56 @@ def test_a_race_electing_two_measures_the_margin_at_the_last_seat() -> None:
 
     assert (event.leader.id, event.runner_up.id) == ("b", "c")
     assert event.lead == pytest.approx(0.8)
+
+
+# --- a night of our own through `python -m bot replay` (issue 15, done means) -------------
+
+
+def replay(config: Path, files: list[Path], db: Path) -> list[dict[str, Any]]:
+    """Replay files as `python -m bot replay --format jsonl` does; return its records."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "replay", "--config", str(config), "--format", "jsonl",
+         "--db", str(db), *map(str, files)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def headlines(records: list[dict[str, Any]], at: str | None = None) -> list[tuple[str, str]]:
+    return [
+        (r["kind"], r["text"].splitlines()[0].split(" — ")[0])
+        for r in records
+        if at is None or r["at"].startswith(at)
+    ]
+
+
+def test_a_night_with_a_level_crossed_again_a_tie_and_both_margins(tmp_path: Path) -> None:
+    files = sorted(NIGHT.glob("*.json"))
+    records = replay(NIGHT / "night.toml", files, tmp_path / "n.db")
+
+    told = headlines(records)
+    assert ("correction", "Correction") in told
+    assert (
+        "tie",
+        "Alma Roux et Basile Marin à égalité en tête (48,78 %)".replace(" %", f"{NBSP}%"),
+    ) in told
+    assert ("leader_changed", "Basile Marin passe en tête, après l’égalité avec Alma Roux") in told
+    assert ("candidate_threshold", "Alma Roux repasse la barre des 50\xa0%") in told
+    margins = [(k, h) for k, h in told if k.startswith("margin")]
+    assert margins == [
+        ("margin_narrowed", "Moins de 1 point d’écart entre Alma Roux et Basile Marin"),
+        ("margin_narrowed", "Moins de 500 voix d’écart entre Alma Roux et Basile Marin"),
+        ("margin_widened", "L’écart entre Basile Marin et Alma Roux repasse au-dessus de 1 point"),
+        ("margin_widened", "L’écart entre Basile Marin et Alma Roux repasse au-dessus de 500 voix"),
+        ("margin_narrowed", "De nouveau moins de 1 point d’écart entre Alma Roux et Basile Marin"),
+        ("margin_narrowed", "De nouveau moins de 500 voix d’écart entre Alma Roux et Basile Marin"),
+        ("margin_widened", "L’écart entre Alma Roux et Basile Marin repasse au-dessus de 1 point"),
+        ("margin_widened", "L’écart entre Alma Roux et Basile Marin repasse au-dessus de 500 voix"),
+    ]
+    keys = [r["key"] for r in records]
+    assert len(keys) == len(set(keys))
+    assert "ville:candidate:alma:50~2" in keys
+    assert "ville:margin:points:1~2" in keys
+    # Replayed again into the same store: the ledger knows every generation, nothing again.
+    assert replay(NIGHT / "night.toml", files, tmp_path / "n.db") == []

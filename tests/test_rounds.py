@@ -3,7 +3,12 @@ trend and its margin; each candidate's change in points (issue 15, items 1, 2 an
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +18,8 @@ from bot.rounds import attached, compared, share_changes, trend
 from bot.rules import Rules
 from tests.builders import key, race, run, snap
 
+ROOT = Path(__file__).resolve().parent.parent
+NNBSP, NBSP = "\u202f", "\xa0"
 SAME = PreviousRound(voters=900, registered=2000, shares=(("a", 50.0), ("b", 45.0)))
 
 
@@ -135,3 +142,49 @@ def test_the_trend_is_told_once_per_direction_and_a_reversal_takes_it_back() -> 
         (key("turnout_trend", "up~2"), key("turnout_trend", "down")),
     ]
     assert trends[0].compared.method == "pro_rata"
+
+
+# --- the demo night through `python -m bot replay` (issue 15, item 3) ------------------------
+
+
+def replay(config: Path, files: list[Path], db: Path) -> list[dict[str, Any]]:
+    """Replay files as `python -m bot replay --format jsonl` does; return its records."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "replay", "--config", str(config), "--format", "jsonl",
+         "--db", str(db), *map(str, files)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def test_the_demo_night_tells_the_press_figure_at_2045(tmp_path: Path) -> None:
+    records = replay(
+        ROOT / "config" / "demo.toml",
+        sorted((ROOT / "config" / "demo").glob("*.json")),
+        tmp_path / "d.db",
+    )
+
+    at_2045 = [r for r in records if r["at"].startswith("2017-01-29T20:45")]
+    assert [r["kind"] for r in at_2045] == [
+        "anomaly",  # its shares add up to 100.1 %: held back, the rest told
+        "reporting_threshold",
+        "turnout_threshold",
+        "turnout_trend",
+    ]
+    anomaly, step, voters, trend = at_2045
+    assert f"votants : 1{NNBSP}120{NNBSP}180" in anomaly["text"]  # every figure, to the admins
+    assert "Mis en doute : les parts des candidats" in anomaly["text"]
+    assert "Hamon" not in step["text"]  # the shares of that version stay unannounced
+    assert "ne tiennent pas" in step["text"]
+    assert f"Votants : 1{NNBSP}120{NNBSP}180" in voters["text"]
+    assert trend["text"].startswith(
+        "Participation en hausse par rapport au tour précédent, à même stade du dépouillement"
+    )
+    assert (
+        f"À proportion des bureaux dépouillés : environ 1{NNBSP}867{NNBSP}000 votants, "
+        f"contre 1{NNBSP}660{NNBSP}000 au tour précédent (+12,5{NBSP}%)"
+    ) in trend["text"]
+    texts = "\n".join(r["text"] for r in records)
+    assert "−20,4" not in texts  # 21:05 no longer compares a partial count with a finished one
+    assert "58,65" not in "\n".join(r["text"] for r in at_2045 if r["kind"] != "anomaly")
