@@ -24,6 +24,7 @@ class Jobs:
     def __init__(self) -> None:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._running: set[asyncio.Task[Any]] = set()
+        self._closed = False  # shut down: no run starts any more
 
     def every(self, func: Job, job_id: str, seconds: float) -> None:
         """Run a job every `seconds`, the first time at once."""
@@ -71,10 +72,14 @@ class Jobs:
 
     def start(self) -> None:
         """Start running the jobs on the current loop."""
+        self._closed = False
         self.scheduler.start()
 
     def shutdown(self) -> None:
         """Start no new run; runs under way go on (see `finish`)."""
+        # APScheduler 3.11 shuts down on the loop's next turn (run_in_event_loop): a run it
+        # hands out meanwhile, even after the store closed, must not start.
+        self._closed = True
         if self.scheduler.running:
             # A run handed to the executor just before the shutdown is cancelled before it
             # starts; nothing of it ran, so APScheduler's traceback for it is noise.
@@ -99,6 +104,8 @@ class Jobs:
             # APScheduler cancels running jobs when it shuts down; a cycle cut between a send
             # and its record would send again after a restart. The work runs as a task of
             # its own, which stop() lets finish.
+            if self._closed:
+                return
             task = asyncio.ensure_future(work())
             self._running.add(task)
             task.add_done_callback(self._running.discard)

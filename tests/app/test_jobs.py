@@ -89,3 +89,23 @@ async def test_a_job_runs_alone_and_stopping_waits_for_the_run_under_way(jobs: J
     await finishing
     assert done == [1]
     assert peak == 1  # max_instances=1: the ticks meanwhile started no second run
+
+
+async def test_no_run_starts_once_the_jobs_are_shut_down() -> None:
+    made = Jobs()
+    made.start()
+    runs: list[int] = []
+
+    async def tick() -> None:
+        runs.append(1)
+
+    made.every(tick, "tick", seconds=0.001)
+    await wait_for(lambda: len(runs) >= 2, what="runs")
+    made.run_now("tick")  # a run handed out on the loop's next turn...
+    made.shutdown()  # ...before APScheduler's own shutdown, which waits for that turn too
+    await made.finish()
+    seen = len(runs)
+    for _ in range(50):  # turns of the loop, in which APScheduler still hands runs out
+        await asyncio.sleep(0)
+    await made.finish()
+    assert len(runs) == seen
