@@ -1,46 +1,50 @@
-"""Command line: `python -m bot run | check-config | replay | fetch | chart | store copy`."""
+"""Command line: `soiree run | check-config | replay | export | fetch | chart | store copy`
+(or `python -m bot …`)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import io
-import json
 import logging
 import os
 import signal
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bot import feedcheck, logs
-from bot.app import Options, display_of, run, utcnow
+from bot.app import Options, run, utcnow
 from bot.config import CHART_THEMES, DEFAULT_CONFIG, Config, ConfigError, SourceConfig, check, load
-from bot.events import Event
-from bot.feedcheck import describe, describe_index, parse_options, read, source_for, with_options
+from bot.export import export
+from bot.feedcheck import describe, describe_index, parse_options, read, source_for
 from bot.formats import ministry
 from bot.formats.errors import FeedError
-from bot.formats.limits import DEFAULT_LIMITS, Limits
 from bot.formats.ministry.index import Index, is_index, read_index
 from bot.formats.registry import PARSERS, parse
 from bot.lock import AlreadyRunning
-from bot.pipeline import Outcome, Pipeline
 from bot.render.chart import ChartStyle, render_png
 from bot.render.text import LOCALES
-from bot.rules import Rules
+from bot.replay import already_played, replay
+from bot.replay import default_config as _default_config
 from bot.sources.errors import FetchError
-from bot.store import Store, StoreUnavailable, open_store
+from bot.store import StoreUnavailable
 from bot.store.copy import NotEmpty, copy_store
 
 FORMAT_HELP = "default: the --config source's that reads it, or its first; else canonical-json"
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_HELP = (
+    "default: $SOIREE_LOG_LEVEL, else info for `run --config` (a night) and warning for the "
+    "demo night and the other commands"
+)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m bot", description="Soirée, election-night bot.")
-    p.add_argument("--log-level", default=os.environ.get("SOIREE_LOG_LEVEL", "INFO"))
+    p = argparse.ArgumentParser(prog="soiree", description="Soirée, election-night bot.")
+    p.add_argument("--log-level", type=str.lower, choices=LOG_LEVELS, help=LOG_HELP)
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run the bot (the demo night when no config is given)")
     r.add_argument("--config", type=Path, help="config file (default: $SOIREE_CONFIG or demo)")
@@ -84,6 +88,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     cp.add_argument("--from", dest="source", required=True, help="the store to copy")
     cp.add_argument("--to", dest="target", required=True, help="the empty store to copy into")
+    ex = sub.add_parser(
+        "export", help="write the versions a source recorded into a folder, for `replay DIR/*`"
+    )
+    ex.add_argument("--source", required=True, help="the source's id (an error lists the ids)")
+    ex.add_argument("--out", type=Path, required=True, help="a new or empty folder")
+    where = ex.add_mutually_exclusive_group()
+    where.add_argument("--config", type=Path, help="the store of this config (default: as run)")
+    where.add_argument("--db", help="a SQLite file or a postgresql:// URL")
     ch = sub.add_parser("chart", help="draw the results chart of a feed version into a PNG")
     ch.add_argument("where", help="a URL or a file path")
     ch.add_argument("--out", type=Path, required=True, help="the PNG to write")
@@ -95,15 +107,43 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _with_log_level(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Let --log-level come after the sub-command too (`soiree run --log-level info`)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                command.add_argument(
+                    "--log-level", type=str.lower, choices=LOG_LEVELS, default=argparse.SUPPRESS,
+                    help=LOG_HELP,
+                )  # fmt: skip
+                _with_log_level(command)
+    return parser
+
+
+def _log_level(args: argparse.Namespace) -> str:
+    """Return --log-level, else $SOIREE_LOG_LEVEL, else INFO for a night run from a config
+    (its failures and recoveries are its record) and WARNING for the demo and the tools."""
+    if args.log_level:
+        return str(args.log_level).upper()
+    named = os.environ.get("SOIREE_LOG_LEVEL", "").strip().lower()
+    if named and named not in LOG_LEVELS:
+        raise ConfigError(f"$SOIREE_LOG_LEVEL = {named!r}: expected one of {', '.join(LOG_LEVELS)}")
+    night = args.command == "run" and (args.config or os.environ.get("SOIREE_CONFIG"))
+    return (named or ("info" if night else "warning")).upper()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    args = _parser().parse_args(argv)
-    logs.setup(args.log_level)
+    args = _with_log_level(_parser()).parse_args(argv)
     try:
+        logs.setup(_log_level(args))
         if args.command == "check-config":
             return asyncio.run(_check_config(args.file, args.feed))
         if args.command == "replay":
-            return asyncio.run(_replay(args))
+            return asyncio.run(replay(args))
+        if args.command == "export":
+            where = args.db or _store_of(load(_config_path(args.config)))
+            return asyncio.run(export(where, args.source, args.out))
         if args.command == "fetch":
             return asyncio.run(_fetch(args))
         if args.command == "chart":
@@ -121,8 +161,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 3
     except StoreUnavailable as exc:  # one line naming the store's path and the cause
-        print(f"error: {exc}", file=sys.stderr)
+        named = getattr(args, "db", None)
+        store = f"the store {logs.redact_url(named)}: " if named and named not in str(exc) else ""
+        print(f"error: {store}{exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file the command writes: `chart --out` into a missing folder
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # Ctrl-C before the bot's loop runs, or during a command
+        print("interrupted (Ctrl-C)", file=sys.stderr)
+        return 0 if args.command == "run" else 130
 
 
 async def _store_copy(source: str, target: str) -> int:
@@ -140,6 +188,11 @@ def _config_path(arg: Path | None) -> Path:
     return arg or Path(os.environ.get("SOIREE_CONFIG") or DEFAULT_CONFIG)
 
 
+def _store_of(config: Config) -> str:
+    """Return where a config's store is: its PostgreSQL URL, else its SQLite file."""
+    return config.database_url or str(config.db)
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.db:
         os.environ["SOIREE_DB"] = args.db
@@ -150,13 +203,40 @@ def _run(args: argparse.Namespace) -> int:
     async def main_loop() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(signal.SIGINT, _interrupted, stop)
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
         loop.add_signal_handler(signal.SIGUSR1, _dump_tasks)
+        if await already_played(config):
+            print(_played(config), file=sys.stderr)
         await run(config, Options(speed=args.speed, staging=args.staging), stop)
 
-    asyncio.run(main_loop())
+    try:
+        asyncio.run(main_loop())
+    except StoreUnavailable as exc:
+        where = logs.redact_url(_store_of(config))
+        raise StoreUnavailable(
+            str(exc) if where in str(exc) else f"the store {where}: {exc}"
+        ) from exc
     return 0
+
+
+def _played(config: Config) -> str:
+    """Say in one line that the night was played into the store already, and how to see
+    it again: `make demo-reset` for the demo, a new store otherwise."""
+    where = config.database_url or str(config.db)
+    if not config.database_url and config.db.is_relative_to(Path.cwd()):
+        where = str(config.db.relative_to(Path.cwd()))
+    if config.path.resolve() == DEFAULT_CONFIG:
+        return f"The demo night was already played from {where}: `make demo-reset` plays it again."
+    where = logs.redact_url(where)
+    return f"This replay was already played from {where}: a new --db plays it again."
+
+
+def _interrupted(stop: asyncio.Event) -> None:
+    """Say in one line that Ctrl-C stops the bot (once: a second Ctrl-C changes nothing)."""
+    if not stop.is_set():
+        print("\nSoirée stops (Ctrl-C); what was not sent yet stays queued.", file=sys.stderr)
+        stop.set()
 
 
 def _dump_tasks() -> None:
@@ -256,139 +336,5 @@ async def _chart(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_config(db: Path) -> Config:
-    return Config(path=Path.cwd() / "replay.toml", db=db, rules=Rules(), sources=())
-
-
-async def _replay(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory(prefix="soiree-replay-") as tmp:
-        db = Path(args.db) if args.db else Path(tmp) / "replay.db"
-        config = load(args.config) if args.config else _default_config(db)
-        try:
-            config = with_options(config, args.source_format, args.option)
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        store = await open_store(str(db))
-        try:
-            return await _replay_files(args, config, store)
-        finally:
-            await store.close()
-
-
-async def _replay_files(args: argparse.Namespace, config: Config, store: Store) -> int:
-    # A rehearsal sends nothing.
-    pipeline = Pipeline(store, config.rules, display_of(config), utcnow, deliver=False)
-    status = 0
-    index: Index | None = None  # the Ministry's index files read so far
-    for path in args.files:
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            _emit(args.output, {"kind": "unreadable", "file": str(path), "error": str(exc)})
-            status = 1
-            continue
-        if args.source_format == ministry.FORMAT and is_index(raw):
-            index = _replayed_index(args.output, config, index, raw, str(path))
-            continue
-        # Dated by an index, each file is a source of its own (as `urls` makes one per URL),
-        # its versions given under one name: `1/075.xml`, `2/075.xml`.
-        source_id = "replay" if index is None else f"replay:{path.name}"
-        outcome = await _replayed(
-            pipeline, config, args.source_format, raw, str(path), source_id, index
-        )
-        if outcome.status == "rejected":
-            _emit(args.output, {"kind": "rejected", "file": str(path), "error": outcome.error})
-        for event in outcome.events:
-            text = pipeline.render(event, config.locale, "plain", None).text
-            _emit(args.output, event_record(event, text, str(path)))
-    return status
-
-
-def _replayed_index(
-    output: str, config: Config, index: Index | None, raw: bytes, file: str
-) -> Index | None:
-    """Read a replayed Ministry index file over those read before; say what it holds."""
-    source = next((s for s in config.sources if s.format == ministry.FORMAT), None)
-    try:
-        newer = read_index(raw, file, source.options.get("round") if source else None)
-    except FeedError as exc:
-        _emit(output, {"kind": "rejected", "file": file, "error": str(exc)})
-        return index
-    places = len(newer.departements) + len(newer.regions) + len(newer.communes)
-    _emit(output, {"kind": "index", "file": file, "places": places})
-    return newer if index is None else index.merged(newer)
-
-
-async def _replayed(
-    pipeline: Pipeline,
-    config: Config,
-    fmt: str,
-    raw: bytes,
-    file: str,
-    source_id: str = "replay",
-    index: Index | None = None,
-) -> Outcome:
-    """Process one replayed file with the options and limits of the config's first source
-    in its format, dated by the index read before it, if any; one whose processing fails is
-    set aside as rejected, and the replay goes on (a store that cannot write stops it)."""
-    source = next((s for s in config.sources if s.format == fmt), None)
-    options = dict(source.options) if source else {}
-    limits = Limits(max_bytes=source.max_bytes, max_future=source.max_future) if source else None
-    try:
-        return await pipeline.ingest(
-            source_id, fmt, raw, file, options, limits or DEFAULT_LIMITS, index
-        )
-    except StoreUnavailable:
-        raise
-    except Exception as exc:
-        error = f"{file}: processing failed: {type(exc).__name__}: {exc}"
-        await pipeline.set_aside(source_id, raw, file, error, attempts=1)
-        return Outcome(status="rejected", origin=file, error=error)
-
-
-def event_record(event: Event, text: str, file: str) -> dict[str, Any]:
-    """Return the JSON record of an event for `replay --format jsonl`."""
-    record: dict[str, Any] = {
-        "key": event.key,
-        "kind": event.kind,
-        "race": event.race.id,
-        "file": file,
-        "at": event.at.isoformat(),
-        "text": text,
-    }
-    for name in ("candidate", "leader"):
-        cand = getattr(event, name, None)
-        if cand is not None:
-            record["candidate"] = cand.id
-            record["value"] = round(cand.share, 4) if cand.share is not None else None
-    for name in ("level", "step", "threshold"):
-        value = getattr(event, name, None)
-        if value is not None:
-            record["threshold"] = value
-    for name in ("metric", "check"):
-        if getattr(event, name, None) is not None:
-            record["metric"] = getattr(event, name)
-    if getattr(event, "value", None) is not None:
-        record["value"] = event.value  # type: ignore[attr-defined]
-    if getattr(event, "pct", None) is not None:
-        record["value"] = round(event.pct, 4)  # type: ignore[attr-defined]
-    if event.covers:
-        record["covers"] = list(event.covers)
-    return record
-
-
-def _emit(output: str, record: dict[str, Any]) -> None:
-    if output == "jsonl":
-        print(json.dumps(record, ensure_ascii=False), flush=True)
-    elif record.get("kind") in ("rejected", "unreadable"):
-        print(f"✗ {record['file']}: {record['error']}", flush=True)
-    elif record.get("kind") == "index":
-        print(f"⏱ {record['file']}: index of {record['places']} place(s) read", flush=True)
-    else:
-        print(f"{record['text']}\n{'─' * 40}", flush=True)
-
-
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        sys.exit(main())
+    sys.exit(main())

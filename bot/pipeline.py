@@ -26,7 +26,7 @@ from bot.metrics import Metrics
 from bot.models import Snapshot
 from bot.render import markup_for
 from bot.render.message import Image, Message
-from bot.render.text import Renderer
+from bot.render.text import Renderer, anomaly_detail
 from bot.rivals import Rivalry, Served, compare
 from bot.rounds import attached
 from bot.rules import Rules
@@ -218,7 +218,8 @@ class Pipeline:
         events = await self.store.unseen([*told, *rivalry.disagreements, *by_level.anomalies])
         for e in events:
             if isinstance(e, AnomalyDetected):
-                log.warning("%s: anomaly %s in race %s: %s", origin, e.check, e.race.id, e.detail)
+                words = anomaly_detail(Renderer(self.display.style("en", "plain")), e)
+                log.warning("%s: anomaly %s in race %s: %s", origin, e.check, e.race.id, words)
         deliveries = await self._deliveries(source_id, events)
         images = {d.message.image.key: d.message.image for d in deliveries if d.message.image}
         await self.store.commit_cycle(

@@ -27,6 +27,8 @@ TESTED_ELSEWHERE: dict[str, str] = {
 # together, or they test a module from a second angle (a property, a crash).
 NOT_MIRRORS: dict[str, str] = {
     "tests/test_cli.py": "the CLI (bot/__main__.py), run as a child process",
+    "tests/test_cli_console.py": "the CLI on the console: streams, log levels, Ctrl-C, errors",
+    "tests/test_readme.py": "the README's command lines, through the installed CLI",
     "tests/test_e2e.py": "the demo night, end to end",
     "tests/test_restart.py": "stop mid-night and start again on the same store",
     "tests/test_places.py": "real Ministry files through the pipeline and the commands",

@@ -224,7 +224,11 @@ async def run(
 ) -> None:
     """Run the bot until `stop` is set (or forever)."""
     app = App(config, options)
-    await app.start()
+    try:
+        await app.start()
+    except BaseException:  # a store that cannot be written, a platform lost: close what opened
+        await app.stop()  # (an open store's thread would keep the process from ending)
+        raise
     try:
         await app.settle()
         await (stop or asyncio.Event()).wait()

@@ -340,6 +340,14 @@ def _change(r: Renderer, race: Race, c: Change) -> str:
 
 def _anomaly(r: Renderer, e: Event, _: int | None) -> Parts:
     assert isinstance(e, AnomalyDetected)
+    return r.t("headline.anomaly", race=e.race.name), [
+        anomaly_detail(r, e),
+        *figures.anomaly_figures(r, e),
+    ]
+
+
+def anomaly_detail(r: Renderer, e: AnomalyDetected) -> str:
+    """Return what an anomaly found, in words: its catalog line with its figures."""
     check, __, subject = e.check.partition(":")
     values: dict[str, str] = {}
     for name, value in e.detail:
@@ -348,8 +356,7 @@ def _anomaly(r: Renderer, e: Event, _: int | None) -> Parts:
     if subject:
         cand = e.race.candidate(subject)
         values["candidate"] = r.name_of(e.race, cand) if cand else subject
-    line = r.t(f"anomaly.{check}", **values)
-    return r.t("headline.anomaly", race=e.race.name), [line, *figures.anomaly_figures(r, e)]
+    return r.t(f"anomaly.{check}", **values)
 
 
 def _disagreed(r: Renderer, e: Event, _: int | None) -> Parts:
