@@ -20,7 +20,7 @@ $(VENV)/.dev-deps: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.run-deps
 
 run: $(VENV)/.run-deps  ## run the bot (demo night on the console without tokens)
-	$(BIN)/python -m bot run $(ARGS)
+	$(BIN)/soiree run $(ARGS)
 
 test: lint typecheck pytest  ## install what the tests need, then lint, type-check and test
 
