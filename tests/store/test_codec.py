@@ -6,7 +6,7 @@ import dataclasses
 import json
 from datetime import date
 
-from bot.models import Candidate, Race, Turnout, Units
+from bot.models import Candidate, PreviousRound, Race, Turnout, Units
 from bot.render.message import Image, Message
 from bot.store.codec import (
     message_from_json,
@@ -147,3 +147,14 @@ def test_a_message_keeps_its_image_by_key_without_the_bytes() -> None:
     assert back == m
     assert back.image is not None
     assert back.image.data is None  # the store keeps the bytes once, apart
+
+
+def test_a_race_keeps_its_previous_round_and_its_figures_in_doubt() -> None:
+    previous = PreviousRound(voters=900, registered=2000, shares=(("a", 55.5),))
+    r = dataclasses.replace(race({"a": 6, "b": 4}), previous=previous, doubts=("shares",))
+
+    assert race_from_json(race_to_json(r)) == r
+    old = race_to_dict(race({"a": 6}))
+    del old["previous"], old["doubts"]  # stored before issue 15
+    back = race_from_dict(old)
+    assert (back.previous, back.doubts) == (None, ())
