@@ -202,10 +202,12 @@ class BothNight(Night):
 
 
 async def start_bot(
-    config: Path, tg: FakeTelegram, log: Path, slack: FakeSlack | None = None
-) -> asyncio.subprocess.Process:
+    config: Path, tg: FakeTelegram, log: Path, slack: FakeSlack | None = None,
+    extra: dict[str, str] | None = None,
+) -> asyncio.subprocess.Process:  # fmt: skip
     """Start `python -m bot run` on `config` with Telegram at the fake (and Slack in HTTP
-    mode on an ephemeral port of 127.0.0.1, when given); stderr goes to `log`."""
+    mode on an ephemeral port of 127.0.0.1, when given), `extra` added to its environment;
+    stderr goes to `log`."""
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": tg.token,
@@ -218,6 +220,7 @@ async def start_bot(
         env |= {"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET,
                 "SLACK_API_BASE_URL": slack.api_url, "SLACK_HTTP_HOST": "127.0.0.1",
                 "PORT": "0"}  # fmt: skip
+    env |= extra or {}
     with log.open("ab") as stderr:  # the child keeps its own copy of the descriptor
         return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", "--config", str(config),

@@ -6,9 +6,10 @@ import asyncio
 import dataclasses
 import logging
 import os
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 # Opt in to PTB's coming behaviour (RetryAfter.retry_after as a timedelta) instead of
 # triggering its deprecation warning on every 429.
@@ -78,6 +79,25 @@ class TelegramSettings:
     trust_env: bool = True
 
 
+# What a standby, or a leader whose lease is ending, must not do: send, edit, pin, answer.
+GATED = ("/sendMessage", "/sendPhoto", "/editMessageText", "/editMessageCaption",
+         "/pinChatMessage", "/unpinChatMessage", "/answerInlineQuery")  # fmt: skip
+
+
+class _GatedRequest(HTTPXRequest):
+    """PTB's HTTPX request, refusing to send (a NetworkError, tried again later by the
+    outbox) unless `gate()` says this instance may."""
+
+    def __init__(self, gate: Callable[[], bool], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.gate = gate
+
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        if url.endswith(GATED) and not self.gate():
+            raise NetworkError("this instance does not lead: not sent")
+        return await super().do_request(url, method, *args, **kwargs)
+
+
 def settings_from_env(env: Mapping[str, str], rate_scale: float = 1.0) -> TelegramSettings:
     """Read TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL and TELEGRAM_POLL_TIMEOUT."""
     return TelegramSettings(
@@ -96,6 +116,9 @@ class TelegramAdapter:
     # Whether start() takes updates (getUpdates): Telegram allows one consumer per token,
     # so of several instances only the leader listens (bot.app.leadership).
     listening = True
+    # Whether this instance may send now (bot.app.leadership): checked as each request
+    # leaves, after PTB's rate limiter, where a send may have waited past a lease's end.
+    may_send: Callable[[], bool] = staticmethod(lambda: True)
 
     def __init__(
         self, settings: TelegramSettings, handle: Handler, *, inline: Answerer | None = None,
@@ -128,7 +151,8 @@ class TelegramAdapter:
             .base_url(s.base_url)
             .base_file_url(s.base_url.replace("/bot", "/file/bot", 1))
             .request(
-                HTTPXRequest(
+                _GatedRequest(
+                    lambda: self.may_send(),
                     connection_pool_size=32,
                     read_timeout=s.timeout,
                     write_timeout=s.timeout,

@@ -129,16 +129,20 @@ def build(config: Config, options: Options) -> Parts:
         links=links,
     )  # fmt: skip
     adapters["console"] = console = _console(options, commands, db)
+    platforms = platform_adapters(
+        options.env, commands.handle, options.rate_scale, config.slack_managers,
+        inline=Inline(commands.handlers), links=links, media_chat=config.telegram_media_chat,
+    )  # fmt: skip
+    for adapter in platforms.values():
+        if hasattr(adapter, "may_send"):  # Telegram: checked as each request leaves
+            adapter.may_send = leadership.leading
     return Parts(
         db=db, where=redact_url(where), store=store,
         lock=None if str(db) == ":memory:" or config.database_url else InstanceLock(db),
         http=http, own_http=options.http_client is None, jobs=jobs, charts=charts, live=live,
         pipeline=pipeline, pollers=pollers, dispatcher=dispatcher, controls=controls,
         commands=commands, console=console, adapters=adapters,
-        platforms=platform_adapters(
-            options.env, commands.handle, options.rate_scale, config.slack_managers,
-            inline=Inline(commands.handlers), links=links, media_chat=config.telegram_media_chat,
-        ),
+        platforms=platforms,
         staleness=_staleness(config, options, store, pollers, jobs, admins), staging=staging,
         metrics=metrics, leadership=leadership,
     )  # fmt: skip

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.base import TransientError
+from bot.adapters.telegram import TelegramAdapter, TelegramSettings
+from bot.render.message import Message
 from tests import support
 from tests.fakes.telegram import FakeTelegram
 from tests.support import chats, wait_for
@@ -374,3 +377,32 @@ async def test_a_channels_live_scoreboard_is_pinned_and_edited(tmp_path, tg) -> 
         await wait_for(lambda: "300" in (tg.text_of(-100705, board) or ""), what="the board edited")
     assert tg.text_of(-100705, board).startswith("<b>🔴")  # type: ignore[union-attr]
     assert tg.answered("editmessagetext", -100705)
+
+
+async def test_a_standby_takes_no_updates_and_sends_only_while_it_may(tg: FakeTelegram):
+    async def nobody(request: object) -> None:
+        raise AssertionError("no command reaches a standby")
+
+    leads = False
+    adapter = TelegramAdapter(
+        TelegramSettings(token=tg.token, base_url=tg.base_url, poll_timeout=1, trust_env=False),
+        nobody,  # type: ignore[arg-type]
+    )
+    adapter.may_send = lambda: leads
+    adapter.listening = False  # a standby: Telegram allows one getUpdates per token
+    await adapter.start()
+    try:
+        with pytest.raises(TransientError, match="does not lead"):
+            await adapter.send("-1001", Message(text="from a standby"))
+        assert tg.sent() == []
+        assert tg.answered("getupdates") == []
+        leads = True  # it takes the lease
+        await adapter.listen(True)
+        await adapter.send("-1001", Message(text="from the leader"))
+        await wait_for(lambda: tg.answered("getupdates"), what="getUpdates")
+        await adapter.listen(False)  # its lease ends
+        polled = len(tg.answered("getupdates"))
+    finally:
+        await adapter.stop()
+    assert [c.params["text"] for c in tg.sent()] == ["from the leader"]
+    assert len(tg.answered("getupdates")) <= polled + 1  # at most the one under way

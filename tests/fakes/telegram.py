@@ -99,6 +99,7 @@ class Call:
     params: dict[str, Any]
     t: float
     status: int = 0  # set when answered; 0 while the call is still being handled
+    who: str = ""  # which client called, when its base URL names it (base_url_as)
 
 
 @dataclass
@@ -165,6 +166,7 @@ class FakeTelegram:
         """Listen on an ephemeral port of 127.0.0.1."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        app.router.add_route("*", "/as/{who}/bot{token}/{method}", self._dispatch)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -179,6 +181,10 @@ class FakeTelegram:
     def base_url(self) -> str:
         """Return the value for PTB's `base_url`."""
         return f"{self.url}/bot"
+
+    def base_url_as(self, who: str) -> str:
+        """Return a `base_url` whose calls are recorded as `who`'s (two instances of a bot)."""
+        return f"{self.url}/as/{who}/bot"
 
     # --- scripting and inspection -------------------------------------------------------
 
@@ -313,7 +319,7 @@ class FakeTelegram:
             return _error(401, "Unauthorized")
         method = request.match_info["method"].lower()
         params = await _params(request)
-        call = Call(method, params, time.monotonic())
+        call = Call(method, params, time.monotonic(), who=request.match_info.get("who", ""))
         ref = params.get("chat_id")
         if isinstance(ref, str) and ref.startswith("@"):  # a public channel, by its name
             found = [i for i, name in self.channels.items() if name and f"@{name}" == ref]

@@ -1,0 +1,205 @@
+"""Two `python -m bot run` on one real PostgreSQL and the fake Bot API: one leads, the other
+stands by and takes over when the leader is killed, paused past its lease, or the database
+restarts. The lease is time-scaled (2 s, renewed every 0.5 s) through the config."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+
+from tests.builders import feed_doc
+from tests.fakes.slack import FakeSlack
+from tests.fakes.telegram import Call, FakeTelegram
+from tests.faults.support import Instances, sends_of
+from tests.postgres import Server, Throwaway
+from tests.support import chats, post, signed, slash, tally, wait_for, write_config
+
+LEASE, RENEWAL, POLL = 2.0, 0.5, 0.5  # seconds; a night's would be 10, 3 and 30 or so
+GROUPS = [-7000 - i for i in range(200)]
+CONCURRENCY = 16  # the Telegram adapter's sends under way at once
+STEPS = (300, 550, 800, 950)  # ballots counted of 1,000: past 25, 50, 75 and 90 %
+
+
+def night(tmp_path: Path, groups: list[int], *, lease: float = LEASE) -> tuple[Path, Path]:
+    """Write the two instances' config (and an empty feed file); return both paths."""
+    feed = tmp_path / "feed.json"
+    config = write_config(
+        tmp_path, "file:feed.json", extra=chats(*groups),
+        top=f"lease = {lease}\nlease_renewal = {RENEWAL}",
+    )  # fmt: skip
+    text = config.read_text(encoding="utf-8")  # the source polled every POLL seconds
+    config.write_text(text.replace("interval = 0.05\ntimeout", f"interval = {POLL}\ntimeout"))
+    return config, feed
+
+
+def alerts(tg: FakeTelegram) -> Counter[tuple[int, str]]:
+    """Count each message text per chat (two alerts of one race share their headline)."""
+    return Counter((c.params["chat_id"], c.params["text"]) for c in tg.sent())
+
+
+def publish(feed: Path, counted: int) -> None:
+    """Write a version past a reporting step: one alert for every chat."""
+    feed.write_text(json.dumps(feed_doc(10 + counted // 10, {"hamon": 600, "valls": 400},
+                                        counted=counted)), encoding="utf-8")  # fmt: skip
+
+
+async def test_the_leader_killed_during_a_fan_out_the_standby_goes_on(
+    tmp_path: Path, tg: FakeTelegram, postgres: Server
+) -> None:
+    rng = random.Random(20170423)
+    config, feed = night(tmp_path, GROUPS)
+    pair = Instances(tmp_path, config, tg, await postgres.fresh_database())
+    failovers: list[float] = []
+    back: asyncio.Task[object] | None = None
+    try:
+        await pair.start()
+        await pair.start()
+        for n, counted in enumerate(STEPS, start=1):  # an alert to 200 chats, a kill in it
+            leader, base = await pair.leader(), len(tg.sent())
+            publish(feed, counted)
+            moment = base + rng.randrange(1, len(GROUPS) - 20)
+            await wait_for(lambda m=moment: len(tg.sent()) >= m, patience=60, what=f"send {moment}")
+            killed = time.monotonic()
+            await pair.kill(leader)
+            back = asyncio.create_task(pair.start())  # the killed machine comes back at once
+            # (What the killed one had written before its death may be read just after.)
+            await wait_for(lambda k=killed, d=leader.tag: heirs(tg, k, d), patience=30,
+                           what="the new leader's first send")  # fmt: skip
+            failovers.append(heirs(tg, killed, leader.tag)[0].t - killed)
+            await back
+            await wait_for(lambda n=n: every_chat_got(tg, n), patience=60, what=f"alert {n}")
+    finally:
+        if back is not None:
+            await asyncio.wait({back})  # an instance still starting is stopped too
+        await pair.stop()
+    counts = alerts(tg)
+    duplicates = sum(n - 1 for n in counts.values())
+    print(
+        f"\n{len(GROUPS)} chats, {len(STEPS)} alerts, the leader SIGKILLed in each fan-out: "
+        f"failover (kill → the new leader's first message) "
+        f"{', '.join(f'{f:.2f}' for f in failovers)} s, worst {max(failovers):.2f} s (lease "
+        f"{LEASE:g} s + poll {POLL:g} s = {LEASE + POLL:g} s); {duplicates} duplicates"
+    )
+    assert len(counts) == len(STEPS) * len(GROUPS)  # every chat got every alert
+    assert max(counts.values()) <= 2  # at most one duplicate per chat per kill
+    assert max(failovers) <= LEASE + POLL
+
+
+def heirs(tg: FakeTelegram, killed: float, dead: str) -> list[Call]:
+    """Return what instances other than the dead one sent since it was killed."""
+    return [c for c in sends_of(tg, after=killed) if c.who != dead]
+
+
+def every_chat_got(tg: FakeTelegram, n: int) -> bool:
+    """Say whether every group has received `n` different alerts."""
+    got = Counter(chat for chat, _ in alerts(tg))
+    return all(got[chat] >= n for chat in GROUPS)
+
+
+async def test_a_leader_paused_past_its_lease_sends_nothing_once_woken(
+    tmp_path: Path, tg: FakeTelegram, postgres: Server
+) -> None:
+    config, feed = night(tmp_path, GROUPS)
+    pair = Instances(tmp_path, config, tg, await postgres.fresh_database())
+    try:
+        await pair.start()
+        await pair.start()
+        paused = await pair.leader()
+        other = next(i for i in pair.running if i is not paused)
+        publish(feed, 300)
+        await wait_for(lambda: len(tg.sent()) >= 40, patience=60, what="the fan-out under way")
+        paused.proc.send_signal(signal.SIGSTOP)
+        stopped = time.monotonic()
+        # The other leads meanwhile: once the lease ran out, it sends what was left.
+        await wait_for(lambda: len(sends_of(tg, other.tag, stopped)) >= 20, patience=30,
+                       what="the other instance leading")  # fmt: skip
+        assert time.monotonic() > stopped + LEASE  # paused past its lease
+        paused.proc.send_signal(signal.SIGCONT)
+        woken = time.monotonic()
+        await wait_for(lambda: paused.says("this instance stops leading"), patience=10,
+                       what="the woken leader standing down")  # fmt: skip
+        await wait_for(lambda: {c for c, _ in tally(tg)} >= set(GROUPS), patience=60)
+        publish(feed, 600)  # the night goes on, led by the other
+        await wait_for(lambda: len(alerts(tg)) >= 2 * len(GROUPS), patience=60, what="the next")
+    finally:
+        await pair.stop()
+    # Its lease had ended by stopped + LEASE. A request it was writing when it froze reaches
+    # the fake only once it wakes, at once; a request begun since would come later.
+    late = [c.t - woken for c in sends_of(tg, paused.tag, stopped + LEASE)]
+    counts = alerts(tg)
+    print(
+        f"\nleader paused {woken - stopped:.1f} s (lease {LEASE:g} s): the other sent "
+        f"{len(sends_of(tg, other.tag, stopped))} messages meanwhile and after; of the paused "
+        f"one, {len(late)} request(s) half-written at the pause arrived on waking (within "
+        f"{max(late, default=0):.3f} s), and none began after its lease ended"
+    )
+    assert len(late) <= CONCURRENCY  # only those under way at the pause
+    assert all(t < 0.5 for t in late)  # on waking: nothing begun afterwards
+    assert len(counts) == 2 * len(GROUPS)  # both alerts, to every chat
+    assert max(counts.values()) <= 2  # what was in flight at the pause, at most once more
+
+
+async def test_the_standby_answers_results_while_the_leader_is_dead(
+    tmp_path: Path, tg: FakeTelegram, postgres: Server
+) -> None:
+    slack = FakeSlack()
+    await slack.start()
+    config, feed = night(tmp_path, GROUPS[:3], lease=60)  # the standby stays one a while
+    pair = Instances(tmp_path, config, tg, await postgres.fresh_database(), slack=slack)
+    try:
+        publish(feed, 300)
+        first = await pair.start()
+        await wait_for(lambda: len(tally(tg)) >= 3, patience=60, what="the alerts")
+        standby = await pair.start()
+        await pair.kill(first)
+        url = next(
+            "http://" + line.split("serving slash commands at ", 1)[1].strip()
+            for line in standby.log.read_text(encoding="utf-8").splitlines()
+            if "serving slash commands at " in line
+        )
+        for command in ("/results",):
+            body, headers = signed(slash(slack, command))
+            assert (await post(url, body, headers)).status_code == 200
+        await wait_for(lambda: slack.responses, patience=15, what="the reply")
+    finally:
+        await pair.stop()
+        await slack.stop()
+    replies = [json.dumps(body, ensure_ascii=False) for _, body in slack.responses]
+    assert any("Hamon" in r and "60" in r for r in replies)  # the results, from the store
+    assert standby.says("standby;")
+
+
+async def test_postgres_restarted_mid_night_loses_nothing(tmp_path: Path, tg: FakeTelegram) -> None:
+    server = Throwaway()  # its own: the other tests' server stays up
+    server.start()
+    try:
+        config, feed = night(tmp_path, GROUPS[:30])
+        pair = Instances(tmp_path, config, tg, server.url)
+        try:
+            await pair.start()
+            await pair.start()
+            publish(feed, 300)
+            await wait_for(lambda: len(tg.sent()) >= 5, patience=60, what="the fan-out")
+            server.stop()
+            down = time.monotonic()
+            await wait_for(lambda: time.monotonic() > down + LEASE * 1.5, patience=10)
+            server.start()  # down longer than a lease
+            await wait_for(lambda: len(alerts(tg)) >= 30, patience=60, what="the first alert")
+            publish(feed, 600)
+            await wait_for(lambda: len(alerts(tg)) >= 60, patience=60, what="the second alert")
+            leads = await pair.leader()
+        finally:
+            await pair.stop()
+    finally:
+        server.remove()
+    counts = alerts(tg)
+    print(f"\nPostgreSQL down {LEASE * 1.5:g} s mid-fan-out: {leads.tag} led after; "
+          f"{sum(n - 1 for n in counts.values())} duplicates")  # fmt: skip
+    assert len(counts) == 60  # two alerts to each of 30 chats: nothing lost
+    assert max(counts.values()) <= 2  # at most one duplicate per chat
+    assert Counter(c for c, _ in counts) == Counter({c: 2 for c in GROUPS[:30]})
