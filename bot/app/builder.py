@@ -39,7 +39,7 @@ from bot.sources.files import FileSource, ReplaySource
 from bot.sources.http import HttpSource
 from bot.sources.indexed import IndexedSource, IndexWatch
 from bot.staleness import StaleNotices, StaleWatch
-from bot.store import Store, store_at
+from bot.store import SettingStore, Store, store_at
 
 # New feed bodies read and processed at once, across all sources (bot.poller.Poller.gate);
 # idle polls take no turn, and a body slow to come gives its turn back (TURN_FOR_READING).
@@ -112,7 +112,9 @@ def build(config: Config, options: Options) -> Parts:
         on_enqueued=jobs.waker("dispatch"), on_accepted=jobs.waker("live"), admins=admins,
         metrics=metrics,
     )  # fmt: skip
-    pollers = _pollers(config, options, pipeline, http, metrics)
+    # On a shared store, a replay's position is kept there: a new leader goes on from it.
+    pollers = _pollers(config, options, pipeline, http, metrics,
+                       store if config.database_url else None)  # fmt: skip
     dispatcher = Dispatcher(
         store, adapters, clock=options.clock,
         digest_max=options.digest_max or config.digest_max,
@@ -170,7 +172,7 @@ def _console(options: Options, commands: Commands, db: Path) -> ConsoleAdapter:
 
 def _pollers(
     config: Config, options: Options, pipeline: Pipeline, http: httpx.AsyncClient,
-    metrics: Metrics,
+    metrics: Metrics, keep: SettingStore | None = None,
 ) -> tuple[Poller, ...]:  # fmt: skip
     """Return one poller per source, all taking turns at one gate."""
     gate = asyncio.Semaphore(VERSIONS_AT_ONCE)
@@ -179,7 +181,7 @@ def _pollers(
         Poller(
             source_id=sc.id,
             fmt=sc.format,
-            source=_source(sc, http, watches, options.speed),
+            source=_source(sc, http, watches, options.speed, keep),
             pipeline=pipeline,
             interval=sc.interval / options.speed,
             clock=options.clock,
@@ -193,8 +195,9 @@ def _pollers(
 
 
 def _source(
-    sc: SourceConfig, http: httpx.AsyncClient, watches: dict[str, IndexWatch], speed: float
-) -> Source:
+    sc: SourceConfig, http: httpx.AsyncClient, watches: dict[str, IndexWatch], speed: float,
+    keep: SettingStore | None = None,
+) -> Source:  # fmt: skip
     """Return the transport a source's config names: a URL (following an index, if it
     names one), a file, or files to replay."""
 
@@ -211,7 +214,7 @@ def _source(
         return IndexedSource(make(sc.url), watches[sc.index])
     if sc.path:
         return FileSource(sc.path, sc.max_bytes)
-    return ReplaySource(sc.replay, sc.max_bytes)
+    return ReplaySource(sc.replay, sc.max_bytes, keep, key=f"replay:{sc.id}")
 
 
 

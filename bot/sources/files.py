@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.sources.base import BeforeBody
 from bot.sources.errors import FetchError
+from bot.store import SettingStore, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +79,18 @@ class FileSource:
 
 
 class ReplaySource:
-    """Returns the given files one per fetch, as successive versions, then None."""
+    """Returns the given files one per fetch, as successive versions, then None. With
+    `keep`, its position is kept in the store's settings under `key`, so that another
+    instance taking over goes on where this one stopped (several instances, one store)."""
 
-    def __init__(self, paths: Sequence[Path], max_bytes: int = 20_000_000) -> None:
+    def __init__(
+        self, paths: Sequence[Path], max_bytes: int = 20_000_000,
+        keep: SettingStore | None = None, key: str = "",
+    ) -> None:  # fmt: skip
         self.paths, self.max_bytes = list(paths), max_bytes
         self.position = 0
         self.before_body: BeforeBody | None = None  # never called: a file is read in one step
+        self.keep, self.key = keep, key
 
     @property
     def origin(self) -> str:
@@ -97,8 +104,24 @@ class ReplaySource:
 
     async def fetch(self) -> bytes | None:
         """Return the next file's bytes, or None once all were read."""
+        await self._kept()
         if self.exhausted:
             return None
         path = self.paths[self.position]
         self.position += 1
         return await asyncio.to_thread(read_file, path, self.max_bytes)
+
+    async def _kept(self) -> None:
+        """Go on from the position kept in the store, if further; keep ours. A fetch comes
+        once the last file was processed, so the files before it are recorded (or set
+        aside): a new leader reads again at most the one its predecessor was processing."""
+        if self.keep is None:
+            return
+        try:
+            kept = await self.keep.setting(self.key)
+            if kept is not None and kept.isdigit():
+                self.position = max(self.position, int(kept))
+            if str(self.position) != kept:
+                await self.keep.set_setting(self.key, str(self.position))
+        except StoreUnavailable as exc:  # a convenience: the replay goes on from memory
+            log.debug("replay position not kept (%s)", exc)

@@ -10,6 +10,8 @@ import pytest
 
 from bot.sources.errors import FetchError
 from bot.sources.files import FileSource, ReplaySource, read_file
+from bot.store import open_store
+from tests.postgres import Server
 
 
 async def test_a_file_is_read_when_it_changes(tmp_path: Path) -> None:
@@ -63,6 +65,29 @@ async def test_a_replay_returns_one_file_per_fetch_then_none(tmp_path: Path) -> 
     assert source.origin == str(paths[1])  # the file read last
     assert source.exhausted
     assert await source.fetch() is None
+
+
+async def test_a_replay_kept_in_the_store_goes_on_where_another_instance_stopped(
+    tmp_path: Path, postgres: Server
+) -> None:
+    paths = [tmp_path / f"v{i}.json" for i in range(1, 5)]
+    for i, path in enumerate(paths, start=1):
+        path.write_bytes(f"v{i}".encode())
+    url = await postgres.fresh_database()
+    first, second = await open_store(url), await open_store(url)
+    try:
+        leader = ReplaySource(paths, keep=first, key="replay:night")
+        assert [await leader.fetch(), await leader.fetch(), await leader.fetch()] == [
+            b"v1", b"v2", b"v3",
+        ]  # fmt: skip
+        # It dies processing v3: the next leader reads v3 again (recorded once: the same
+        # bytes), then goes on; neither v1 nor v2 again.
+        heir = ReplaySource(paths, keep=second, key="replay:night")
+        assert [await heir.fetch(), await heir.fetch(), await heir.fetch()] == [b"v3", b"v4", None]
+        assert await second.setting("replay:night") == "4"
+    finally:
+        await first.close()
+        await second.close()
 
 
 async def test_file_sources_read_in_one_step_and_never_call_before_body(tmp_path: Path):
