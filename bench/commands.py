@@ -73,7 +73,7 @@ def write_config(tmp: Path, url: str, chats: int) -> Path:
         'locale = "en"\ndb = "commands.db"\nmain_races = ["national"]\n'
         f'[[sources]]\nid = "national"\nurl = "{url}/national.json"\ninterval = 0.5\n'
         f'[[sources]]\nid = "country"\nformat = "fr-interior-xml"\nurl = "{url}/country.xml"\n'
-        "interval = 0.5\n" + "".join(lines),
+        "interval = 0.5\nmax_bytes = 200_000_000\n" + "".join(lines),
         encoding="utf-8",
     )
     return path
@@ -182,7 +182,10 @@ async def run(opts: argparse.Namespace, tmp: Path, tg: FakeTelegram, slack: Fake
         try:
             await wait_for(lambda: any(c.method == "getupdates" for c in tg.calls), 300, "start")
             loaded = time.monotonic()
-            while await versions(asker.client, base) < 2:  # noqa: ASYNC110 (a poll of /metrics)
+            deadline = loaded + 600
+            while await versions(asker.client, base) < 2:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the first versions were not processed; see {log}")
                 await asyncio.sleep(0.2)
             print(f"first versions processed {time.monotonic() - loaded:.1f} s after start")
             idle = line("idle", *await asker.phase(opts.per_phase, opts.gap), None)
