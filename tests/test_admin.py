@@ -10,17 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin import AdminControls, SourceView
+from bot.admin import Admin, AdminControls, SourceView
 from bot.app import App, Options
+from bot.app.leadership import Leadership, LeaseTimes
 from bot.commands import Request
 from bot.config import load
 from bot.display import Display
 from bot.pipeline import Pipeline
 from bot.poller import Poller
+from bot.render.text import Renderer, Style
 from bot.rules import Rules
 from bot.sources.files import FileSource
 from bot.store import Store, StoreUnavailable, open_store
 from tests.builders import at, feed_doc
+from tests.postgres import Server
 from tests.store.backends import fill_up, make_room
 from tests.support import wait_for, write_config
 
@@ -209,3 +212,38 @@ async def test_controls_show_the_sources_the_platforms_running_and_the_time() ->
         assert controls.now() == at(7)
     finally:
         await store.close()
+
+
+async def test_status_says_which_instance_leads_the_others(postgres: Server) -> None:
+    url = await postgres.fresh_database()
+    stores = [await open_store(url), await open_store(url)]
+    try:
+        lead, standby = (Leadership(s, LeaseTimes(lease=30, renew=10, margin=5)) for s in stores)
+        assert await lead.start()
+        assert not await standby.start()
+        replies = []
+        for leadership, store in ((lead, stores[0]), (standby, stores[1])):
+            controls, _ = controls_over(store, Switch(), {})
+            admin = Admin(store, controls, leadership)
+            for locale in ("en", "fr"):
+                r = Renderer(Style(locale=locale, tz=UTC))
+                replies.append((await admin.handle("status", [], "/status", r)).text)
+        await lead.resign()
+    finally:
+        for store in stores:
+            await store.close()
+    assert "This instance leads (epoch 1)" in replies[0]
+    assert "Cette instance mène (époque 1)" in replies[1]
+    assert f"Standby; {stores[0].owner} leads" in replies[2]  # type: ignore[attr-defined]
+    assert f"Instance de secours ; {stores[0].owner} mène" in replies[3]  # type: ignore[attr-defined]
+
+
+async def test_status_of_the_one_instance_on_sqlite_says_nothing_of_leading() -> None:
+    store = await open_store(":memory:")
+    try:
+        controls, _ = controls_over(store, Switch(), {})
+        admin = Admin(store, controls, Leadership(None))
+        text = (await admin.handle("status", [], "/status", Renderer(Style(tz=UTC)))).text
+    finally:
+        await store.close()
+    assert "mène" not in text
