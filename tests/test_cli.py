@@ -50,9 +50,10 @@ def test_replay_demo_night_jsonl(tmp_path: Path) -> None:
         "first_results",
         "reporting_threshold",
         "reporting_threshold",
-        "anomaly",
+        "anomaly",  # 20:45: its shares held back, the rest told (issue 15)
         "reporting_threshold",
         "turnout_threshold",
+        "turnout_trend",  # up on round 1 at the same stage: pro rata 1.87 against 1.66 million
         "reporting_threshold",
         "reporting_threshold",
         "turnout_threshold",

@@ -56,7 +56,8 @@ async def test_night_end_to_end(tmp_path: Path, feed: FeedServer, http: httpx.As
             "First results",
             "50% of polling stations",
             "More than 1,000 voters",
-            "Turnout up",
+            "Turnout up:",  # more voters than the previous round's total
+            "Turnout up on the previous round",  # like for like (issue 15)
             "Final result",
         ):
             assert text.count(headline) == 1, headline

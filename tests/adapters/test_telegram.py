@@ -115,17 +115,19 @@ async def test_alerts_due_together_arrive_as_one_digest(tmp_path: Path, tg: Fake
         await wait_for(lambda: len(tg.sent(-1001)) == 2, what="the digest")
 
         async def recorded() -> bool:  # the fake answered; the bot then records the send
-            return len(await night.app.store.sent("telegram")) == 3
+            return len(await night.app.store.sent("telegram")) == 4
 
         await wait_for(recorded, what="the digest recorded as sent")
         rows = await night.app.store.sent("telegram")
     digest = tg.sent(-1001)[1].params["text"]
     assert digest.startswith("<b>50\xa0% des bureaux dépouillés — Primaire</b>")
     assert "\n\n<b>Plus de 1\u202f000 votants — Primaire</b>" in digest
+    assert "\n\n<b>Participation en hausse par rapport au tour précédent" in digest
     assert [key for key, _, _ in rows] == [
         "national:first_results",
         "national:reporting:50",
         "national:turnout:voters:1000",
+        "national:turnout_trend:up",  # 1,200 voters at 52 %: pro rata up on round 1's 1,500
     ]  # each alert is recorded as sent: none is resent after a restart
 
 
