@@ -42,4 +42,3 @@ class Rules:
     def previous_round(self, race_id: str) -> int | None:
         """Return the previous round's voters configured for this race, if any."""
         return dict(self.previous_round_voters).get(race_id)
-
