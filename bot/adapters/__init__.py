@@ -32,10 +32,10 @@ def platform_adapters(
     charts to `media_chat` ([telegram] media_chat)."""
     found: dict[str, Adapter] = {}
     if env.get("TELEGRAM_BOT_TOKEN"):
-        from bot.adapters import telegram
+        from bot.adapters import telegram, telegram_http
 
         found["telegram"] = telegram.TelegramAdapter(
-            telegram.settings_from_env(env, rate_scale), handle, inline=inline, links=links,
+            telegram_http.settings_from_env(env, rate_scale), handle, inline=inline, links=links,
             media_chat=media_chat,
         )  # fmt: skip
     if env.get("SLACK_BOT_TOKEN"):

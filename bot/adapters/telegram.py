@@ -6,10 +6,8 @@ import asyncio
 import dataclasses
 import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
 
 # Opt in to PTB's coming behaviour (RetryAfter.retry_after as a timedelta) instead of
 # triggering its deprecation warning on every 429.
@@ -49,6 +47,7 @@ from bot.adapters.base import (
     TargetMoved,
     TransientError,
 )
+from bot.adapters.telegram_http import GatedRequest, TelegramSettings
 from bot.adapters.telegram_inline import Answerer, InlineMode, PhotoStash
 from bot.adapters.telegram_rights import may_manage
 from bot.commands import COMMANDS, Handler, Request, menu, needs_rights
@@ -59,54 +58,11 @@ from bot.render.text import LOCALES
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 WINDOW_MARGIN = 1.02  # Telegram counts arrivals; leave room for network jitter
 EDIT_GONE = ("message to edit not found", "message can't be edited", "message_id_invalid")
 GONE_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", "have no rights",
                 "need administrator rights in the channel")  # fmt: skip
 DEFAULT_MENU = "en"  # the command menu of every language without its own
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class TelegramSettings:
-    """How to reach the Bot API; `rate_scale` speeds the limits up in tests only."""
-
-    token: str
-    base_url: str = DEFAULT_BASE_URL
-    poll_timeout: float = 10.0
-    timeout: float = 10.0  # seconds to wait for an answer to a send
-    rate_scale: float = 1.0
-    trust_env: bool = True
-
-
-# What a standby, or a leader whose lease is ending, must not do: send, edit, pin, answer.
-GATED = ("/sendMessage", "/sendPhoto", "/editMessageText", "/editMessageCaption",
-         "/pinChatMessage", "/unpinChatMessage", "/answerInlineQuery")  # fmt: skip
-
-
-class _GatedRequest(HTTPXRequest):
-    """PTB's HTTPX request, refusing to send (a NetworkError, tried again later by the
-    outbox) unless `gate()` says this instance may."""
-
-    def __init__(self, gate: Callable[[], bool], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.gate = gate
-
-    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        if url.endswith(GATED) and not self.gate():
-            raise NetworkError("this instance does not lead: not sent")
-        return await super().do_request(url, method, *args, **kwargs)
-
-
-def settings_from_env(env: Mapping[str, str], rate_scale: float = 1.0) -> TelegramSettings:
-    """Read TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL and TELEGRAM_POLL_TIMEOUT."""
-    return TelegramSettings(
-        token=env["TELEGRAM_BOT_TOKEN"],
-        base_url=env.get("TELEGRAM_API_BASE_URL") or DEFAULT_BASE_URL,
-        poll_timeout=float(env.get("TELEGRAM_POLL_TIMEOUT") or 10),
-        timeout=float(env.get("TELEGRAM_TIMEOUT") or 10),
-        rate_scale=rate_scale,
-    )
 
 
 class TelegramAdapter:
@@ -151,7 +107,7 @@ class TelegramAdapter:
             .base_url(s.base_url)
             .base_file_url(s.base_url.replace("/bot", "/file/bot", 1))
             .request(
-                _GatedRequest(
+                GatedRequest(
                     lambda: self.may_send(),
                     connection_pool_size=32,
                     read_timeout=s.timeout,

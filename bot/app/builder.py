@@ -217,7 +217,6 @@ def _source(
     return ReplaySource(sc.replay, sc.max_bytes, keep, key=f"replay:{sc.id}")
 
 
-
 def _staleness(
     config: Config, options: Options, store: Store, pollers: tuple[Poller, ...], jobs: Jobs,
     admins: AdminChats,
