@@ -3,6 +3,7 @@ records; every problem of a file is listed at once, each naming its key."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -18,16 +19,16 @@ from bot.config_reader import ConfigError as ConfigError  # re-exported: raised 
 from bot.config_reader import Reader
 from bot.config_schema import CHART_KINDS as CHART_KINDS  # re-exported, with the themes
 from bot.config_schema import CHART_THEMES as CHART_THEMES
-from bot.config_schema import ChatFile, ConfigFile, PreviousRoundFile, RulesFile, SourceFile
-from bot.formats.errors import FeedError
+from bot.config_schema import ChatFile, ConfigFile, RulesFile, SourceFile
 from bot.formats.limits import DEFAULT_MAX_FUTURE
 from bot.formats.registry import PARSERS
 from bot.logs import redact_url
-from bot.models import PreviousRound
 from bot.platforms import NAMES as PLATFORMS  # bot/platforms.py's table, in its order
-from bot.previous import read_files
+from bot.previous import rounds_of
 from bot.render.text import LOCALES
 from bot.rules import Rules
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
 
@@ -120,8 +121,12 @@ class Config:
 
 
 def load(path: Path | str) -> Config:
-    """Read and validate a config file, or raise ConfigError listing every problem."""
-    return check(path)[0]
+    """Read and validate a config file, or raise ConfigError listing every problem; its
+    warnings are logged."""
+    config, warnings = check(path)
+    for warning in warnings:
+        log.warning("%s", warning)
+    return config
 
 
 def check(path: Path | str) -> tuple[Config, tuple[str, ...]]:
@@ -208,7 +213,7 @@ def _rules(r: Reader, path: Path, t: RulesFile) -> Rules:
         previous_round_voters=tuple(sorted(t.previous_round_voters.items())),
         share_tolerance=t.share_tolerance,
         republication_growth=t.republication_growth,
-        previous_rounds=_previous_rounds(r, path, t.previous_round),
+        previous_rounds=rounds_of(r, path, t.previous_round),
         trend_points=t.trend_points,
         trend_percent=t.trend_percent,
         trend_min_counted=t.trend_min_counted,
@@ -216,30 +221,6 @@ def _rules(r: Reader, path: Path, t: RulesFile) -> Rules:
         margin_votes=tuple(sorted(t.margin_votes)),
         ties=t.ties,
     )
-
-
-def _previous_rounds(
-    r: Reader, path: Path, t: PreviousRoundFile | None
-) -> dict[str, PreviousRound]:
-    """Read the previous round's files ([rules.previous_round]), relative to the config."""
-    if t is None or r.flagged("rules.previous_round"):
-        return {}
-    if t.format not in PARSERS:
-        r.fail(
-            "rules.previous_round.format", t.format, f"expected one of {', '.join(sorted(PARSERS))}"
-        )
-        return {}
-    files = [path.parent / f for f in t.files]
-    for i, file in enumerate(files):
-        if not file.is_file():
-            r.fail(f"rules.previous_round.files[{i}]", str(file), "file not found")
-    if r.flagged("rules.previous_round.files") or not all(f.is_file() for f in files):
-        return {}
-    try:
-        return read_files(t.format, files, t.options)
-    except (FeedError, OSError) as exc:
-        r.fail("rules.previous_round.files", [str(f) for f in files], f"not read: {exc}")
-        return {}
 
 
 LOCATIONS = ("url", "urls", "path", "replay")  # where a source's versions come from

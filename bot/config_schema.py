@@ -52,9 +52,10 @@ class PreviousRoundFile(Table, frozen=True):
     """[rules.previous_round]: the previous round's files, in any supported format, that
     races are compared with by id (turnout like for like, each candidate's change)."""
 
-    required: ClassVar[tuple[str, ...]] = ("format", "files")
+    required: ClassVar[tuple[str, ...]] = ("format",)
     format: Text = ""
     files: tuple[Text, ...] = ()  # relative to the config file
+    urls: tuple[Text, ...] = ()  # fetched once at start
     options: dict[str, Any] = {}
 
 

@@ -3,6 +3,10 @@ figures by id, compared like for like (issue 15, items 1 and 9)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +17,8 @@ from bot.models import PreviousRound
 from bot.previous import figures_of, previous_rounds
 from bot.rounds import compared, share_changes
 from tests.builders import feed_bytes, race, snap
+from tests.feedserver import FeedServer
+from tests.support import ROOT
 
 CONFIG = """
 [rules]
@@ -70,6 +76,51 @@ def test_a_previous_round_that_cannot_be_read_is_a_config_error(
 ) -> None:
     with pytest.raises(ConfigError, match=problem):
         load(_write(tmp_path, files))
+
+
+def _with_urls(tmp_path: Path, urls: str) -> Path:
+    config = _write(tmp_path, '"round1.json"')
+    text = config.read_text(encoding="utf-8").replace('files = ["round1.json"]', f"urls = [{urls}]")
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+async def test_the_previous_round_can_be_a_url_fetched_at_start(tmp_path: Path, feed: FeedServer):
+    feed.publish(feed_bytes(0, {"hamon": 600, "valls": 400}, counted=1000, voters=1_200))
+    config = _with_urls(tmp_path, f'"{feed.url}"')
+    rules = (await asyncio.to_thread(load, config)).rules  # a blocking read, as at start
+    assert rules.previous_rounds["national"].voters == 1_200
+    assert [h.path for h in feed.hits] == ["/feed.json"]
+
+
+async def test_a_previous_round_url_out_of_reach_is_a_warning_and_the_night_goes_on(
+    tmp_path: Path, feed: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    feed.script.append((404, b"<html>not here</html>"))
+    secret = feed.url.replace("http://", "http://user:S3cret@", 1)
+    config = _with_urls(tmp_path, f'"{secret}"')
+    with caplog.at_level(logging.WARNING, logger="bot.config"):
+        rules = (await asyncio.to_thread(load, config)).rules
+    assert rules.previous_rounds == {}
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert "rules.previous_round.urls: not read" in warning
+    assert "404" in warning
+    assert "S3cret" not in warning
+    checked = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "bot", "check-config", str(config)],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    assert "no like-for-like comparison" in checked.stderr
+
+
+def test_files_and_urls_together_are_refused(tmp_path: Path) -> None:
+    config = _write(tmp_path, '"round1.json"')
+    text = config.read_text(encoding="utf-8") + ""
+    text = text.replace('files = ["round1.json"]', 'files = ["round1.json"]\nurls = ["http://x/"]')
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="give files or urls"):
+        load(config)
 
 
 def test_only_a_complete_previous_count_is_compared_with() -> None:
