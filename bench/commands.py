@@ -206,7 +206,7 @@ async def run(opts: argparse.Namespace, tmp: Path, tg: FakeTelegram, slack: Fake
             worst = line("parse + diff of 35,000 communes", *parse, idle)
             before = len(alerts(tg))
             feed.publish("national.json", national_json(1))
-            await wait_for(lambda: len(alerts(tg)) > before, 120, "the fan-out's first alert")
+            await wait_for(lambda: len(alerts(tg)) > before, 900, "the fan-out's first alert")
             half = before + opts.chats // 2
             fan = await asker.phase(opts.per_phase * 4, opts.gap, lambda: len(alerts(tg)) < half)
             sent = len(alerts(tg)) - before
