@@ -1,5 +1,7 @@
-"""Shared fixtures: a real feed server, an HTTP client, PostgreSQL for the tests, a store of
-each embedded backend (tests/store/conftest.py has every backend for the store suite)."""
+"""Shared fixtures: a real feed server, the fake Bot API and Slack Web API at the platforms'
+real limits (a module that wants them time-scaled defines its own `tg` or `slack`), an HTTP
+client, PostgreSQL for the tests, a store of each embedded backend (tests/store/conftest.py
+has every backend for the store suite)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import httpx
 import pytest
 
 from bot.store import Store, open_store
+from tests.fakes.slack import FakeSlack
+from tests.fakes.telegram import FakeTelegram
 from tests.feedserver import FeedServer
 from tests.postgres import Server
 from tests.postgres import server as postgres_server
@@ -34,6 +38,22 @@ async def feed() -> AsyncIterator[FeedServer]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram()  # real limits: one message a second per chat, 30 a second in all
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()  # real limits: one message a second per channel
+    await fake.start()
+    yield fake
+    await fake.stop()
 
 
 @pytest.fixture(scope="session")

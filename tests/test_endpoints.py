@@ -17,7 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -37,14 +37,6 @@ SLACK_CHAT = '\n[[chats]]\nplatform = "slack"\nid = "C0HEALTH1"\n'  # Slack is n
 SERVED = re.compile(r"serving /healthz and /metrics at ([\d.]+:\d+)")
 NO_ROOM = (0, resource.RLIM_INFINITY)  # as tests/faults/test_store_faults.py fills the disk
 UNLIMITED = (resource.RLIM_INFINITY, resource.RLIM_INFINITY)
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 class Bot:

@@ -3,22 +3,12 @@ API, mapped to the adapter's errors."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import RateLimited, Rejected, TargetGone, TransientError
 from bot.adapters.slack_api import FileNotReady, api
 from tests.fakes.slack import FakeSlack
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,6 @@ picture uploaded once and not shared, then shown by an image block; the limits o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_files import NOT_READY_TRIES, ChartFiles, with_picture
@@ -15,14 +12,6 @@ from tests.fakes.slack import FakeSlack
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"chart" * 20
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*Primaire*"}}
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def test_a_picture_is_uploaded_once_unshared_and_its_id_kept(slack: FakeSlack) -> None:

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from tests.builders import feed_doc
 from tests.fakes.telegram import FakeTelegram
 from tests.support import chats, start_bot, tally, wait_for, write_config
 
 GROUPS = [-2000 - i for i in range(30)]
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()  # real limits: one message per second per chat, 30/s overall
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def test_kill_mid_fan_out_loses_nothing(tmp_path: Path, tg: FakeTelegram) -> None:

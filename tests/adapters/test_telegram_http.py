@@ -3,8 +3,6 @@ that lets a send leave only while this instance may send, tried against the fake
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from telegram.error import NetworkError
 from telegram.request import RequestData
@@ -12,14 +10,6 @@ from telegram.request._requestparameter import RequestParameter
 
 from bot.adapters.telegram_http import DEFAULT_BASE_URL, GatedRequest, settings_from_env
 from tests.fakes.telegram import FakeTelegram
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 def test_settings_come_from_the_environment() -> None:
