@@ -12,6 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+PROCFILE = ROOT / "Procfile"
 SOIREE = Path(sys.executable).parent / "soiree"  # what `pip install` made of [project.scripts]
 PROGRAM = re.compile(r"^(?:\.venv/bin/soiree|soiree|python -m bot)\s+(.*)$")
 FLAG = re.compile(r"--[a-z][a-z-]*")
@@ -92,3 +93,14 @@ def test_the_readmes_extraction_finds_blocks_spans_and_comments() -> None:
     )
     assert commands(text) == ["fetch FILE --all", "chart F --out x.png", "run --config night.toml"]
     assert command_of("store copy --from A --to B") == ("store", "copy")
+
+
+def test_the_procfile_runs_the_web_process_the_readme_describes() -> None:
+    entries = dict(line.split(":", 1) for line in PROCFILE.read_text(encoding="utf-8").splitlines())
+    assert list(entries) == ["web"]  # a platform gives $PORT and routes requests to web alone
+    command = entries["web"].strip()
+    assert f"`web: {command}`" in README.read_text(encoding="utf-8")
+    match = PROGRAM.match(command)
+    assert match is not None, command
+    assert command_of(match.group(1)) == ("run",)
+    assert all(flag in help_of(("run",)) for flag in FLAG.findall(command))
