@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.formats.errors import FeedError
+from bot.formats.errors import FeedError, unknown_option
 
 
 def test_the_message_names_file_field_value_and_reason() -> None:
@@ -23,3 +23,12 @@ def test_a_long_value_is_shortened_in_the_message_only() -> None:
     assert len(shown) == 80
     assert shown.endswith("...")
     assert err.value == value
+
+
+def test_an_unknown_option_is_named_with_the_one_meant_and_the_ones_there_are() -> None:
+    assert unknown_option("rond", ("round", "communes")) == (
+        "rond: unknown option; did you mean `round`? (this format takes round, communes)"
+    )
+    assert unknown_option("xyz", ("round", "communes")) == (
+        "xyz: unknown option (this format takes round, communes)"
+    )

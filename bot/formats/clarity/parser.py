@@ -65,7 +65,7 @@ from typing import Any
 from bot.formats.clarity.contests import PROGRESS, Document, read_document
 from bot.formats.clarity.document import xml_of
 from bot.formats.clarity.races import all_races
-from bot.formats.errors import FeedError
+from bot.formats.errors import FeedError, unknown_option
 from bot.formats.limits import DEFAULT_LIMITS, Limits
 from bot.formats.slug import slug
 from bot.models import Snapshot
@@ -77,7 +77,7 @@ OPTIONS = ("election", "contests", "breakdown", "progress")
 def check_options(options: Mapping[str, Any]) -> list[str]:
     """Return the errors of a clarity-xml source's options, each starting with its key."""
     errors = [
-        f"{key}: unknown option (expected one of {', '.join(OPTIONS)})"
+        unknown_option(key, OPTIONS)
         for key in options
         if key not in OPTIONS and not key.startswith("_")
     ]

@@ -10,6 +10,8 @@ from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.formats.errors import unknown_option
+
 MAX_NAME = 200
 
 TURNOUT = ("registered", "voters", "blank", "null", "valid")
@@ -102,7 +104,7 @@ DEFAULT_BLOCK_COLUMNS: dict[str, str | list[str]] = {
 def check_options(options: Mapping[str, Any]) -> list[str]:
     """Return the errors of a csv source's options, each starting with the option's key."""
     errors = [
-        f"{key}: unknown option (expected one of {', '.join(OPTIONS)})"
+        unknown_option(key, OPTIONS)
         for key in options
         if key not in OPTIONS and not key.startswith("_")
     ]

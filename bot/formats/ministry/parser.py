@@ -87,7 +87,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.formats.errors import FeedError
+from bot.formats.errors import FeedError, unknown_option
 from bot.formats.limits import DEFAULT_LIMITS, Limits
 from bot.formats.ministry.figures import name_id, pick_tour
 from bot.formats.ministry.places import (
@@ -113,7 +113,7 @@ def check_options(options: Mapping[str, Any]) -> list[str]:
         elif key == "communes":
             errors.extend(_check_communes(value))
         else:
-            errors.append(f"{key}: unknown option (this format takes round, communes)")
+            errors.append(unknown_option(key, ("round", "communes")))
     return errors
 
 

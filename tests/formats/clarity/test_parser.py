@@ -154,7 +154,7 @@ def outcome(data: bytes) -> str:
 @pytest.mark.parametrize(
     ("options", "error"),
     [
-        ({"breakdwon": True}, "breakdwon: unknown option"),
+        ({"breakdwon": True}, "breakdwon: unknown option; did you mean `breakdown`?"),
         ({"breakdown": "yes"}, "breakdown: expected true or false"),
         ({"contests": "US Senator"}, "contests: expected a list"),
         ({"contests": ["US Senator", 3]}, "contests: expected a list"),

@@ -35,7 +35,7 @@ WIDE = {"layout": "wide", "candidate_votes": "^(?P<name>.+) - votes$"}
             {"columns": {"votes": ["v1", "v2"], "candidate_name": "n"}},
             "columns.votes: expected a column name",
         ),
-        ({"colums": {}}, "colums: unknown option"),
+        ({"colums": {}}, "colums: unknown option; did you mean `columns`?"),
         ({"columns": "voix"}, "columns: expected a table"),
         (
             {"columns": {"votes": 3, "candidate_name": "nom"}},

@@ -100,6 +100,9 @@ def test_check_options() -> None:
     assert check_options({"tour": 2}) == [
         "tour: unknown option (this format takes round, communes)"
     ]
+    assert check_options({"comunes": []}) == [
+        "comunes: unknown option; did you mean `communes`? (this format takes round, communes)"
+    ]
 
 
 def test_parse_refuses_bad_options() -> None:
