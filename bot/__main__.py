@@ -165,12 +165,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         store = f"the store {logs.redact_url(named)}: " if named and named not in str(exc) else ""
         print(f"error: {store}{exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`soiree fetch … | head`): no error to tell
+        _silence_stdout()
+        return 128 + signal.SIGPIPE  # what a shell reports of a program its pipe closed on
     except OSError as exc:  # a file the command writes: `chart --out` into a missing folder
         print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # Ctrl-C before the bot's loop runs, or during a command
         print("interrupted (Ctrl-C)", file=sys.stderr)
         return 0 if args.command == "run" else 130
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush into the closed pipe
+    prints no second error as it exits."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 async def _store_copy(source: str, target: str) -> int:

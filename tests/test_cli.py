@@ -351,6 +351,23 @@ def test_fetch_shows_every_race_on_request_with_ids_and_labels(tmp_path: Path) -
     assert "None" not in twins.stdout
 
 
+def test_fetch_into_a_pipe_closed_early_stops_without_an_error(tmp_path: Path) -> None:
+    big = tmp_path / "resultats-par-niveau-cirlg.csv"
+    big.write_bytes(_constituencies(3000))  # far more than a pipe's buffer holds
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "fetch", str(big), *BLOCKS, "--all"], cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    ) as proc:  # fmt: skip
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        first = proc.stdout.readline()
+        proc.stdout.close()  # as `| head -1` does
+        err = proc.stderr.read()
+        status = proc.wait(timeout=60)
+    assert "race(s)" in first
+    assert (status, err) == (141, "")  # no "Broken pipe", no traceback
+
+
 def test_replay_takes_parser_options_like_fetch(tmp_path: Path) -> None:
     result = bot("replay", str(BLOCS), *BLOCKS, "--format", "jsonl")
 
