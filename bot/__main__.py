@@ -81,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="a Ministry index file (index.xml, DDDIDX.xml) that dates the feed; repeatable",
     )
-    f.add_argument("--all", action="store_true", help="show every race, not the first 50")
+    f.add_argument(
+        "--all", action="store_true", help="show every race (of an index: every place), not 50"
+    )
     st = sub.add_parser("store", help="work on a store: copy it to another (SQLite, PostgreSQL)")
     cp = st.add_subparsers(dest="store_command", required=True).add_parser(
         "copy", help="copy a whole store into an empty one (a SQLite path, a postgresql:// URL)"
@@ -282,7 +284,7 @@ async def _fetch(args: argparse.Namespace) -> int:
             raise ValueError(f"--option {errors[0]}")
         data = await read(args.where, source)
         if fmt == ministry.FORMAT and is_index(data):
-            print(describe_index(read_index(data, args.where, options.get("round"))))
+            print(describe_index(read_index(data, args.where, options.get("round")), args.all))
             return 0
         index = await _read_indexes(args.index, source, options)
         snap = parse(fmt, data, args.where, options, utcnow(), index=index)

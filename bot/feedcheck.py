@@ -141,9 +141,10 @@ def describe(snap: Snapshot, rules: Rules, show_all: bool = False) -> str:
     return "\n".join(lines)
 
 
-def describe_index(index: Index) -> str:
+def describe_index(index: Index, show_all: bool = False) -> str:
     """Return a readable table of what the Ministry's index files say: each place's last
-    change (Europe/Paris), whether it is complete, whether a commune's results are in."""
+    change (Europe/Paris), whether it is complete, whether a commune's results are in (the
+    first MAX_RACES_SHOWN places unless `show_all`)."""
     lines = [
         f"index  {len(index.departements)} département(s)  {len(index.regions)} région(s)  "
         f"{len(index.communes)} commune(s)"
@@ -153,7 +154,8 @@ def describe_index(index: Index) -> str:
         *(("département", code, mark) for code, mark in sorted(index.departements.items())),
         *(("commune", f"{d} {c}", mark) for (d, c), mark in sorted(index.communes.items())),
     ]
-    for level, code, mark in rows[:MAX_RACES_SHOWN]:
+    shown = rows if show_all else rows[:MAX_RACES_SHOWN]
+    for level, code, mark in shown:
         changed = mark.changed.isoformat() if mark.changed else "—"
         flags = [
             name
@@ -161,8 +163,8 @@ def describe_index(index: Index) -> str:
             if value
         ]
         lines.append(f"  {level:<12} {code:<12} last change {changed}  {' '.join(flags)}".rstrip())
-    if len(rows) > MAX_RACES_SHOWN:
-        lines.append(f"  … and {len(rows) - MAX_RACES_SHOWN} more place(s)")
+    if len(shown) < len(rows):
+        lines.append(f"  … and {len(rows) - len(shown)} more place(s): --all shows them")
     return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.feedcheck import describe_index
 from bot.formats.errors import FeedError
 from bot.formats.ministry import parse
 from bot.formats.ministry.index import Index, Mark, Place, is_index, place_of, read_index
@@ -312,3 +313,12 @@ def test_fetch_shows_an_index_and_dates_a_file_by_one(tmp_path: Path) -> None:
     assert "data time 2017-05-07T21:15:30+02:00" in dated
     assert "FINAL" in dated
     assert "received at" in fetch(files["075.xml"])
+
+
+def test_an_index_shown_is_capped_unless_every_place_is_asked_for() -> None:
+    index = Index(communes={("075", f"{n:03d}"): Mark(changed=None) for n in range(60)})
+    capped, every = describe_index(index), describe_index(index, show_all=True)
+    assert capped.count("commune      075") == 50
+    assert capped.endswith("… and 10 more place(s): --all shows them")
+    assert every.count("commune      075") == 60
+    assert "more place(s)" not in every
