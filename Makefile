@@ -34,9 +34,9 @@ typecheck: $(VENV)/.dev-deps
 pytest: $(VENV)/.dev-deps
 	$(BIN)/python -m pytest $(ARGS)
 
-bench: bench-all  ## every benchmark of README "Performance" (about 25 minutes)
+bench: bench-all  ## every benchmark of README "Performance" (about 45 minutes)
 
-bench-all: $(VENV)/.dev-deps  ## P1 latency, P2 parse cost, P3 fan-out, P4 memory, P5 idle poll
+bench-all: $(VENV)/.dev-deps  ## P1 latency, P2 parse cost, P3 fan-out, P4 memory, P5 idle poll, P6 commands, failover
 	$(BIN)/python -m bench.parse_cost
 	$(BIN)/python -m bench.idle_poll
 	$(BIN)/python -m bench.latency
@@ -45,6 +45,9 @@ bench-all: $(VENV)/.dev-deps  ## P1 latency, P2 parse cost, P3 fan-out, P4 memor
 	$(BIN)/python -m bench.memory
 	$(BIN)/python -m bench.memory --charts off
 	$(BIN)/python -m bench.charts
+	$(BIN)/python -m bench.stop
+	$(BIN)/python -m bench.commands
+	$(BIN)/python -m bench.failover
 
 examples: $(VENV)/.run-deps  ## render the README's example images from the demo night
 	$(BIN)/python docs/examples.py
