@@ -80,12 +80,13 @@ class Handlers:
 
         With no query: the first configured main race that has data, else any race.
         """
-        refs = await self.store.race_index()
-        if not query:
-            main = [ref for m in self.main_races for ref in refs if ref.id == m]
-            chosen = main[0] if main else (refs[0] if refs else None)
-            return await self.store.latest_race(chosen.id) if chosen else None
-        found = lookup(refs, query)
+        if not query:  # a main race read alone: not the index of 35,000 communes
+            for main in self.main_races:
+                if (stored := await self.store.latest_race(main)) is not None:
+                    return stored
+            refs = await self.store.race_index()
+            return await self.store.latest_race(refs[0].id) if refs else None
+        found = lookup(await self.store.race_index(), query)
         if len(found) == 1:
             return await self.store.latest_race(found[0].id)
         return found or None

@@ -13,17 +13,21 @@ from bot.lookup import RaceRef
 from bot.models import Race, Snapshot
 from bot.store.codec import race_from_json, race_to_json, snapshot_from_json, snapshot_to_json
 from bot.store.records import Cycle, Delivery, RejectedVersion, StoredRace, StoredVersion
-from bot.store.sqlite.base import SQLiteBase, serialised, ts
+from bot.store.sqlite.base import SQLiteBase, reading, serialised, ts
 from bot.store.sqlite.ledger import record_events
 from bot.store.sqlite.outbox import insert_deliveries
 from bot.worker import off_loop
 
 # SQLite allows at most 999 parameters in one statement (on older builds): ask in chunks.
 _CHUNK = 500
+# What says the race index changed: a version recorded, or a race added by `store copy`.
+_INDEX_MARK = "SELECT (SELECT max(id) FROM snapshots), (SELECT max(rowid) FROM races)"
 
 
 class SQLiteSnapshots(SQLiteBase):
     """Feed versions and the races they serve, on the shared connection."""
+
+    _index: tuple[tuple[Any, ...], list[RaceRef]] | None = None  # race_index, by _INDEX_MARK
 
     @serialised
     async def latest_version(self, source: str) -> datetime | None:
@@ -40,29 +44,41 @@ class SQLiteSnapshots(SQLiteBase):
         )
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
-    @serialised
     async def baseline(self, source: str) -> Snapshot | None:
         """Return the last good state of a source's races, the diff's `prev`."""
-        row = await self._one("SELECT data FROM baselines WHERE source=?", (source,))
-        # Decoding a large baseline takes seconds: off the loop, as encoding it does.
-        return await off_loop(snapshot_from_json, row[0]) if row else None
+        text = await self._baseline_text(source)
+        # Decoding a large baseline takes seconds: off the loop, as encoding it does, and
+        # after the connection is free (the commands waited on it seconds).
+        return await off_loop(snapshot_from_json, text) if text is not None else None
 
     @serialised
+    async def _baseline_text(self, source: str) -> str | None:
+        row = await self._one("SELECT data FROM baselines WHERE source=?", (source,))
+        return str(row[0]) if row else None
+
+    @reading
     async def latest_race(self, race_id: str) -> StoredRace | None:
         """Return the newest stored version of a race."""
-        row = await self._one("SELECT * FROM races WHERE id=?", (race_id,))
+        row = await self._read_one("SELECT * FROM races WHERE id=?", (race_id,))
         return _stored_race(row) if row else None
 
-    @serialised
+    @reading
     async def race_index(self) -> list[RaceRef]:
-        """Return id, name, level and code of every race, by name (no figures decoded)."""
-        rows = await self._all("SELECT id, name, level, code FROM races ORDER BY name, id")
-        return [RaceRef(id=r[0], name=r[1], level=r[2], code=r[3]) for r in rows]
+        """Return id, name, level and code of every race, by name (no figures decoded).
 
-    @serialised
+        Kept while no version is recorded and no race added (the newest ids say so, from
+        any process): reading 35,000 of them took every command 200 ms to a second."""
+        mark = tuple(await self._read_one(_INDEX_MARK) or ())
+        if self._index is None or self._index[0] != mark:
+            rows = await self._read_all("SELECT id, name, level, code FROM races ORDER BY name, id")
+            refs = [RaceRef(id=r[0], name=r[1], level=r[2], code=r[3]) for r in rows]
+            self._index = (mark, refs)
+        return list(self._index[1])
+
+    @reading
     async def races(self) -> list[StoredRace]:
         """Return the newest version of every race, by name."""
-        return [_stored_race(r) for r in await self._all("SELECT * FROM races ORDER BY name")]
+        return [_stored_race(r) for r in await self._read_all("SELECT * FROM races ORDER BY name")]
 
     @serialised
     async def served_elsewhere(
@@ -106,13 +122,18 @@ class SQLiteSnapshots(SQLiteBase):
         row = await self._one("SELECT raw FROM snapshots WHERE id=?", (version_id,))
         return bytes(row[0]) if row else None
 
-    @serialised
     async def commit_cycle(self, cycle: Cycle) -> None:
         """Write a version, its baseline, its events, images and deliveries atomically."""
+        # Encoding a 35,000-race version took 7 s: in a worker, so that commands answer, and
+        # before the connection is taken (the commands' reads waited on it those 7 s).
+        await self._write_cycle(cycle, *await off_loop(_encoded, cycle))
+
+    @serialised
+    async def _write_cycle(
+        self, cycle: Cycle, snapshot: str, baseline: str, races: list[tuple[Any, ...]]
+    ) -> None:
         now = ts(cycle.fetched_at)
         db = self._db
-        # Encoding a 35,000-race version took 7 s: in a worker, so that commands answer.
-        snapshot, baseline, races = await off_loop(_encoded, cycle)
         try:
             await db.execute("BEGIN")
             await db.execute(
