@@ -38,6 +38,9 @@ class SQLiteBase:
         # a store can be handed to its users before the app opens any file.
         self._db = aiosqlite.connect(path)
         self._lock = asyncio.Lock()
+        # A file's commands read beside the writer (WAL): a 35,000-race version's write held
+        # the one connection a second and more, and every /results waited behind it.
+        self._reader: aiosqlite.Connection | None = None
 
     async def open(self) -> None:
         """Connect to the database at `path` (":memory:" allowed), creating and migrating it;
@@ -49,6 +52,9 @@ class SQLiteBase:
                 await self._db.execute("PRAGMA journal_mode=WAL")
             await self._db.execute("PRAGMA synchronous=NORMAL")
             await self._migrate()
+            if self.path != ":memory:":
+                self._reader = await aiosqlite.connect(self.path)
+                self._reader.row_factory = aiosqlite.Row
         except sqlite3.Error as exc:
             await self._settle()
             await self._worker_ended()
@@ -57,7 +63,9 @@ class SQLiteBase:
             raise StoreUnavailable(f"cannot open the store {self.path}: {exc}") from exc
 
     async def close(self) -> None:
-        """Close the connection (nothing to do if it was never opened)."""
+        """Close the connections (nothing to do if they were never opened)."""
+        if self._reader is not None:
+            await self._reader.close()
         await self._db.close()
         await self._worker_ended()
 
@@ -91,6 +99,14 @@ class SQLiteBase:
         async with self._db.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
+    async def _read_one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with (self._reader or self._db).execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def _read_all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with (self._reader or self._db).execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
 
 def serialised(
     method: Callable[Concatenate[B, P], Coroutine[Any, Any, T]],
@@ -108,6 +124,27 @@ def serialised(
                 if unavailable(exc):
                     raise StoreUnavailable(str(exc)) from exc
                 raise
+
+    return wrapper
+
+
+def reading(
+    method: Callable[Concatenate[B, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[B, P], Coroutine[Any, Any, T]]:
+    """Run a store method that only reads (with `_read_one`, `_read_all`): on a file, on the
+    reading connection, never waiting for a write; in memory, alone on the one connection."""
+
+    @functools.wraps(method)
+    async def wrapper(store: B, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            if store._reader is not None:
+                return await method(store, *args, **kwargs)
+            async with store._lock:
+                return await method(store, *args, **kwargs)
+        except sqlite3.Error as exc:
+            if unavailable(exc):
+                raise StoreUnavailable(str(exc)) from exc
+            raise
 
     return wrapper
 

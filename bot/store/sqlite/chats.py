@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiosqlite
 
 from bot.store.records import Subscription
-from bot.store.sqlite.base import SQLiteBase, serialised
+from bot.store.sqlite.base import SQLiteBase, reading, serialised
 
 
 class SQLiteChats(SQLiteBase):
@@ -37,7 +37,7 @@ class SQLiteChats(SQLiteBase):
         await self._db.commit()
         return cur.rowcount
 
-    @serialised
+    @reading
     async def subscriptions(
         self, platform: str | None = None, chat_id: str | None = None, *, active: bool = True
     ) -> list[Subscription]:
@@ -48,7 +48,7 @@ class SQLiteChats(SQLiteBase):
             sql, params = sql + " AND platform=?", [*params, platform]
         if chat_id is not None:
             sql, params = sql + " AND chat_id=?", [*params, chat_id]
-        return [_subscription(r) for r in await self._all(sql + " ORDER BY rowid", params)]
+        return [_subscription(r) for r in await self._read_all(sql + " ORDER BY rowid", params)]
 
     @serialised
     async def disable_chat(self, platform: str, chat_id: str, reason: str) -> None:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from bot.store.sqlite.base import SQLiteBase, serialised
+from bot.store.sqlite.base import SQLiteBase, reading, serialised
 
 
 class SQLiteSettings(SQLiteBase):
     """Settings and images, on the shared connection."""
 
-    @serialised
+    @reading
     async def setting(self, key: str) -> str | None:
         """Return a stored setting (e.g. whether announcements are paused)."""
-        row = await self._one("SELECT value FROM settings WHERE key=?", (key,))
+        row = await self._read_one("SELECT value FROM settings WHERE key=?", (key,))
         return str(row[0]) if row else None
 
     @serialised
@@ -24,10 +24,10 @@ class SQLiteSettings(SQLiteBase):
         )
         await self._db.commit()
 
-    @serialised
+    @reading
     async def settings(self, prefix: str) -> dict[str, str]:
         """Return every stored setting whose key starts with `prefix`."""
-        rows = await self._all(
+        rows = await self._read_all(
             "SELECT key, value FROM settings WHERE substr(key, 1, ?)=?", (len(prefix), prefix)
         )
         return {r[0]: r[1] for r in rows}
