@@ -1,12 +1,17 @@
-"""The store's outages told to the admin chats: once when it stops taking writes, once when
-it takes them again. The outbox cannot be written meanwhile, so the notices go through the
-adapters themselves (the dispatcher calls `OutageNotices.tell`)."""
+"""The store's outages told to the admin chats, straight through the adapters (the outbox
+may not be writable meanwhile). With one instance (SQLite) the dispatcher tells them: once
+when the store stops taking writes, once when it takes them again (`OutageNotices.tell`).
+With instances sharing PostgreSQL, the one that leads once the store answers again tells,
+once, an outage longer than a lease (`OutageNotices.unreachable`, from bot.app.leadership)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from datetime import tzinfo
+from collections.abc import Callable, Mapping
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
+
+from babel.dates import format_time
 
 from bot.adapters.base import Adapter
 from bot.audience import AdminChats
@@ -14,7 +19,12 @@ from bot.render import markup_for
 from bot.render.message import Message
 from bot.render.text import Renderer, Style
 
+if TYPE_CHECKING:
+    from bot.app.leadership import Unreachable
+
 log = logging.getLogger(__name__)
+
+Render = Callable[[Renderer], Message]  # a notice, in one chat's language and markup
 
 
 class OutageNotices:
@@ -26,19 +36,54 @@ class OutageNotices:
     async def tell(self, error: str | None) -> None:
         """Tell every admin chat that the store cannot write (`error`), or writes again (None);
         a chat that cannot be reached is logged and skipped (it is not tried again)."""
+        if error is None:
+            await self._send(lambda r: r.notice("notice.store_back"))
+        else:
+            await self._send(lambda r: r.notice("notice.store_down", error=error))
+
+    async def unreachable(self, outage: Unreachable) -> None:
+        """Tell every admin chat when the store was out of reach, and for how long."""
+        await self._send(lambda r: self.unreachable_notice(r, outage))
+
+    def unreachable_notice(self, r: Renderer, outage: Unreachable) -> Message:
+        """Render the notice of an outage over, with its times to the second."""
+        locale = r.style.locale
+        return r.notice(
+            "notice.store_unreachable", began=self._second(outage.began, locale),
+            ended=self._second(outage.ended, locale), lasted=lasted(outage.seconds),
+        )  # fmt: skip
+
+    async def _send(self, render: Render) -> None:
         for (platform, chat_id), locale in sorted(self.admins.locales.items()):
             adapter = self.adapters.get(platform)
             if adapter is None:
                 continue  # a platform not running: its admins read the log
             try:
                 await adapter.pacer.wait(chat_id)
-                await adapter.send(chat_id, self.notice(error, locale, platform))
+                await adapter.send(chat_id, render(self.renderer(locale, platform)))
             except Exception as exc:
                 log.warning("%s %s not told about the store: %s", platform, chat_id, exc)
 
+    def renderer(self, locale: str, platform: str) -> Renderer:
+        """Return the renderer of one admin chat's language and platform."""
+        return Renderer(Style(locale=locale, tz=self.tz, markup=markup_for(platform)))
+
     def notice(self, error: str | None, locale: str, platform: str) -> Message:
         """Render the notice for one admin chat's language and platform."""
-        r = Renderer(Style(locale=locale, tz=self.tz, markup=markup_for(platform)))
+        r = self.renderer(locale, platform)
         if error is None:
             return r.notice("notice.store_back")
         return r.notice("notice.store_down", error=error)
+
+    def _second(self, at: datetime, locale: str) -> str:
+        return str(format_time(at, "HH:mm:ss", tzinfo=self.tz, locale=locale))
+
+
+def lasted(seconds: float) -> str:
+    """Say how long an outage lasted: '48 s', '3 min 05 s', '1 h 02 min'."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole // 60 % 60:02d} min"

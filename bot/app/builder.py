@@ -95,7 +95,7 @@ def build(config: Config, options: Options) -> Parts:
     db = config.db if str(config.db) == ":memory:" else config.db.resolve()
     where = config.database_url or str(db)  # PostgreSQL, shared, or the SQLite file
     jobs, store, display = Jobs(), store_at(where), display_of(config)
-    leadership = _leadership(config, store)
+    leadership = _leadership(config, store, options)
     metrics = Metrics()
     admins = admins_of(config)
     links = BotLinks()  # Telegram's adapter tells it the bot's username, for /share
@@ -115,11 +115,15 @@ def build(config: Config, options: Options) -> Parts:
     # On a shared store, a replay's position is kept there: a new leader goes on from it.
     pollers = _pollers(config, options, pipeline, http, metrics,
                        store if config.database_url else None)  # fmt: skip
+    # The store's outages: the dispatcher tells them with one instance; on a shared store,
+    # the instance leading once it answers again does (bot.outage).
+    outages = OutageNotices(adapters, admins, config.tz)
+    leadership.on_unreachable = outages.unreachable if leadership.shared else None
     dispatcher = Dispatcher(
         store, adapters, clock=options.clock,
         digest_max=options.digest_max or config.digest_max,
         time_scale=1.0 / options.rate_scale,  # fakes' time runs faster in tests
-        on_outage=OutageNotices(adapters, admins, config.tz).tell, metrics=metrics,
+        on_outage=None if leadership.shared else outages.tell, metrics=metrics,
     )  # fmt: skip
     dispatcher.leading = leadership.leading  # a send starts only while this instance leads
     controls = AdminControls(
@@ -150,14 +154,14 @@ def build(config: Config, options: Options) -> Parts:
     )  # fmt: skip
 
 
-def _leadership(config: Config, store: Store) -> Leadership:
+def _leadership(config: Config, store: Store, options: Options) -> Leadership:
     """Return who leads: on PostgreSQL, a lease renewed at least three times in its length,
     a leader acting until 30 % of its lease is left; otherwise this instance, always."""
     if config.database_url is None:
         return Leadership(None)
     lease = config.lease
     times = LeaseTimes(lease=lease, renew=min(config.lease_renewal, lease / 3), margin=lease * 0.3)
-    return Leadership(cast(Electing, store), times)
+    return Leadership(cast(Electing, store), times, now=options.clock)
 
 
 def _console(options: Options, commands: Commands, db: Path) -> ConsoleAdapter:

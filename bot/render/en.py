@@ -207,6 +207,7 @@ CATALOG: dict[str, str] = {
     "notice.unchanged": "no new version",
     "notice.store_down": "⚠ The store cannot write ({error}): alerts are held back and go out once it can; none already sent goes again.",
     "notice.store_back": "✓ The store takes writes again: the alerts held back are going out.",
+    "notice.store_unreachable": "⚠ The store was out of reach from {began} to {ended} ({lasted}): the alerts held back meanwhile go out now.",
     "reply.pause_not_stored": "⚠ Not paused: the store cannot write just now, so the pause could not be kept. Announcements are still {state}.",
     "reply.resume_not_stored": "⚠ Not resumed: the store cannot write just now, so the choice could not be kept. Announcements are still {state}.",
     "reply.store_unavailable": "⚠ Not done: the store cannot write just now, so nothing was changed. Try again in a moment.",

@@ -208,6 +208,7 @@ CATALOG: dict[str, str] = {
     "notice.unchanged": "aucune nouvelle version",
     "notice.store_down": "⚠ La base ne peut plus écrire ({error}) : les alertes sont retenues et partiront dès qu’elle le pourra ; aucune déjà envoyée ne repartira.",
     "notice.store_back": "✓ La base écrit de nouveau : les alertes retenues partent.",
+    "notice.store_unreachable": "⚠ La base était injoignable de {began} à {ended} ({lasted}) : les alertes retenues entre-temps partent maintenant.",
     "reply.pause_not_stored": "⚠ Pas de pause : la base ne peut pas écrire pour l’instant, la pause n’a pas pu être gardée. Les annonces restent {state}.",
     "reply.resume_not_stored": "⚠ Pas de reprise : la base ne peut pas écrire pour l’instant, le choix n’a pas pu être gardé. Les annonces restent {state}.",
     "reply.store_unavailable": "⚠ Non fait : la base ne peut pas écrire pour l’instant, rien n’a été changé. Réessayez dans un moment.",

@@ -91,3 +91,15 @@ def test_only_watched_sources_have_stale_notices(parts: Parts, config: Config) -
         assert made.own_http
     finally:
         made.charts.close()
+
+
+def test_one_instance_tells_outages_from_the_dispatcher_several_from_the_leader(
+    config: Config, http: httpx.AsyncClient
+) -> None:
+    shared = dataclasses.replace(config, database_url="postgresql://soiree@127.0.0.1:9/night")
+    for cfg, by_dispatcher in ((config, True), (shared, False)):
+        made = build(cfg, Options(out=io.StringIO(), interactive=False, http_client=http))
+        assert made.leadership.shared is not by_dispatcher
+        assert (made.dispatcher.on_outage is not None) is by_dispatcher
+        assert (made.leadership.on_unreachable is not None) is not by_dispatcher
+        made.charts.close()

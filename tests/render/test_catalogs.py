@@ -133,6 +133,7 @@ def test_every_event_renders_in_both_locales(
     renderer.notice("notice.announcement", text="Rendez-vous à 22 h")
     renderer.notice("notice.store_down", error="database or disk is full")
     renderer.notice("notice.store_back")
+    renderer.notice("notice.store_unreachable", began="20:05:12", ended="20:06:40", lasted="88 s")
     renderer.notice("notice.set_aside", source="s", attempts=3, error="IntegrityError: x")
     renderer.turnout(sample_race(), AT, previous_round=None)
     renderer.turnout(race({"a": 1}, voters=5, registered=None), AT, previous_round=None)
