@@ -20,8 +20,12 @@ so that no change queues behind another. Baseline, measured in the same run: the
 bot pays for the same work, a bare parse of the changed bytes (`json.loads`,
 `lxml.etree.fromstring`) plus one bare PTB `send_message` round trip to the same fake.
 
+`--store postgres` runs the bot on PostgreSQL (`SOIREE_DATABASE_URL`, a fresh database on
+$SOIREE_TEST_DATABASE_URL's server, or else on a throwaway pgserver, as the tests do);
+`--store both` runs each scenario on SQLite, then on PostgreSQL, against the same floor.
+
     python -m bench.latency [--changes 50] [--interval 1.0] [--only national|ministry]
-                            [--charts default|off]
+                            [--charts default|off] [--store sqlite|postgres|both]
 """
 
 from __future__ import annotations
@@ -56,15 +60,24 @@ NATIONAL_TARGET = 0.050
 MINISTRY_TARGET = 1.0
 PACE = 1.05  # Telegram's one message per second per chat, and a little
 NATIONAL_CHAT = 1001
+STORES = {"sqlite": ("sqlite",), "postgres": ("postgres",), "both": ("sqlite", "postgres")}
+STORE_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 
 
-def _env(tg: FakeTelegram) -> dict[str, str]:
-    return {
+async def _env(tg: FakeTelegram, store: str) -> dict[str, str]:
+    """Return the bot's environment: the fake Bot API, and a fresh PostgreSQL database when
+    `store` is postgres (the SQLite file of the config otherwise)."""
+    env = {
         "TELEGRAM_BOT_TOKEN": tg.token,
         "TELEGRAM_API_BASE_URL": tg.base_url,
         "TELEGRAM_POLL_TIMEOUT": "1",
         "SOIREE_LOG_LEVEL": "WARNING",
     }
+    if store == "postgres":
+        from tests.postgres import server  # starts a throwaway server on first use
+
+        env["SOIREE_DATABASE_URL"] = await server().fresh_database()
+    return env
 
 
 def charts_table(charts: str) -> str:
@@ -146,15 +159,18 @@ async def measure_change(
     return float(alerts(tg, chat)[before].t - sent_at)
 
 
-async def national(tmp: Path, tg: FakeTelegram, changes: int, charts: str) -> list[float]:
+async def national(
+    tmp: Path, tg: FakeTelegram, changes: int, charts: str, store: str
+) -> list[float]:
     """Return the latency of each of `changes` versions of the national race."""
     feed = FeedServer()
     await feed.start()
     feed.publish("national.json", national_json(1))
-    config = national_config(tmp, feed.url, charts)
+    config = national_config(tmp / store, feed.url, charts)
+    seen = len(alerts(tg, NATIONAL_CHAT))  # an earlier store's run sent to the same fake
     try:
-        async with bot_process(config, _env(tg), tmp / "national.log"):
-            await wait_for(lambda: alerts(tg, NATIONAL_CHAT), 60, "the first results")
+        async with bot_process(config, await _env(tg, store), tmp / f"national-{store}.log"):
+            await wait_for(lambda: len(alerts(tg, NATIONAL_CHAT)) > seen, 60, "the first results")
             out = []
             for step in range(2, changes + 2):
                 await _rest(tg, NATIONAL_CHAT)
@@ -166,7 +182,7 @@ async def national(tmp: Path, tg: FakeTelegram, changes: int, charts: str) -> li
 
 
 async def ministry(
-    tmp: Path, tg: FakeTelegram, changes: int, interval: float, charts: str
+    tmp: Path, tg: FakeTelegram, changes: int, interval: float, charts: str, store: str
 ) -> list[float]:
     """Return the latency of `changes` département files changing, one at a time."""
     country = Country()
@@ -175,15 +191,17 @@ async def ministry(
     feed.publish("FE.xml", country.france(version=1))
     for dept in country.sizes():
         feed.publish(f"{dept}com.xml", country.departement(dept, 0.4, version=1))
-    config = ministry_config(tmp, feed.url, country, interval, charts)
+    config = ministry_config(tmp / store, feed.url, country, interval, charts)
     picked = random.Random(f"{country.seed}:changes").sample(list(country.sizes()), changes)
+    chats = [chat_of(d) for d in country.sizes()]
+    seen = {c: len(alerts(tg, c)) for c in chats}  # an earlier store's run, same fake
     try:
-        async with bot_process(config, _env(tg), tmp / "ministry.log"):
+        async with bot_process(config, await _env(tg, store), tmp / f"ministry-{store}.log"):
             started = time.monotonic()
             # Every département's chat has had its first alert (a count of alerts could be
             # reached early, by chats that had two, while the first load was still going).
-            chats = [chat_of(d) for d in country.sizes()]
-            await wait_for(lambda: all(alerts(tg, c) for c in chats), 600, "first alerts", 0.2)
+            first = lambda: all(len(alerts(tg, c)) > seen[c] for c in chats)  # noqa: E731
+            await wait_for(first, 600, "first alerts", 0.2)
             print(f"  (first load: {time.monotonic() - started:.1f} s to the last first alert)")
             out = []
             for dept in picked:
@@ -238,17 +256,31 @@ async def main_async(opts: argparse.Namespace) -> None:
         + ("default [charts] (reporting steps go with a chart)" if opts.charts == "default"
            else "off (send_with = [])")
     )  # fmt: skip
+    stores = STORES[opts.store]
     async with on_fake_telegram(1.0, opts.keep) as (tmp, tg):
+        for store in stores:
+            (tmp / store).mkdir(exist_ok=True)
         if opts.only in (None, "national"):
-            values = await national(tmp, tg, opts.changes, opts.charts)
+            rows = {s: await national(tmp, tg, opts.changes, opts.charts, s) for s in stores}
             base = await floor(tg, national_json(2), json.loads)
-            report("national race (canonical JSON)", values, base, NATIONAL_TARGET)
+            for store, values in rows.items():
+                label = "national race (canonical JSON)" + _on(store, stores)
+                report(label, values, base, NATIONAL_TARGET)
         if opts.only in (None, "ministry"):
-            values = await ministry(tmp, tg, opts.changes, opts.interval, opts.charts)
+            rows = {
+                s: await ministry(tmp, tg, opts.changes, opts.interval, opts.charts, s)
+                for s in stores
+            }
             big = max(Country().sizes().items(), key=lambda kv: kv[1])[0]
             base = await floor(tg, Country().departement(big, 0.6, 2), _lxml)
-            report("35,000-commune Ministry feed (101 dép. files)", values, base,
-                   MINISTRY_TARGET)  # fmt: skip
+            for store, values in rows.items():
+                label = "35,000-commune Ministry feed (101 dép. files)" + _on(store, stores)
+                report(label, values, base, MINISTRY_TARGET)
+
+
+def _on(store: str, stores: tuple[str, ...]) -> str:
+    """Return the row label's store, said when the run is not SQLite's alone."""
+    return "" if stores == ("sqlite",) else f", {STORE_NAMES[store]}"
 
 
 def main() -> None:
@@ -258,6 +290,8 @@ def main() -> None:
     args.add_argument("--interval", type=float, default=1.0, help="Ministry files' poll interval")
     args.add_argument("--only", choices=["national", "ministry"])
     args.add_argument("--charts", choices=["default", "off"], default="default")
+    args.add_argument("--store", choices=list(STORES), default="sqlite",
+                      help="the bot's store: SQLite, PostgreSQL, or each in turn")  # fmt: skip
     args.add_argument("--keep", help="work in this folder and keep it (logs, stores)")
     asyncio.run(main_async(args.parse_args()))
 
