@@ -97,10 +97,13 @@ class Pacer:
         now = self.monotonic()
         return self._fit_overall(now + self.delay(chat_id), now, book=False) - now
 
-    def reserve(self, chat_id: str) -> float:
-        """Book the chat's next free slot and return how long to wait for it."""
+    def reserve(self, chat_id: str, *, opened: float | None = None) -> float:
+        """Book the chat's next free slot and return how long to wait for it (negative: it
+        has passed). A slot that `opened` in the last window is booked from then."""
         now = self.monotonic()
-        slot = max(now, self._next.get(chat_id, now))
+        window = self.overall[1] if self.overall else 0.0
+        start = now if opened is None else min(now, max(opened, now - window))
+        slot = max(start, self._next.get(chat_id, start))
         if self.burst and self.grouped(chat_id):
             recent = self._recent.setdefault(chat_id, deque())
             while recent and recent[0] <= slot - self.window:
@@ -143,12 +146,16 @@ class Pacer:
         A `bulk` send (an alert of a fan-out) books its slot in the overall window only once
         that slot has come, so that a command's reply, which books at once, goes ahead of
         the alerts still waiting: with 10,000 chats to alert, a reply had waited behind
-        every alert already booked (bench.commands, P6)."""
+        every alert already booked (bench.commands, P6). It books the slot from when it
+        opened, not from when the alert woke: a busy loop wakes it late, and a late booking
+        put every later slot back as much (bench.fanout, P3: 76 % of the ceiling, 89 %)."""
         if self.interval <= 0 and not self.burst:
             return
+        opened = None
         while bulk and self.overall and (ahead := self._overall_delay(chat_id)) > 0:
+            opened = self.monotonic() + ahead
             await self.sleep(ahead)
-        delay = self.reserve(chat_id)
+        delay = self.reserve(chat_id, opened=opened)
         if delay > 0:
             await self.sleep(delay)
 

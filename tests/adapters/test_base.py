@@ -79,6 +79,22 @@ async def test_a_reply_goes_ahead_of_alerts_waiting_for_the_overall_window(
         await asyncio.gather(*alerts, return_exceptions=True)
 
 
+async def test_an_alert_woken_late_books_its_slot_from_when_it_opened() -> None:
+    # Two sends a second in all, two went at 0; the alert's slot opens at 1.0, and a busy
+    # loop wakes it at 1.3: the slot after the next is 2.0 (one second after it), not 2.3.
+    now = [0.0]
+
+    async def late(seconds: float) -> None:
+        now[0] += seconds + 0.3
+
+    pacer = Pacer(1.0, overall=(2, 1.0), monotonic=lambda: now[0], sleep=late)
+    assert [pacer.reserve(c) for c in "ab"] == [0.0, 0.0]
+    await pacer.wait("c", bulk=True)
+    assert now[0] == pytest.approx(1.3)
+    assert pacer.reserve("d") == 0.0
+    assert pacer.reserve("e") == pytest.approx(0.7)
+
+
 async def test_in_flight_handlers_are_awaited_then_the_late_ones_cancelled():
     inflight = InFlight()
     release = asyncio.Event()
