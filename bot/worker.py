@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import sys
 import threading
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+# How soon a worker gives the loop the GIL back, in seconds (CPython's default: 5 ms). A
+# command's reply takes it back a dozen times (its request, each store read, its send).
+SWITCH_INTERVAL = 0.001
 
 
 async def off_loop(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
@@ -34,6 +39,8 @@ async def off_loop(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> 
         except BaseException as exc:  # handed to the awaiting task, whatever it is
             future.set_exception(exc)
 
+    if sys.getswitchinterval() > SWITCH_INTERVAL:
+        sys.setswitchinterval(SWITCH_INTERVAL)
     name = f"soiree-{getattr(fn, '__name__', 'work')}"
     threading.Thread(target=work, name=name, daemon=True).start()
     return await asyncio.wrap_future(future)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 
 import pytest
 
-from bot.worker import off_loop
+from bot.worker import SWITCH_INTERVAL, off_loop
 
 
 async def test_the_result_comes_back_from_another_thread() -> None:
@@ -18,6 +19,16 @@ async def test_the_result_comes_back_from_another_thread() -> None:
     assert total == 5
     assert thread == "soiree-where"
     assert thread != threading.current_thread().name
+
+
+async def test_a_worker_hands_the_gil_back_within_a_millisecond() -> None:
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)  # CPython's default
+    try:
+        await off_loop(int, "1")
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)
+    finally:
+        sys.setswitchinterval(before)
 
 
 async def test_an_error_is_raised_in_the_awaiting_task() -> None:
