@@ -17,11 +17,13 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.app.options import utcnow
 from bot.store import StoreUnavailable
-from bot.store.postgres import Lease
+
+if TYPE_CHECKING:
+    from bot.store.postgres import Lease  # asyncpg's, loaded only for a PostgreSQL store
 
 log = logging.getLogger("bot.app")  # the name its log lines have always had
 

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from bot import heap
 from bot.adapters.base import Adapter
@@ -14,10 +15,12 @@ from bot.adapters.console import CHAT_ID
 from bot.app.builder import build
 from bot.app.options import Options
 from bot.config import Config
-from bot.endpoints import Endpoints, OwnServer, serve
 from bot.health import Checkup
 from bot.logs import redact, secrets_from
 from bot.store import Store, StoreUnavailable, Subscription
+
+if TYPE_CHECKING:
+    from bot.endpoints import OwnServer
 
 log = logging.getLogger("bot.app")  # the name its log lines have always had
 
@@ -76,7 +79,12 @@ class App:
 
     async def _serve(self) -> None:
         """Serve GET /healthz and /metrics when $PORT is set (bot.endpoints); an address that
-        cannot be listened on is logged, and the bot runs without them."""
+        cannot be listened on is logged, and the bot runs without them. Without $PORT,
+        bot.endpoints and aiohttp are not even imported (7 MB of the resident set)."""
+        if self.options.env.get("PORT") is None:
+            return
+        from bot.endpoints import Endpoints, serve
+
         endpoints = Endpoints(self.checkup, self.metrics, asyncio.get_running_loop())
         try:
             self.server = await serve(self.options.env, self.parts.platforms, endpoints)

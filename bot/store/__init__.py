@@ -17,7 +17,6 @@ from bot.store.interface import (
     Store,
     SubscriptionStore,
 )
-from bot.store.postgres import PostgresStore
 from bot.store.records import (
     Cycle,
     Delivery,
@@ -61,8 +60,12 @@ def is_postgres(where: str) -> bool:
 
 def store_at(where: str) -> Store:
     """Return the store at `where`, not yet opened: a postgresql:// URL, else a SQLite path
-    or ":memory:"."""
-    return PostgresStore(where) if is_postgres(where) else SQLiteStore(where)
+    or ":memory:". The PostgreSQL backend (asyncpg) is imported only for a URL."""
+    if is_postgres(where):
+        from bot.store.postgres import PostgresStore
+
+        return PostgresStore(where)
+    return SQLiteStore(where)
 
 
 async def open_store(where: str) -> Store:
