@@ -39,8 +39,10 @@ bench: bench-all  ## every benchmark of README "Performance" (about 45 minutes)
 bench-all: $(VENV)/.dev-deps  ## P1 latency, P2 parse cost, P3 fan-out, P4 memory, P5 idle poll, P6 commands, failover
 	$(BIN)/python -m bench.parse_cost
 	$(BIN)/python -m bench.idle_poll
-	$(BIN)/python -m bench.latency
-	$(BIN)/python -m bench.latency --charts off
+	$(BIN)/python -m bench.latency --only national --store both
+	$(BIN)/python -m bench.latency --only national --store both --charts off
+	$(BIN)/python -m bench.latency --only ministry
+	$(BIN)/python -m bench.latency --only ministry --charts off
 	$(BIN)/python -m bench.fanout
 	$(BIN)/python -m bench.memory
 	$(BIN)/python -m bench.memory --charts off
