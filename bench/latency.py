@@ -56,8 +56,10 @@ from bench.harness import (
 )
 from tests.fakes.telegram import FakeTelegram
 
-NATIONAL_TARGET = 0.050
-MINISTRY_TARGET = 1.0
+# Targets, seconds: (median, p95); None: the p95 alone is judged. The national race with its
+# charts has issue 18's (median ≤ 50 ms, p95 ≤ 80 ms), charts off the first round's p95.
+NATIONAL_TARGETS = {"default": (0.050, 0.080), "off": (None, 0.050)}
+MINISTRY_TARGET = (None, 1.0)
 PACE = 1.05  # Telegram's one message per second per chat, and a little
 NATIONAL_CHAT = 1001
 STORES = {"sqlite": ("sqlite",), "postgres": ("postgres",), "both": ("sqlite", "postgres")}
@@ -234,14 +236,20 @@ async def floor(tg: FakeTelegram, body: bytes, parse: Callable[[bytes], object])
     return median(times)
 
 
-def report(label: str, values: list[float], base: float, target: float) -> None:
+def report(
+    label: str, values: list[float], base: float, target: tuple[float | None, float]
+) -> None:
     """Print one row: median and p95 against the floor and the target."""
     med, p95 = median(values), percentile(values, 95)
+    most, worst = target
+    wanted = f"p95 ≤ {1000 * worst:.0f} ms"
+    if most is not None:
+        wanted = f"median ≤ {1000 * most:.0f} ms and {wanted}"
     print(
         f"{label}: {len(values)} changes, median {1000 * med:.1f} ms, p95 {1000 * p95:.1f} ms, "
         f"max {1000 * max(values):.1f} ms; floor (bare parse + one send) {1000 * base:.1f} ms, "
-        f"median × {med / base:.1f} of it; target p95 ≤ {1000 * target:.0f} ms: "
-        f"{verdict(p95 <= target)}"
+        f"median × {med / base:.1f} of it; target {wanted}: "
+        f"{verdict(p95 <= worst and (most is None or med <= most))}"
     )
 
 
@@ -265,7 +273,7 @@ async def main_async(opts: argparse.Namespace) -> None:
             base = await floor(tg, national_json(2), json.loads)
             for store, values in rows.items():
                 label = "national race (canonical JSON)" + _on(store, stores)
-                report(label, values, base, NATIONAL_TARGET)
+                report(label, values, base, NATIONAL_TARGETS[opts.charts])
         if opts.only in (None, "ministry"):
             rows = {
                 s: await ministry(tmp, tg, opts.changes, opts.interval, opts.charts, s)
