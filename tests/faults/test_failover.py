@@ -7,39 +7,58 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import signal
+import statistics
 import time
 from collections import Counter
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from tests.builders import feed_doc
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import Call, FakeTelegram
-from tests.faults.support import Instances, sends_of
+from tests.faults.support import Instances, sends_of, texts
 from tests.postgres import Server, Throwaway
 from tests.support import chats, post, signed, slash, tally, wait_for, write_config
 
 LEASE, RENEWAL, POLL = 2.0, 0.5, 0.5  # seconds; a night's would be 10, 3 and 30 or so
 GROUPS = [-7000 - i for i in range(200)]
 CONCURRENCY = 16  # the Telegram adapter's sends under way at once
-STEPS = (300, 550, 800, 950)  # ballots counted of 1,000: past 25, 50, 75 and 90 %
+# How often the kill test looks at the fake's thousands of calls: the figures come from the
+# fake's own times, and looking more often takes CPU the instances' failover needs.
+LOOK = 0.05
+# Ten reporting steps (5, 15, ..., 95 %), for ten fan-outs to every chat, a kill in each:
+# a version of 60, 160, ..., 960 ballots counted of 1,000 passes one step each.
+REPORTING = tuple(range(5, 100, 10))
+STEPS = tuple(10 * step + 10 for step in REPORTING)
 
 
-def night(tmp_path: Path, groups: list[int], *, lease: float = LEASE) -> tuple[Path, Path]:
-    """Write the two instances' config (and an empty feed file); return both paths."""
+def night(
+    tmp_path: Path, groups: list[int], *, lease: float = LEASE, admins: Sequence[int] = (),
+    steps: Sequence[int] | None = None,
+) -> tuple[Path, Path]:  # fmt: skip
+    """Write the two instances' config (and an empty feed file), with admin chats `admins`
+    and the reporting `steps` (the default ones if None); return both paths."""
     feed = tmp_path / "feed.json"
+    admin = "".join(f'\n[[chats]]\nplatform = "telegram"\nid = {i}\nadmin = true\n' for i in admins)
     config = write_config(
-        tmp_path, "file:feed.json", extra=chats(*groups),
+        tmp_path, "file:feed.json", extra=chats(*groups) + admin,
         top=f"lease = {lease}\nlease_renewal = {RENEWAL}",
     )  # fmt: skip
     text = config.read_text(encoding="utf-8")  # the source polled every POLL seconds
-    config.write_text(text.replace("interval = 0.05\ntimeout", f"interval = {POLL}\ntimeout"))
+    text = text.replace("interval = 0.05\ntimeout", f"interval = {POLL}\ntimeout")
+    if steps is not None:
+        text = text.replace("[rules]\n", f"[rules]\nreporting_steps = {list(steps)}\n", 1)
+    config.write_text(text)
     return config, feed
 
 
-def alerts(tg: FakeTelegram) -> Counter[tuple[int, str]]:
-    """Count each message text per chat (two alerts of one race share their headline)."""
-    return Counter((c.params["chat_id"], c.params["text"]) for c in tg.sent())
+def alerts(tg: FakeTelegram, among: Collection[int] | None = None) -> Counter[tuple[int, str]]:
+    """Count each message text per chat (two alerts of one race share their headline), of
+    the chats `among` (all, if None)."""
+    return Counter((c.params["chat_id"], c.params["text"]) for c in tg.sent()
+                   if among is None or c.params["chat_id"] in among)  # fmt: skip
 
 
 def publish(feed: Path, counted: int) -> None:
@@ -52,7 +71,7 @@ async def test_the_leader_killed_during_a_fan_out_the_standby_goes_on(
     tmp_path: Path, tg: FakeTelegram, postgres: Server
 ) -> None:
     rng = random.Random(20170423)
-    config, feed = night(tmp_path, GROUPS)
+    config, feed = night(tmp_path, GROUPS, steps=REPORTING)
     pair = Instances(tmp_path, config, tg, await postgres.fresh_database())
     failovers: list[float] = []
     back: asyncio.Task[object] | None = None
@@ -63,16 +82,18 @@ async def test_the_leader_killed_during_a_fan_out_the_standby_goes_on(
             leader, base = await pair.leader(), len(tg.sent())
             publish(feed, counted)
             moment = base + rng.randrange(1, len(GROUPS) - 20)
-            await wait_for(lambda m=moment: len(tg.sent()) >= m, patience=60, what=f"send {moment}")
+            await wait_for(lambda m=moment: len(tg.sent()) >= m, patience=60, what=f"send {moment}",
+                           every=LOOK)  # fmt: skip
             killed = time.monotonic()
             await pair.kill(leader)
             back = asyncio.create_task(pair.start())  # the killed machine comes back at once
             # (What the killed one had written before its death may be read just after.)
             await wait_for(lambda k=killed, d=leader.tag: heirs(tg, k, d), patience=30,
-                           what="the new leader's first send")  # fmt: skip
+                           what="the new leader's first send", every=LOOK)  # fmt: skip
             failovers.append(heirs(tg, killed, leader.tag)[0].t - killed)
             await back
-            await wait_for(lambda n=n: every_chat_got(tg, n), patience=60, what=f"alert {n}")
+            await wait_for(lambda n=n: every_chat_got(tg, n), patience=60, what=f"alert {n}",
+                           every=LOOK)  # fmt: skip
     finally:
         if back is not None:
             await asyncio.wait({back})  # an instance still starting is stopped too
@@ -82,7 +103,8 @@ async def test_the_leader_killed_during_a_fan_out_the_standby_goes_on(
     print(
         f"\n{len(GROUPS)} chats, {len(STEPS)} alerts, the leader SIGKILLed in each fan-out: "
         f"failover (kill → the new leader's first message) "
-        f"{', '.join(f'{f:.2f}' for f in failovers)} s, worst {max(failovers):.2f} s (lease "
+        f"{', '.join(f'{f:.2f}' for f in failovers)} s, median "
+        f"{statistics.median(failovers):.2f} s, worst {max(failovers):.2f} s (lease "
         f"{LEASE:g} s + poll {POLL:g} s = {LEASE + POLL:g} s); {duplicates} duplicates"
     )
     assert len(counts) == len(STEPS) * len(GROUPS)  # every chat got every alert
@@ -178,29 +200,61 @@ async def test_the_standby_answers_results_while_the_leader_is_dead(
 async def test_postgres_restarted_mid_night_loses_nothing(tmp_path: Path, tg: FakeTelegram) -> None:
     server = Throwaway()  # its own: the other tests' server stays up
     server.start()
+    groups = GROUPS[:30]
     try:
-        config, feed = night(tmp_path, GROUPS[:30])
+        config, feed = night(tmp_path, groups, admins=[ADMIN])
         pair = Instances(tmp_path, config, tg, server.url)
         try:
             await pair.start()
             await pair.start()
             publish(feed, 300)
             await wait_for(lambda: len(tg.sent()) >= 5, patience=60, what="the fan-out")
-            server.stop()
             down = time.monotonic()
+            server.stop()
             await wait_for(lambda: time.monotonic() > down + LEASE * 1.5, patience=10)
             server.start()  # down longer than a lease
-            await wait_for(lambda: len(alerts(tg)) >= 30, patience=60, what="the first alert")
+            up = time.monotonic()
+            await wait_for(lambda: len(alerts(tg, groups)) >= 30, patience=60, what="the first")
             publish(feed, 600)
-            await wait_for(lambda: len(alerts(tg)) >= 60, patience=60, what="the second alert")
+            await wait_for(lambda: len(alerts(tg, groups)) >= 60, patience=60, what="the second")
+            await wait_for(lambda: told_admins(tg), patience=30, what="the admin chat told")
             leads = await pair.leader()
         finally:
             await pair.stop()
     finally:
         server.remove()
-    counts = alerts(tg)
-    print(f"\nPostgreSQL down {LEASE * 1.5:g} s mid-fan-out: {leads.tag} led after; "
-          f"{sum(n - 1 for n in counts.values())} duplicates")  # fmt: skip
+    counts, told = alerts(tg, groups), told_admins(tg)
+    began, ended, lasted = outage_in(told[0].params["text"])
+    print(f"\nPostgreSQL down {up - down:.1f} s mid-fan-out: {leads.tag} led after; "
+          f"{sum(n - 1 for n in counts.values())} duplicates; the admin chat told once, by "
+          f"{told[0].who}: {told[0].params['text']!r}")  # fmt: skip
     assert len(counts) == 60  # two alerts to each of 30 chats: nothing lost
     assert max(counts.values()) <= 2  # at most one duplicate per chat
-    assert Counter(c for c, _ in counts) == Counter({c: 2 for c in GROUPS[:30]})
+    assert Counter(c for c, _ in counts) == Counter({c: 2 for c in groups})
+    # One notice of the store across both instances, and none from the dispatcher.
+    assert [t for t in texts(tg, ADMIN) if "store" in t.lower()] == [told[0].params["text"]]
+    # Its down-time: from a renewal that failed to one that answered, around the real one.
+    assert LEASE < lasted <= up - down + 2 * RENEWAL + 3
+    assert lasted >= up - down - RENEWAL - 2
+    assert abs((ended - began) % 86400 - lasted) <= 1
+
+
+ADMIN = -6999  # an admin chat, in English
+
+
+def told_admins(tg: FakeTelegram) -> list[Call]:
+    """Return the notices of the store out of reach that the admin chat was sent."""
+    return [c for c in tg.sent(ADMIN)
+            if c.params["text"].startswith("⚠ The store was out of reach")]  # fmt: skip
+
+
+def outage_in(text: str) -> tuple[int, int, int]:
+    """Read an outage notice: when it began and ended (seconds of the day), and for how
+    long it says the store was out of reach (seconds)."""
+    found = re.search(
+        r"from (\d+):(\d+):(\d+) to (\d+):(\d+):(\d+) \((?:(\d+) min )?(\d+) s\)", text
+    )
+    assert found is not None, text
+    h1, m1, s1, h2, m2, s2 = (int(g) for g in found.groups()[:6])
+    minutes, seconds = found.group(7), found.group(8)
+    return h1 * 3600 + m1 * 60 + s1, h2 * 3600 + m2 * 60 + s2, int(minutes or 0) * 60 + int(seconds)
