@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -9,7 +10,7 @@ from datetime import datetime, tzinfo
 
 from babel import Locale
 from babel.dates import format_time
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import NumberPattern, parse_pattern
 
 from bot.checks import SHARES, TURNOUT
 from bot.events import (
@@ -54,6 +55,19 @@ class Style:
     source: str | None = None
 
 
+@functools.cache
+def _pattern(locale: str, digits: int | None) -> NumberPattern:
+    """Return the locale's number pattern (`digits` None), or its percent pattern with that
+    many decimals, parsed once: babel's format_decimal and format_percent parse the locale
+    and the pattern again at every call (a version's texts format thousands of figures)."""
+    known = Locale.parse(locale)
+    if digits is None:
+        return parse_pattern(known.decimal_formats[None])
+    decimals = "." + "0" * digits if digits else ""
+    pattern = known.percent_formats[None].pattern.replace("#,##0", "#,##0" + decimals, 1)
+    return parse_pattern(pattern)
+
+
 class Renderer:
     """Turns events and races into messages for one Style."""
 
@@ -80,14 +94,11 @@ class Renderer:
 
     def num(self, value: float) -> str:
         """Format a count the locale's way (1 120 180 / 1,120,180)."""
-        return str(format_decimal(value, locale=self.style.locale))
+        return str(_pattern(self.style.locale, None).apply(value, self._locale))
 
     def pct(self, value: float, digits: int = 2) -> str:
         """Format a percentage given in 0–100 the locale's way (58,65 % / 58.65%)."""
-        pattern = Locale.parse(self.style.locale).percent_formats[None].pattern
-        decimals = "." + "0" * digits if digits else ""
-        pattern = pattern.replace("#,##0", "#,##0" + decimals, 1)
-        return str(format_percent(value / 100, format=pattern, locale=self.style.locale))
+        return str(_pattern(self.style.locale, digits).apply(value / 100, self._locale))
 
     def plural(self, count: int) -> str:
         """Return the catalog's plural suffix for a count: "one" or "other" (0 is one in fr)."""
