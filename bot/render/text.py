@@ -58,8 +58,7 @@ class Style:
 @functools.cache
 def _pattern(locale: str, digits: int | None) -> NumberPattern:
     """Return the locale's number pattern (`digits` None), or its percent pattern with that
-    many decimals, parsed once: babel's format_decimal and format_percent parse the locale
-    and the pattern again at every call (a version's texts format thousands of figures)."""
+    many decimals, parsed once (babel's format_percent parses both at every call)."""
     known = Locale.parse(locale)
     if digits is None:
         return parse_pattern(known.decimal_formats[None])
