@@ -102,8 +102,17 @@ class Charts:
             self._cache.popitem(last=False)
         return image
 
+    def wanted(self) -> bool:
+        """Say whether the config gives any chat charts: the [charts] default, or a chat's
+        [[chats]] entry (a chat's /charts choice is read only when it is told)."""
+        return bool(self.defaults.send_with) or any(c.charts for c in self._chats.values())
+
     async def warm(self) -> None:
-        """Import matplotlib in the worker now, so that the first chart of the night is quick."""
+        """Import matplotlib in the worker now, so that the first chart of the night is quick;
+        a config that gives no chat charts leaves it to the first chart a chat asks for
+        (/charts), rather than hold matplotlib's 40 MB all night for none."""
+        if not self.wanted():
+            return
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(self._executor, _import_matplotlib)
