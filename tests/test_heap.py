@@ -55,3 +55,12 @@ def test_trim_asks_malloc_to_give_back_every_arenas_free_pages(
     assert pads == [0]  # no pad kept at the top of the heap
     monkeypatch.setattr(heap, "_TRIM", None)  # no glibc: nothing to do, and no error
     heap.trim()
+
+
+def test_malloc_arenas_are_capped_unless_the_environment_caps_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert heap.limit_arenas() is False  # the operator's choice stands
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    assert heap.limit_arenas() is True  # glibc's mallopt took it (this machine's libc)
