@@ -25,6 +25,7 @@ CACHE_SIZE = 64  # charts kept: a few races × two locales × the last versions
 MAX_PER_VERSION = 12
 DRAW_TIMEOUT = 10.0  # seconds; a stuck drawing must not hold the feed cycle
 SETTING_PREFIX = "charts/"
+COLLECT_AFTER = 1.0  # seconds after a drawing: its version's alerts are sent by then
 
 
 def setting_key(platform: str, chat_id: str) -> str:
@@ -42,13 +43,16 @@ class Charts:
     never the message."""
 
     def __init__(
-        self, defaults: ChartsConfig, tz: tzinfo, chats: Sequence[ChatConfig] = ()
-    ) -> None:
+        self, defaults: ChartsConfig, tz: tzinfo, chats: Sequence[ChatConfig] = (),
+        collect_after: float = COLLECT_AFTER,
+    ) -> None:  # fmt: skip
         self.defaults, self.tz = defaults, tz  # the [charts] table, the display time zone
+        self.collect_after = collect_after  # seconds from a drawing to its collection
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart")
         self._cache: OrderedDict[tuple[Race, datetime, ChartStyle], Image] = OrderedDict()
         self._drawing: dict[tuple[Race, datetime, ChartStyle], asyncio.Future[Image | None]] = {}
         self.drawn = 0  # charts actually drawn (the rest came from the cache)
+        self._collecting: asyncio.TimerHandle | None = None
         # Looked up for every chat of every announcement: a scan of 10,000 [[chats]] each
         # time was a hot spot of a large version.
         self._chats = {(c.platform, c.id): c for c in reversed(chats)}
@@ -82,10 +86,11 @@ class Charts:
     async def _draw(self, key: tuple[Race, datetime, ChartStyle]) -> Image | None:
         race, __, style = key
         loop = asyncio.get_running_loop()
+        if self._collecting is not None:  # a figure drawn within the second: collected first
+            self._collecting.cancel()
+            self._collect()
         drawn = loop.run_in_executor(self._executor, render_png, *key)
-        # The drawn figure's cycles are collected next in the same thread, once the picture
-        # is handed over: not on the alert's path (1.5 ms after gc.freeze, 30 ms without).
-        self._executor.submit(heap.collect)
+        self._collecting = loop.call_later(self.collect_after, self._collect)
         try:
             data = await asyncio.wait_for(drawn, DRAW_TIMEOUT)
         except TimeoutError:
@@ -101,6 +106,21 @@ class Charts:
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return image
+
+    @property
+    def collection_due(self) -> bool:
+        """Say whether drawn figures wait for their collection to be started."""
+        return self._collecting is not None
+
+    def _collect(self) -> None:
+        """Collect the drawn figures' cycles in the chart thread (bot.heap.collect).
+
+        A second after the drawing, once its alert is out: gc.collect holds the GIL from
+        start to end (1-6 ms after gc.freeze), and run straight after the drawing it held
+        the loop while it recorded and sent the alert (bench.latency, P1). A figure drawn
+        meanwhile has the previous one collected first, so that no more than two wait."""
+        self._collecting = None
+        self._executor.submit(heap.collect)
 
     def wanted(self) -> bool:
         """Say whether the config gives any chat charts: the [charts] default, or a chat's
@@ -121,6 +141,8 @@ class Charts:
 
     def close(self) -> None:
         """Stop the worker thread."""
+        if self._collecting is not None:
+            self._collecting.cancel()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     def kinds(self, platform: str, chat_id: str, stored: Mapping[str, str]) -> tuple[str, ...]:
