@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import ParamSpec, TypeVar
 
 from bot import levels, rows
 from bot.audience import AdminChats, Audience
@@ -37,6 +38,10 @@ log = logging.getLogger(__name__)
 
 MAX_ERROR = 500  # characters of a set-aside version's error kept and shown
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # served since then: served at all
+# Events × chats of a version whose messages are worked out on the loop, not in a worker.
+INLINE_PAIRS = 64
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -284,22 +289,26 @@ class Pipeline:
     async def _deliveries(self, source_id: str, events: list[Event]) -> list[Delivery]:
         if not events or not self.deliver:
             return []
-        audience = await self._audience()
+        subs = await self.store.subscriptions()
+        audience = Audience(subs, staging=self.staging, admins=self.admins)
         label = self.display.label(source_id)
         chosen = await self.store.settings(SETTING_PREFIX) if self.charts else {}
         budget = Budget(self.charts, chosen, label)
         # Who receives what, and every message, are worked out in the worker: 12,000 races
-        # to a chat that follows everything took the loop 10 s. Charts are drawn meanwhile in
-        # their own thread, in the order the announcements come: the texts do not wait for
-        # them, only the rows that carry them.
-        plan = await off_loop(_recipients, events, audience, budget)
+        # to a chat that follows everything took the loop 10 s. A few messages are worked
+        # out on the loop: a thread's start and wake cost more than they do, on a busy
+        # machine milliseconds each (bench.latency, P1). Charts are drawn meanwhile in their
+        # own thread, in the order the announcements come: the texts do not wait for them,
+        # only the rows that carry them.
+        inline = len(events) * (len(subs) + len(self.admins or ())) <= INLINE_PAIRS
+        plan = await _computed(inline, _recipients, events, audience, budget)
         drawing = {
             (i, locale): asyncio.ensure_future(budget.image(event, locale))
             for i, (event, chats) in enumerate(zip(events, plan, strict=True))
             for locale in dict.fromkeys(sub.locale for sub, wants in chats if wants)
         }
         try:
-            texts = await off_loop(self._texts, events, plan, label)
+            texts = await _computed(inline, self._texts, events, plan, label)
         except BaseException:  # cancelled, or a bug: no drawing is left unawaited
             for future in drawing.values():
                 future.cancel()
@@ -309,7 +318,7 @@ class Pipeline:
         images = {
             k: d if isinstance(d, Image) else None for k, d in zip(drawing, drawn, strict=True)
         }
-        return await off_loop(rows.assembled, events, plan, texts, images)
+        return await _computed(inline, rows.assembled, events, plan, texts, images)
 
     def _texts(
         self, events: list[Event], plan: list[list[tuple[Subscription, bool]]], label: str | None
@@ -328,6 +337,11 @@ class Pipeline:
         """Render an event for one locale and markup."""
         renderer = Renderer(self.display.style(locale, markup, label))
         return renderer.event(event, self.rules.previous_round(event.race.id))
+
+
+async def _computed(inline: bool, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Return `fn(*args, **kwargs)`, computed on the loop when `inline`, else off it."""
+    return fn(*args, **kwargs) if inline else await off_loop(fn, *args, **kwargs)
 
 
 def _recipients(
