@@ -36,6 +36,7 @@ NOT_MIRRORS: dict[str, str] = {
     "tests/test_layout.py": "these rules",
     "tests/render/test_catalogs.py": "the fr and en catalogs agree; the renderer reaches each key",
     "tests/adapters/test_telegram_crash.py": "SIGKILL mid-fan-out to Telegram",
+    "tests/app/test_lazy_imports.py": "the libraries a started bot imports, by its config",
     "tests/store/test_index.py": "the race index of every backend, across versions and processes",
     "tests/faults/": "faults of the feed and the platforms, crashes, load",
     "tests/bench/": "the benchmarks run small",
