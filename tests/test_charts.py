@@ -310,7 +310,8 @@ async def test_a_drawn_figure_is_freed_before_the_next_drawing(tmp_path: Path) -
 
     config = load(write_config(tmp_path, "file:feed.json", charts=""))
     charts = Charts(config.charts, config.tz, config.chats, collect_after=3600)
-    gc.collect()  # an earlier test's figures, whose collection was still due
+    await charts.warm()  # loaded, its chart nobody sees drawn
+    gc.collect()  # that chart, an earlier test's figures whose collection was still due
     gc.disable()  # no collection but the chart thread's
     try:
         for n in range(3):
