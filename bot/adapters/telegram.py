@@ -49,6 +49,7 @@ from bot.adapters.base import (
 )
 from bot.adapters.telegram_http import GatedRequest, TelegramSettings
 from bot.adapters.telegram_inline import Answerer, InlineMode, PhotoStash
+from bot.adapters.telegram_order import InChatOrder
 from bot.adapters.telegram_rights import may_manage
 from bot.commands import COMMANDS, Handler, Request, menu, needs_rights
 from bot.deeplinks import BotLinks
@@ -116,7 +117,7 @@ class TelegramAdapter:
                 )
             )
             .get_updates_request(HTTPXRequest(read_timeout=s.poll_timeout + 5, httpx_kwargs=kwargs))
-            .concurrent_updates(True)  # a reply waiting for its chat's pace holds no one else
+            .concurrent_updates(InChatOrder())  # chats at once, a chat's updates in order
             .rate_limiter(
                 AIORateLimiter(
                     overall_max_rate=TELEGRAM.overall_burst,
