@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import TYPE_CHECKING
-
-from babel.dates import format_time
 
 from bot.adapters.base import Adapter
 from bot.audience import AdminChats
@@ -36,10 +34,7 @@ class OutageNotices:
     async def tell(self, error: str | None) -> None:
         """Tell every admin chat that the store cannot write (`error`), or writes again (None);
         a chat that cannot be reached is logged and skipped (it is not tried again)."""
-        if error is None:
-            await self._send(lambda r: r.notice("notice.store_back"))
-        else:
-            await self._send(lambda r: r.notice("notice.store_down", error=error))
+        await self._send(lambda r: store_notice(r, error))
 
     async def unreachable(self, outage: Unreachable) -> None:
         """Tell every admin chat when the store was out of reach, and for how long."""
@@ -47,10 +42,9 @@ class OutageNotices:
 
     def unreachable_notice(self, r: Renderer, outage: Unreachable) -> Message:
         """Render the notice of an outage over, with its times to the second."""
-        locale = r.style.locale
         return r.notice(
-            "notice.store_unreachable", began=self._second(outage.began, locale),
-            ended=self._second(outage.ended, locale), lasted=lasted(outage.seconds),
+            "notice.store_unreachable", began=r.time(outage.began, "HH:mm:ss"),
+            ended=r.time(outage.ended, "HH:mm:ss"), lasted=lasted(outage.seconds),
         )  # fmt: skip
 
     async def _send(self, render: Render) -> None:
@@ -70,13 +64,14 @@ class OutageNotices:
 
     def notice(self, error: str | None, locale: str, platform: str) -> Message:
         """Render the notice for one admin chat's language and platform."""
-        r = self.renderer(locale, platform)
-        if error is None:
-            return r.notice("notice.store_back")
-        return r.notice("notice.store_down", error=error)
+        return store_notice(self.renderer(locale, platform), error)
 
-    def _second(self, at: datetime, locale: str) -> str:
-        return str(format_time(at, "HH:mm:ss", tzinfo=self.tz, locale=locale))
+
+def store_notice(r: Renderer, error: str | None) -> Message:
+    """Render that the store cannot write (`error`), or writes again (None)."""
+    if error is None:
+        return r.notice("notice.store_back")
+    return r.notice("notice.store_down", error=error)
 
 
 def lasted(seconds: float) -> str:

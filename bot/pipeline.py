@@ -180,7 +180,7 @@ class Pipeline:
         """Return the notice of a version set aside, for each admin chat in its language."""
         key = f"set_aside:{version.source}:{version.sha256[:16]}"
         out = []
-        for sub in (await self._audience()).admin_chats():
+        for sub in self._audience(await self.store.subscriptions()).admin_chats():
             r = Renderer(self.display.style(sub.locale, markup_for(sub.platform)))
             text = r.notice(
                 "notice.set_aside",
@@ -193,9 +193,9 @@ class Pipeline:
             )
         return out
 
-    async def _audience(self) -> Audience:
-        """Return who receives what: the subscriptions, and the admin chats."""
-        return Audience(await self.store.subscriptions(), staging=self.staging, admins=self.admins)
+    def _audience(self, subs: list[Subscription]) -> Audience:
+        """Return who receives what: these subscriptions, and the admin chats."""
+        return Audience(subs, staging=self.staging, admins=self.admins)
 
     def _log_stale(self, source_id: str, stamp: datetime, latest: datetime, origin: str) -> None:
         if (source_id, stamp) not in self._stale_logged:
@@ -290,7 +290,7 @@ class Pipeline:
         if not events or not self.deliver:
             return []
         subs = await self.store.subscriptions()
-        audience = Audience(subs, staging=self.staging, admins=self.admins)
+        audience = self._audience(subs)
         label = self.display.label(source_id)
         chosen = await self.store.settings(SETTING_PREFIX) if self.charts else {}
         budget = Budget(self.charts, chosen, label)

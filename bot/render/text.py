@@ -113,9 +113,9 @@ class Renderer:
         """Format a threshold level, with decimals only when it has them."""
         return self.pct(value, 0 if float(value).is_integer() else 2)
 
-    def time(self, at: datetime) -> str:
-        """Format a data time as the chat's local hour and minute."""
-        return str(format_time(at, "HH:mm", tzinfo=self.style.tz, locale=self.style.locale))
+    def time(self, at: datetime, pattern: str = "HH:mm") -> str:
+        """Format a time in the chat's zone: its hour and minute, or `pattern` (HH:mm:ss)."""
+        return str(format_time(at, pattern, tzinfo=self.style.tz, locale=self.style.locale))
 
     def bold(self, text: str) -> str:
         """Emphasise a headline in this markup."""
