@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import importlib.util
 import os
 import pwd
@@ -32,13 +33,26 @@ ENV = "SOIREE_TEST_DATABASE_URL"
 UNPRIVILEGED = "nobody"  # who runs the throwaway server when the tests run as root
 
 
+@functools.cache
 def _binaries() -> Path:
     """Return the folder of pgserver's PostgreSQL programs (found, not imported: importing
-    pgserver sets up its own server machinery, which warns without $XDG_RUNTIME_DIR)."""
+    pgserver sets up its own server machinery, which warns without $XDG_RUNTIME_DIR). Under
+    root, when `nobody` cannot reach them (a checkout in a `mktemp -d` folder, mode 0700),
+    they are run from a copy of the installation it can reach, removed at exit."""
     spec = importlib.util.find_spec("pgserver")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError(f"pgserver is not installed (pip install -e '.[dev]'), nor {ENV} set")
-    return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
+    install = Path(spec.submodule_search_locations[0]) / "pginstall"
+    if os.geteuid() != 0 or all(d.stat().st_mode & 0o001 for d in (install, *install.parents)):
+        return install / "bin"
+    copy = Path(tempfile.mkdtemp(prefix="soiree-pginstall-"))
+    copy.chmod(0o755)  # mkdtemp's 0700 would shut `nobody` out again
+    atexit.register(shutil.rmtree, copy, True)
+    shutil.copytree(install, copy / "pgserver" / "pginstall", symlinks=True)
+    libs = install.parent.parent / "pgserver.libs"  # the programs' rpath: $ORIGIN/../../..
+    if libs.is_dir():
+        shutil.copytree(libs, copy / libs.name, symlinks=True)
+    return copy / "pgserver" / "pginstall" / "bin"
 
 
 def _free_port() -> int:
