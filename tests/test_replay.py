@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from bot.app import App, Options
-from bot.config import load
+from bot.config import Config, load
 from bot.replay import already_played
 from tests.builders import feed_bytes
 from tests.support import wait_for, write_config
@@ -58,26 +58,36 @@ async def test_a_replay_is_played_once_its_last_file_is_in_the_store(tmp_path: P
     files = [tmp_path / f"{n}.json" for n in (1, 2)]
     for n, file in enumerate(files, start=1):
         file.write_bytes(feed_bytes(10 * n, {"a": 60, "b": 40 + n}, counted=50 + n))
+    first = _replaying(tmp_path, "first.toml", files[:1])
+    both = _replaying(tmp_path, "both.toml", files)
+    assert not await already_played(both)  # no store yet, and none made
+    assert not both.db.exists()
+    rehearsed = replay(*map(str, files), "--config", str(both.path), "--db", str(both.db))
+    assert rehearsed.returncode == 0, rehearsed.stderr
+    assert not await already_played(both)  # `replay` records as source "replay", not "feed"
+    await _play(first, until=1)  # the same store, only the first file played into it
+    assert await already_played(first)
+    assert not await already_played(both)  # its last file is not in yet
+    await _play(both, until=2)
+    assert await already_played(both)
+
+
+def _replaying(tmp_path: Path, name: str, files: list[Path]) -> Config:
     listed = ", ".join(f'"{f.name}"' for f in files)
     path = write_config(tmp_path, "file:unused.json")
     text = path.read_text(encoding="utf-8").replace('path = "unused.json"', f"replay = [{listed}]")
+    path = path.rename(tmp_path / name)
     path.write_text(text, encoding="utf-8")
-    config = load(path)
-    assert not await already_played(config)  # no store yet, and none made
-    assert not config.db.exists()
-    rehearsed = replay(*map(str, files), "--config", str(path), "--db", str(config.db))
-    assert rehearsed.returncode == 0, rehearsed.stderr
-    assert not await already_played(config)  # `replay` records as source "replay", not "feed"
+    return load(path)
+
+
+async def _play(config: Config, until: int) -> None:
     app = App(config, Options(out=io.StringIO(), interactive=False, env={}, speed=20))
     await app.start()
     try:
-        await wait_for(lambda: _recorded(app, 1), what="the first file recorded")
-        if len(await app.store.versions("feed")) == 1:  # the second one may be in already
-            assert not await already_played(config)
-        await wait_for(lambda: _recorded(app, 2), what="the last file recorded")
+        await wait_for(lambda: _recorded(app, until), what=f"{until} file(s) recorded")
     finally:
         await app.stop()
-    assert await already_played(config)
 
 
 async def _recorded(app: App, count: int) -> bool:
