@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import statistics
 import time
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.charts import Charts
 from bot.config import load
-from bot.models import Candidate, Race, Units, with_computed_shares
+from bot.models import Candidate, Race, Units, replace, with_computed_shares
 from bot.render.chart import ChartStyle, render_png
 
 NAMES = [
@@ -49,7 +48,7 @@ def draw_times(n: int, repeat: int) -> tuple[float, list[float], int]:
     first = time.perf_counter() - started
     times = []
     for i in range(repeat):
-        version = dataclasses.replace(race(n), units=Units(counted=4422 + i, total=7370))
+        version = replace(race(n), units=Units(counted=4422 + i, total=7370))
         started = time.perf_counter()
         render_png(version, AT, STYLE)
         times.append(time.perf_counter() - started)

@@ -7,9 +7,8 @@ stand in for them, and what the version says of its other figures is told as usu
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
 
-from bot.models import Candidate, Race, Turnout
+from bot.models import Candidate, Race, Turnout, replace
 from bot.rules import Rules
 
 SHARES, TURNOUT = "shares", "turnout"  # the figures a check may put in doubt

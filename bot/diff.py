@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot import lead, rounds
@@ -20,7 +20,7 @@ from bot.events import (
     ResultDeclaredFinal,
     TurnoutThresholdCrossed,
 )
-from bot.models import Candidate, Race, Snapshot
+from bot.models import Candidate, Race, Snapshot, replace
 from bot.rules import Rules
 
 

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.events import AnomalyDetected, Event, ResultDeclaredFinal
-from bot.models import Race, Snapshot
+from bot.models import Race, Snapshot, replace
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -13,11 +13,10 @@ Before a count is complete, a partial count is never compared with a finished ro
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 
 from bot.events import Event, TurnoutCompared, TurnoutTrendChanged
-from bot.models import PreviousRound, Race, Snapshot
+from bot.models import PreviousRound, Race, Snapshot, replace
 from bot.rules import Rules
 
 PRO_RATA_UNITS = ("stations", "communes", "precincts", "counties", "percent")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -29,7 +28,7 @@ from bot.events import (
     TurnoutTrendChanged,
     admit,
 )
-from bot.models import Candidate, Race, Snapshot, Turnout, Units, with_computed_shares
+from bot.models import Candidate, Race, Snapshot, Turnout, Units, replace, with_computed_shares
 from bot.rules import Rules
 
 PARIS_WINTER = timezone(timedelta(hours=1))

@@ -3,7 +3,6 @@ most specific subscription sets its language, and the admin chats are the config
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from hypothesis import given, settings
@@ -13,6 +12,7 @@ from bot.app import display_of
 from bot.audience import AdminChats, Audience, covers
 from bot.config import DEFAULT_CONFIG, load
 from bot.events import AnomalyDetected, Event, FirstResultsReported
+from bot.models import replace
 from bot.pipeline import Pipeline
 from bot.store import Subscription, open_store
 from tests.builders import at, feed_bytes, race

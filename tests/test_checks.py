@@ -3,14 +3,12 @@ figures, and lets consistent figures through; a missing count is an anomaly, not
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from bot.checks import SHARES, TURNOUT, held_back, taints
 from bot.diff import diff
 from bot.events import AnomalyDetected, TurnoutThresholdCrossed
-from bot.models import Candidate, Race, Units, with_computed_shares
+from bot.models import Candidate, Race, Units, replace, with_computed_shares
 from bot.rules import Rules
 from tests.builders import STAMP, at, key, race, snap, step, with_turnout
 

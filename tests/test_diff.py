@@ -4,7 +4,6 @@ Each check's own cases are in tests/test_checks.py, `admit` in tests/test_events
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -26,7 +25,7 @@ from bot.events import (
     TurnoutThresholdCrossed,
     admit,
 )
-from bot.models import Race, Snapshot, Turnout, Units
+from bot.models import Race, Snapshot, Turnout, Units, replace
 from bot.rules import Rules
 from tests.builders import NOW, RULES, STAMP, at, key, race, run, snap, step, with_turnout
 

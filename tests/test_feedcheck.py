@@ -20,7 +20,7 @@ from bot.feedcheck import (
     with_options,
 )
 from bot.formats.canonical import FORMAT
-from bot.models import Candidate, Turnout
+from bot.models import Candidate, Turnout, replace
 from bot.rules import Rules
 from bot.sources.errors import FetchError
 from tests.builders import race, snap
@@ -73,7 +73,7 @@ def test_describe_shows_every_race_on_request() -> None:
 
 
 def test_describe_shows_candidate_ids_and_labels_and_unknowns_as_dashes() -> None:
-    r = dataclasses.replace(
+    r = replace(
         race({"13": 16_332}, total=None, name="Paris, 9ème"),
         turnout=Turnout(valid=38_070),
         candidates=(

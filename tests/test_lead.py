@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 
 from bot.events import LeaderChanged, LeadTied, MarginNarrowed, MarginWidened
 from bot.lead import lead, pair, tied
-from bot.models import Race
+from bot.models import Race, replace
 from bot.rules import Rules
 from tests.builders import key, race, run, snap, step
 

@@ -4,10 +4,10 @@ the Ministry's shapes (tests/fixtures/fr_interior/levels/, README there)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ from bot import levels
 from bot.audience import AdminChats
 from bot.display import Display
 from bot.events import AnomalyDetected, FirstResultsReported, ResultDeclaredFinal
-from bot.models import Race, Snapshot, Units
+from bot.models import Race, Snapshot, Units, replace
 from bot.pipeline import Pipeline
 from bot.rules import Rules
 from bot.store import Store, Subscription
@@ -92,7 +92,9 @@ def test_the_anomaly_names_both_levels_and_is_keyed_by_them() -> None:
 def test_a_switched_race_tells_nothing_public_but_its_anomaly() -> None:
     found = levels.compare(snap(OWN), {"D084": [SUM]})
     public = FirstResultsReported(key="D084:first_results", race=OWN, at=EVENTS_AT)
-    elsewhere = replace(public, key="C084003:first_results", race=replace(OWN, id="C084003"))
+    elsewhere = dataclasses.replace(
+        public, key="C084003:first_results", race=replace(OWN, id="C084003")
+    )
 
     final = ResultDeclaredFinal(key="D084:final", race=replace(OWN, final=True), at=EVENTS_AT)
     kept = found.keep([public, elsewhere, final, *found.anomalies])

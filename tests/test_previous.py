@@ -7,13 +7,12 @@ import asyncio
 import logging
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bot.config import ConfigError, load
-from bot.models import PreviousRound
+from bot.models import PreviousRound, replace
 from bot.previous import figures_of, previous_rounds
 from bot.rounds import compared, share_changes
 from tests.builders import feed_bytes, race, snap

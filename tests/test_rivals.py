@@ -3,9 +3,8 @@ one as new with other figures is a disagreement for the admin chats."""
 
 from __future__ import annotations
 
-import dataclasses
-
 from bot.events import FirstResultsReported, SourcesDisagreed
+from bot.models import replace
 from bot.rivals import Served, compare, figures
 from tests.builders import all_events, at, race, snap
 
@@ -50,7 +49,7 @@ def test_the_same_time_with_other_figures_is_a_disagreement_naming_both() -> Non
 
 
 def test_the_same_figures_named_otherwise_agree() -> None:
-    renamed = dataclasses.replace(A, name="PRIMAIRE")
+    renamed = replace(A, name="PRIMAIRE")
     assert figures(renamed) == figures(A)
     agreeing = compare("b", snap(renamed, minutes=90), [served()])
     assert (agreeing.unserved, agreeing.disagreements) == ({"national"}, ())  # told by "a"

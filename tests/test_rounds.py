@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.events import TurnoutTrendChanged
-from bot.models import PreviousRound, Race, Turnout, Units
+from bot.models import PreviousRound, Race, Turnout, Units, replace
 from bot.rounds import attached, compared, share_changes, trend
 from bot.rules import Rules
 from tests.builders import key, race, run, snap

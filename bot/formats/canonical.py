@@ -213,7 +213,7 @@ def _fast_candidates(items: list[Candidate], seen: dict[str, str]) -> tuple[Cand
     return tuple(items)
 
 
-_set = object.__setattr__  # the models are frozen
+_set = msgspec.structs.force_setattr  # the models are frozen
 _ID, _NAME, _VOTES, _SHARE = (attrgetter(f) for f in ("id", "name", "votes", "share"))
 _PARTY, _BY_TYPE = attrgetter("party"), attrgetter("votes_by_type")
 

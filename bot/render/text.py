@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import html
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from babel import Locale
@@ -31,7 +31,7 @@ from bot.events import (
     TurnoutThresholdCrossed,
     TurnoutTrendChanged,
 )
-from bot.models import Candidate, Race
+from bot.models import Candidate, Race, replace
 from bot.render import en, figures, fr, slack
 from bot.render.message import Message
 from bot.render.names import shown_names

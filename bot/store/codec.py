@@ -21,8 +21,8 @@ def race_to_dict(race: Race) -> dict[str, Any]:
 
 
 def _fields(record: Any) -> dict[str, Any]:
-    """Return a dataclass's fields by name, in their order, values as they are."""
-    return {name: getattr(record, name) for name in record.__dataclass_fields__}
+    """Return a record's fields by name, in their order, values as they are."""
+    return {name: getattr(record, name) for name in record.__struct_fields__}
 
 
 def race_from_dict(d: dict[str, Any]) -> Race:

@@ -12,7 +12,7 @@ from bot.charts import Charts
 from bot.commands import Commands
 from bot.config import Config, load
 from bot.deeplinks import BotLinks
-from bot.models import Race
+from bot.models import Race, replace
 from bot.store import Cycle, Store
 from tests.builders import race, snap
 
@@ -20,15 +20,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 NATIONAL = race({"hamon": 1_120_180, "valls": 789_770}, counted=5_000, total=7_370,
                 race_id="national", name="Primaire de la gauche")  # fmt: skip
-PARIS_DEP = dataclasses.replace(
+PARIS_DEP = replace(
     race({"hamon": 900, "valls": 700}, counted=30, total=60, race_id="D075", name="Paris"),
     code="075",
 )
-PARIS_TOWN = dataclasses.replace(
+PARIS_TOWN = replace(
     race({"hamon": 400, "valls": 300}, counted=3, total=6, race_id="C75056", name="Paris"),
     code="75056",
 )
-CORSE = dataclasses.replace(
+CORSE = replace(
     race({"hamon": 80, "valls": 20}, counted=1, total=4, race_id="D02A", name="Corse-du-Sud"),
     code="02A",
 )

@@ -16,7 +16,7 @@ from bot.commands import Commands, Request
 from bot.config import Config, load
 from bot.live import Scoreboards
 from bot.lookup import fold
-from bot.models import Race, Units
+from bot.models import Race, Units, replace
 from bot.store import Cycle, Store, Subscription, open_store
 from tests.builders import race, snap
 
@@ -35,7 +35,7 @@ NATIONAL = race(
 )
 # Sorts before the national race by name, so "/results" must use main_races, not order.
 AIN = race({"hamon": 500, "valls": 400}, counted=10, total=40, race_id="dep-01", name="Ain")
-IDF = dataclasses.replace(
+IDF = replace(
     race({"hamon": 900, "valls": 700}, counted=30, total=60, race_id="idf", name="Île-de-France"),
     code="11",
 )
@@ -340,7 +340,7 @@ async def test_races_lists_every_race(commands: Commands) -> None:
 
 async def test_races_says_no_progress_where_a_place_has_none(store: Store, config: Config):
     # A département's totals file, a single commune: no unit counted, nothing to say of it.
-    paris = dataclasses.replace(
+    paris = replace(
         race({"a": 60, "b": 40}, race_id="D075", name="Paris"), units=Units(counted=0, kind="none")
     )
     await commit(store, paris)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import string
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,7 +12,7 @@ from bot.commands import help_text, menu
 from bot.diff import advance, diff
 from bot.events import EVENT_KINDS, Event
 from bot.formats.canonical import parse
-from bot.models import PreviousRound, Turnout, Units
+from bot.models import PreviousRound, Turnout, Units, replace
 from bot.render import chart, en, fr, text
 from bot.render.text import LOCALES, Renderer, Style
 from bot.rules import Rules
@@ -119,13 +118,13 @@ def test_every_event_renders_in_both_locales(
     renderer.results(sample_race(), AT, flagged=True)
     renderer.turnout(race(shares={"a": 100.0}), AT, None)
     renderer.footer(race({"a": 1}, total=None), AT)
-    renderer.footer(dataclasses.replace(sample_race(), dated=False), AT)  # "received at"
+    renderer.footer(replace(sample_race(), dated=False), AT)  # "received at"
     for kind in ("stations", "communes", "precincts", "counties"):
         for counted, total in ((1, 1), (3, 6), (0, 2), (1, None), (3, None)):
             units = Units(counted=counted, total=total, kind=kind)
-            renderer.footer(dataclasses.replace(sample_race(), units=units), AT)
+            renderer.footer(replace(sample_race(), units=units), AT)
     for units in (Units(counted=6250, total=10000, kind="percent"), Units(counted=0, kind="none")):
-        renderer.footer(dataclasses.replace(sample_race(), units=units), AT)
+        renderer.footer(replace(sample_race(), units=units), AT)
     renderer.notice(
         "notice.stale", source="s", since="20:00", minutes=12, reason=renderer.t("notice.unchanged")
     )
@@ -138,18 +137,18 @@ def test_every_event_renders_in_both_locales(
     renderer.turnout(sample_race(), AT, previous_round=None)
     renderer.turnout(race({"a": 1}, voters=5, registered=None), AT, previous_round=None)
     blank = Turnout(registered=100, undervotes=12, overvotes=None)  # a contest electing two
-    renderer.turnout(dataclasses.replace(sample_race(), turnout=blank), AT, previous_round=None)
+    renderer.turnout(replace(sample_race(), turnout=blank), AT, previous_round=None)
     renderer.live(sample_race(), AT, "10")
     # Figures held back, pro rata in every unit, the same places with points and changes.
-    renderer.results(dataclasses.replace(sample_race(), doubts=("shares", "turnout")), AT)
-    renderer.turnout(dataclasses.replace(sample_race(), doubts=("turnout",)), AT, None)
+    renderer.results(replace(sample_race(), doubts=("shares", "turnout")), AT)
+    renderer.turnout(replace(sample_race(), doubts=("turnout",)), AT, None)
     for kind in ("stations", "communes", "precincts", "counties", "percent"):
         units = Units(counted=6250, total=10000, kind=kind)
-        renderer.turnout(dataclasses.replace(sample_race(), units=units), AT, 1_660_000)
+        renderer.turnout(replace(sample_race(), units=units), AT, 1_660_000)
     same = PreviousRound(voters=1_000_000, registered=2_000_000, shares=(("hamon", 55.0),))
-    renderer.turnout(dataclasses.replace(sample_race(), previous=same), AT, None)
-    renderer.results(dataclasses.replace(sample_race(), previous=same), AT)
-    renderer.results(dataclasses.replace(race(shares={"hamon": 60.0}), previous=same), AT)
+    renderer.turnout(replace(sample_race(), previous=same), AT, None)
+    renderer.results(replace(sample_race(), previous=same), AT)
+    renderer.results(replace(race(shares={"hamon": 60.0}), previous=same), AT)
     renderer.results(race(shares={"a": 100.0}), AT)
     help_text(renderer, admin=True)  # the command texts, reached through the command table
     menu(locale)

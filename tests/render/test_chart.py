@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from bot.models import Candidate, Race, with_computed_shares
+from bot.models import Candidate, Race, replace, with_computed_shares
 from bot.render import chart
 from bot.render.chart import MAX_BARS, MAX_NAME, PALETTE, THEMES, ChartStyle, layout, render_png
 from tests.builders import race
@@ -52,7 +52,7 @@ def candidates(n: int, *, long: bool = False) -> Race:
         for i in range(n)
     )
     base = race({"a": 1}, counted=4422, total=7370, name="Primaire citoyenne, 2nd tour")
-    return with_computed_shares(dataclasses.replace(base, candidates=cands))
+    return with_computed_shares(replace(base, candidates=cands))
 
 
 @pytest.mark.parametrize("n", [2, 5, 12])

@@ -3,7 +3,6 @@ version's every figure, ties, margins, trends, a level crossed again (issue 15).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +19,7 @@ from bot.events import (
     TurnoutCompared,
     TurnoutTrendChanged,
 )
-from bot.models import PreviousRound, Race, Units
+from bot.models import PreviousRound, Race, Units, replace
 from bot.render.figures import points
 from bot.render.text import Renderer, Style
 from bot.rules import Rules

@@ -5,7 +5,6 @@ Splitting a message is tested with the message, in tests/render/test_message.py.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,7 +16,7 @@ from bot.events import (
     ReportingThresholdCrossed,
     ResultDeclaredFinal,
 )
-from bot.models import Candidate, Race, Turnout, Units, with_computed_shares
+from bot.models import Candidate, Race, Turnout, Units, replace, with_computed_shares
 from bot.render.text import Renderer, Style
 from bot.store.codec import message_from_json, message_to_json
 from tests.builders import all_events, at, race
@@ -313,9 +312,8 @@ def test_message_round_trips_through_json() -> None:
     ],
 )  # fmt: skip
 def test_footer_says_what_is_counted(units: Units, fr_text: str, en_text: str) -> None:
-    import dataclasses
 
-    r = dataclasses.replace(race({"a": 60, "b": 40}), units=units)
+    r = replace(race({"a": 60, "b": 40}), units=units)
     for locale, expected in (("fr", fr_text), ("en", en_text)):
         renderer = Renderer(Style(locale=locale, tz=ZoneInfo("Europe/Paris")))
         assert expected in renderer.footer(r, at(0))
@@ -329,9 +327,8 @@ def test_footer_says_what_is_counted(units: Units, fr_text: str, en_text: str) -
     ],
 )
 def test_footer_without_progress_of_its_own_says_only_the_time(units: Units) -> None:
-    import dataclasses
 
-    r = dataclasses.replace(race({"a": 60, "b": 40}), units=units)
+    r = replace(race({"a": 60, "b": 40}), units=units)
     assert renderer("fr").footer(r, WINTER) == "Données de 20:40"
     assert renderer("en").footer(r, WINTER) == "Data as of 20:40"
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import date
 
-from bot.models import Candidate, PreviousRound, Race, Turnout, Units
+import msgspec
+
+from bot.models import Candidate, PreviousRound, Race, Turnout, Units, replace
 from bot.render.message import Image, Message
 from bot.store.codec import (
     message_from_json,
@@ -23,7 +24,7 @@ from tests.builders import race, snap
 
 def full_race() -> Race:
     """Return a race with every field set away from its default, accents included."""
-    return dataclasses.replace(
+    return replace(
         race({"amélie": 600, "bob": 400}, counted=7, total=9, registered=2000, valid=990),
         final=True,
         level="commune",
@@ -78,7 +79,7 @@ def test_a_race_stored_before_seats_and_questions_reads_as_one_seat_and_no_quest
 
 
 def test_a_snapshot_keeps_the_election_name_and_date_and_old_ones_read_without() -> None:
-    s = dataclasses.replace(
+    s = replace(
         snap(full_race(), minutes=3),
         election_name='2014 "General" Election',
         election_date=date(2014, 11, 4),
@@ -103,10 +104,10 @@ def test_a_snapshot_is_written_and_read_a_race_at_a_time_as_one_json_document() 
     # Written race by race (no call holds the GIL over a whole version), the text is what one
     # json.dumps of the snapshot gave, so stored baselines read back either way.
     s = snap(full_race(), race({"a": 1}, race_id="r2", name='Brest "races":['), minutes=42)
-    s = dataclasses.replace(s, election='pr "races":[ 2027')
+    s = replace(s, election='pr "races":[ 2027')
     text = snapshot_to_json(s)
     whole = {"election": s.election, "updated_at": s.updated_at.isoformat(),
-             "races": [dataclasses.asdict(r) for r in s.races]}  # fmt: skip
+             "races": [msgspec.to_builtins(r) for r in s.races]}  # fmt: skip
     assert text == json.dumps(whole, ensure_ascii=False, separators=(",", ":"))
     assert snapshot_from_json(text) == s
 
@@ -151,7 +152,7 @@ def test_a_message_keeps_its_image_by_key_without_the_bytes() -> None:
 
 def test_a_race_keeps_its_previous_round_and_its_figures_in_doubt() -> None:
     previous = PreviousRound(voters=900, registered=2000, shares=(("a", 55.5),))
-    r = dataclasses.replace(race({"a": 6, "b": 4}), previous=previous, doubts=("shares",))
+    r = replace(race({"a": 6, "b": 4}), previous=previous, doubts=("shares",))
 
     assert race_from_json(race_to_json(r)) == r
     old = race_to_dict(race({"a": 6}))

@@ -3,13 +3,12 @@ whichever store (or process) recorded it."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from pathlib import Path
 
 import pytest
 
-from bot.models import Race
+from bot.models import Race, replace
 from bot.store import Cycle, Store, open_store
 from tests.builders import at, race, snap
 from tests.store.backends import PERSISTENT, Backend
@@ -25,7 +24,7 @@ def version(minutes: int, *races: Race) -> Cycle:
 
 
 def town(race_id: str, name: str) -> Race:
-    return dataclasses.replace(race({"a": 1}, race_id=race_id, name=name), code=race_id)
+    return replace(race({"a": 1}, race_id=race_id, name=name), code=race_id)
 
 
 async def names(store: Store) -> list[tuple[str, str]]:

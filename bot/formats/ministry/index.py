@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.formats.errors import FeedError
@@ -38,7 +38,7 @@ from bot.formats.ministry.reading import (
     whole,
 )
 from bot.formats.ministry.state import Element, State, Wanted
-from bot.models import Race, Snapshot
+from bot.models import Race, Snapshot, replace
 
 _FILE = re.compile(r"([0-9A-Za-z]{3})(IDX|idx|com|[0-9A-Za-z]{3,}|)\.xml")
 _REGION = re.compile(r"[0-9]{3}")  # a région's folder: `011/075/075.xml` is Paris

@@ -83,7 +83,6 @@ paths, texts, numbers, flags, times), `figures` (a Tour's turnout and candidates
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -99,7 +98,7 @@ from bot.formats.ministry.places import (
 )
 from bot.formats.ministry.reading import child_text, read_stamp, stream
 from bot.formats.ministry.state import Element, State, Wanted
-from bot.models import Snapshot
+from bot.models import Snapshot, replace
 
 FORMAT = "fr-interior-xml"
 
