@@ -46,7 +46,7 @@ from bench.harness import (
     workdir,
 )
 from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram import Call, FakeTelegram
 from tests.support import SECRET, signed, slash
 
 TARGET = 0.200  # p99, seconds
@@ -95,6 +95,7 @@ class Asker:
     def __init__(self, tg: FakeTelegram, slack: FakeSlack, url: str) -> None:
         self.tg, self.slack, self.url = tg, slack, url
         self.next_chat = ASKER
+        self.split: list[tuple[float, float]] = []  # each reply: (seconds in all, to getUpdates)
         self.client = httpx.AsyncClient(trust_env=False, timeout=30)
 
     async def telegram(self) -> float:
@@ -104,7 +105,11 @@ class Asker:
         start = time.monotonic()
         self.tg.push_command("/results", chat_id=chat, chat_type="private", language="en")
         await wait_for(lambda: self._replied(chat, seen), 120, f"a reply in chat {chat}", 0.002)
-        return self._replied(chat, seen) - start  # type: ignore[operator]
+        took = self._replied(chat, seen) - start  # type: ignore[operator]
+        polls = (c for c in self.tg.calls[seen:] if c.method == "getupdates")
+        handed = min((c.answered for c in polls if c.answered > start), default=start)
+        self.split.append((took, handed - start))
+        return took
 
     def _replied(self, chat: int, seen: int) -> float | None:
         for call in self.tg.calls[seen:]:
@@ -148,6 +153,13 @@ async def versions(client: httpx.AsyncClient, base: str) -> int:
     """Return how many versions the bot has processed, from its /metrics."""
     text = (await client.get(base + "/metrics")).text
     return int(sum(float(v) for v in re.findall(r"^soiree_versions\S*\s+([0-9.e+]+)$", text, re.M)))
+
+
+def refused(calls: list[Call]) -> None:
+    """Print the 429s the fake Bot API answered in a phase, and how many were replies."""
+    too_many = [c for c in calls if c.status == 429]
+    replies = [c for c in too_many if int(c.params.get("chat_id", 0)) >= ASKER]
+    print(f"(429s answered in the phase: {len(too_many)}, of which to replies: {len(replies)})")
 
 
 def line(name: str, tg_times: list[float], slack_times: list[float], base: float | None) -> float:
@@ -208,8 +220,12 @@ async def run(opts: argparse.Namespace, tmp: Path, tg: FakeTelegram, slack: Fake
             feed.publish("national.json", national_json(1))
             await wait_for(lambda: len(alerts(tg)) > before, 900, "the fan-out's first alert")
             half = before + opts.chats // 2
+            calls, asker.split = len(tg.calls), []
             fan = await asker.phase(opts.per_phase * 4, opts.gap, lambda: len(alerts(tg)) < half)
             sent = len(alerts(tg)) - before
+            refused(tg.calls[calls:])
+            slowest = (f"{1000 * a:.0f}/{1000 * b:.0f} ms" for a, b in sorted(asker.split)[-5:])
+            print(f"(slowest replies, in all / until getUpdates gave them: {', '.join(slowest)})")
             worst = max(worst, line(f"fan-out to {opts.chats:,} chats ({sent:,} sent)", *fan, idle))
             print(f"target p99 ≤ {1000 * TARGET:.0f} ms while busy: {verdict(worst <= TARGET)}")
         finally:

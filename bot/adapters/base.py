@@ -79,6 +79,7 @@ class Pacer:
         self._recent: dict[str, deque[float]] = {}
         self.overall = overall
         self._all: list[float] = []  # every booked slot, sorted, for the overall window
+        self._next_turn = 0.0  # when the next bulk send's turn comes
 
     def delay(self, chat_id: str) -> float:
         """Return how long the chat's next slot is from now, without booking it."""
@@ -148,16 +149,32 @@ class Pacer:
         the alerts still waiting: with 10,000 chats to alert, a reply had waited behind
         every alert already booked (bench.commands, P6). It books the slot from when it
         opened, not from when the alert woke: a busy loop wakes it late, and a late booking
-        put every later slot back as much (bench.fanout, P3: 76 % of the ceiling, 89 %)."""
+        put every later slot back as much (bench.fanout, P3: 76 % of the ceiling, 89 %).
+        Bulk sends are spread evenly over the window, each taking the next turn of one per
+        window / burst, rather than a window's worth let go at once: in bursts, a reply
+        that came just after one waited for the next window, up to a second (P6)."""
         if self.interval <= 0 and not self.burst:
             return
         opened = None
+        if bulk and self.overall:
+            opened = self._turn()
+            if (ahead := opened - self.monotonic()) > 0:
+                await self.sleep(ahead)
         while bulk and self.overall and (ahead := self._overall_delay(chat_id)) > 0:
             opened = self.monotonic() + ahead
             await self.sleep(ahead)
         delay = self.reserve(chat_id, opened=opened)
         if delay > 0:
             await self.sleep(delay)
+
+    def _turn(self) -> float:
+        """Return when the next bulk send's turn comes, and take it: turns are one window /
+        burst apart, taken in order, so that senders waiting together do not all wake for
+        each slot."""
+        burst, window = self.overall or (1, 0.0)
+        turn = max(self.monotonic(), self._next_turn)
+        self._next_turn = turn + window / burst
+        return turn
 
 
 class InFlight:

@@ -95,6 +95,54 @@ async def test_an_alert_woken_late_books_its_slot_from_when_it_opened() -> None:
     assert pacer.reserve("e") == pytest.approx(0.7)
 
 
+async def test_bulk_sends_are_spread_over_the_window_and_a_reply_waits_one_spacing() -> None:
+    # Three sends a second in all: a fan-out's alerts go one every third of a second, not
+    # three at the start of each second; a reply between two waits for the next third.
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    pacer = Pacer(1.0, overall=(3, 1.0), monotonic=lambda: now[0], sleep=sleep)
+    sent = []
+    for chat in "abcdefg":
+        await pacer.wait(chat, bulk=True)
+        sent.append(now[0])
+    assert sent == pytest.approx([0.0, 1 / 3, 2 / 3, 1.0, 4 / 3, 5 / 3, 2.0])
+    now[0] = 2.1
+    assert pacer.reserve("reply") == pytest.approx(1 / 3 - 0.1)
+
+
+async def test_bulk_senders_waking_together_still_go_one_spacing_apart() -> None:
+    # Eight alerts wait at once (the dispatcher drains chats side by side); the fake clock
+    # moves to the earliest sleeper's time and wakes everyone due then, together.
+    now, due = [0.0], asyncio.Condition()
+    sleepers: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        until = now[0] + seconds
+        sleepers.append(until)
+        async with due:
+            await due.wait_for(lambda: now[0] >= until)
+        sleepers.remove(until)
+
+    pacer = Pacer(1.0, overall=(4, 1.0), monotonic=lambda: now[0], sleep=sleep)
+    sent: list[float] = []
+
+    async def alert(chat: str) -> None:
+        await pacer.wait(chat, bulk=True)
+        sent.append(now[0])
+
+    tasks = [asyncio.ensure_future(alert(f"c{i}")) for i in range(8)]
+    while not all(t.done() for t in tasks):
+        await asyncio.sleep(0)
+        if sleepers and len(sleepers) + len(sent) == len(tasks):  # everyone else sleeps
+            async with due:
+                now[0] = min(sleepers)
+                due.notify_all()
+    assert sent == pytest.approx([i / 4 for i in range(8)])
+
+
 async def test_in_flight_handlers_are_awaited_then_the_late_ones_cancelled():
     inflight = InFlight()
     release = asyncio.Event()

@@ -100,6 +100,7 @@ class Call:
     t: float
     status: int = 0  # set when answered; 0 while the call is still being handled
     who: str = ""  # which client called, when its base URL names it (base_url_as)
+    answered: float = 0.0  # time.monotonic() when the answer was ready; 0 until then
 
 
 @dataclass
@@ -340,7 +341,7 @@ class FakeTelegram:
             call.status = 404
             return _error(404, "Not Found: method not found")
         response: web.Response = await handler(params, call)
-        call.status = response.status
+        call.status, call.answered = response.status, time.monotonic()
         return response
 
     def _scripted(self, method: str, params: dict[str, Any]) -> Scripted | None:
