@@ -37,7 +37,8 @@ from bot.diff import diff
 from bot.formats import canonical, ministry
 from bot.rules import Rules
 
-TARGET = 3.0
+TARGET = 3.0  # the XML readers against lxml and ElementTree
+JSON_TARGET = 2.0  # the canonical reader against json.loads (issue 18, item 3)
 RULES = Rules()
 NOW = datetime(2022, 4, 10, 20, tzinfo=UTC)
 
@@ -84,12 +85,12 @@ def ours_json(data: bytes) -> None:
     diff(None, canonical.parse(data, "bench", {}, NOW), RULES, NOW)
 
 
-def row(label: str, ours: float, base: float, base_label: str) -> None:
-    """Print one ratio against the target."""
+def row(label: str, ours: float, base: float, base_label: str, target: float = TARGET) -> None:
+    """Print one ratio against its target."""
     ratio = ours / base
     print(
         f"{label}: Soirée {ours:.2f} s, {base_label} {base:.2f} s, × {ratio:.2f} "
-        f"(target ≤ × {TARGET:g}: {verdict(ratio <= TARGET)})",
+        f"(target ≤ × {target:g}: {verdict(ratio <= target)})",
         flush=True,
     )
 
@@ -116,7 +117,7 @@ def main() -> None:
     row("one whole-country file", ours, forked(lambda: lxml_parse(whole), n), "lxml")
     row("one whole-country file", ours, forked(lambda: ET.fromstring(whole), n), "ET")
     row("canonical JSON", best(lambda: ours_json(doc), n), forked(lambda: json.loads(doc), n),
-        "json.loads")  # fmt: skip
+        "json.loads", JSON_TARGET)  # fmt: skip
 
 
 if __name__ == "__main__":
