@@ -46,7 +46,7 @@ from bench.harness import (
     workdir,
 )
 from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import Call, FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 from tests.support import SECRET, signed, slash
 
 TARGET = 0.200  # p99, seconds
@@ -155,11 +155,11 @@ async def versions(client: httpx.AsyncClient, base: str) -> int:
     return int(sum(float(v) for v in re.findall(r"^soiree_versions\S*\s+([0-9.e+]+)$", text, re.M)))
 
 
-def refused(calls: list[Call]) -> None:
-    """Print the 429s the fake Bot API answered in a phase, and how many were replies."""
-    too_many = [c for c in calls if c.status == 429]
-    replies = [c for c in too_many if int(c.params.get("chat_id", 0)) >= ASKER]
-    print(f"(429s answered in the phase: {len(too_many)}, of which to replies: {len(replies)})")
+def too_many(tg: FakeTelegram, since: float) -> None:
+    """Print the 429s the fake Bot API answered since then, and how many were replies."""
+    refused = [c for c in tg.refused(429) if c.t >= since]
+    replies = [c for c in refused if int(c.params.get("chat_id", 0)) >= ASKER]
+    print(f"(429s answered in the phase: {len(refused)}, of which to replies: {len(replies)})")
 
 
 def line(name: str, tg_times: list[float], slack_times: list[float], base: float | None) -> float:
@@ -220,10 +220,10 @@ async def run(opts: argparse.Namespace, tmp: Path, tg: FakeTelegram, slack: Fake
             feed.publish("national.json", national_json(1))
             await wait_for(lambda: len(alerts(tg)) > before, 900, "the fan-out's first alert")
             half = before + opts.chats // 2
-            calls, asker.split = len(tg.calls), []
+            since, asker.split = time.monotonic(), []
             fan = await asker.phase(opts.per_phase * 4, opts.gap, lambda: len(alerts(tg)) < half)
             sent = len(alerts(tg)) - before
-            refused(tg.calls[calls:])
+            too_many(tg, since)
             slowest = (f"{1000 * a:.0f}/{1000 * b:.0f} ms" for a, b in sorted(asker.split)[-5:])
             print(f"(slowest replies, in all / until getUpdates gave them: {', '.join(slowest)})")
             worst = max(worst, line(f"fan-out to {opts.chats:,} chats ({sent:,} sent)", *fan, idle))
