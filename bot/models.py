@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, TypeVar
 
 import msgspec
+from msgspec.structs import replace as replace  # a copy with fields changed, for the models
 
 # Records of a version, msgspec structs rather than dataclasses: frozen and keyword-only as
 # well, and not tracked by the cyclic garbage collector (gc=False: they hold no cycles). A
 # 35,000-commune snapshot is 500,000 of them; tracked, every full collection walked them
 # all, 0.2-0.6 s with the GIL held, and a command waited behind it (issue 18, P6).
-_S = TypeVar("_S", bound=msgspec.Struct)
-
-
-def replace(record: _S, /, **changes: Any) -> _S:
-    """Return a copy of a record with some fields changed (dataclasses.replace's twin)."""
-    return msgspec.structs.replace(record, **changes)
 
 
 class Units(msgspec.Struct, frozen=True, kw_only=True, gc=False):
