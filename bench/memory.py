@@ -13,7 +13,8 @@ resident set is also sampled every 0.2 s, and its highest value in each phase pr
 Baseline, in the same run: the same bot before any file is published (the Ministry's
 404 "not published yet"), with its libraries, its adapters and the 10,000 subscriptions
 loaded; the feed's own size in bytes; and what the imports alone cost (a bare interpreter,
-then Soirée's modules, then matplotlib, which the bot loads in its chart thread at start).
+then Soirée's modules, then Pillow, the charts' renderer, which the bot loads in its chart
+thread at start).
 
 `--charts off` runs the same with `[charts] send_with = []` (text alerts only), to tell
 the charts' share of the peak.
@@ -108,7 +109,7 @@ def rss(): return int(open('/proc/self/status').read().split('VmRSS:')[1].split(
 out = [rss()]
 import bot.app, bot.adapters.telegram, bot.formats.ministry
 out.append(rss())
-import matplotlib.figure, bot.render.chart
+import PIL.Image, PIL.ImageDraw, PIL.ImageFont, bot.render.chart
 out.append(rss())
 print(*out)
 """
@@ -116,7 +117,7 @@ print(*out)
 
 def import_cost() -> tuple[float, float, float]:
     """Return the RSS in MB of a bare interpreter, with the modules this bot loads (the
-    Telegram adapter, the Ministry parser), and with matplotlib too."""
+    Telegram adapter, the Ministry parser), and with the charts' renderer (Pillow) too."""
     out = subprocess.run([sys.executable, "-c", IMPORTS], capture_output=True, text=True,
                          check=True, cwd=ROOT)  # fmt: skip
     bare, ours, charts = (float(x) for x in out.stdout.split())
@@ -213,7 +214,7 @@ async def run(opts: argparse.Namespace, tmp: Path, tg: FakeTelegram) -> None:
         f"{verdict(peak <= TARGET_MB)}\n"
         f"RSS peaks by phase (MB): {phases}; stopped {stopped:.1f} s after SIGTERM\n"
         f"imports alone: bare Python {bare:.0f} MB, with Soirée's modules {ours:.0f} MB, "
-        f"with matplotlib {charts:.0f} MB"
+        f"with Pillow, the charts' renderer, {charts:.0f} MB"
     )
 
 

@@ -26,7 +26,6 @@ CACHE_SIZE = 64  # charts kept: a few races × two locales × the last versions
 MAX_PER_VERSION = 12
 DRAW_TIMEOUT = 10.0  # seconds; a stuck drawing must not hold the feed cycle
 SETTING_PREFIX = "charts/"
-COLLECT_AFTER = 1.0  # seconds after a drawing: its version's alerts are sent by then
 
 
 def setting_key(platform: str, chat_id: str) -> str:
@@ -44,16 +43,13 @@ class Charts:
     never the message."""
 
     def __init__(
-        self, defaults: ChartsConfig, tz: tzinfo, chats: Sequence[ChatConfig] = (),
-        collect_after: float = COLLECT_AFTER,
-    ) -> None:  # fmt: skip
+        self, defaults: ChartsConfig, tz: tzinfo, chats: Sequence[ChatConfig] = ()
+    ) -> None:
         self.defaults, self.tz = defaults, tz  # the [charts] table, the display time zone
-        self.collect_after = collect_after  # seconds from a drawing to its collection
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart")
         self._cache: OrderedDict[tuple[Race, datetime, ChartStyle], Image] = OrderedDict()
         self._drawing: dict[tuple[Race, datetime, ChartStyle], asyncio.Future[Image | None]] = {}
         self.drawn = 0  # charts actually drawn (the rest came from the cache)
-        self._collecting: asyncio.TimerHandle | None = None
         # Looked up for every chat of every announcement: a scan of 10,000 [[chats]] each
         # time was a hot spot of a large version.
         self._chats = {(c.platform, c.id): c for c in reversed(chats)}
@@ -87,11 +83,10 @@ class Charts:
     async def _draw(self, key: tuple[Race, datetime, ChartStyle]) -> Image | None:
         race, __, style = key
         loop = asyncio.get_running_loop()
-        if self._collecting is not None:  # a figure drawn within the second: collected first
-            self._collecting.cancel()
-            self._collect()
         drawn = loop.run_in_executor(self._executor, render_png, *key)
-        self._collecting = loop.call_later(self.collect_after, self._collect)
+        # Then the canvas's megabytes go back to the system, in the chart thread once the
+        # drawing is in hand: not on the alert's path.
+        self._executor.submit(heap.trim)
         try:
             data = await asyncio.wait_for(drawn, DRAW_TIMEOUT)
         except TimeoutError:
@@ -108,42 +103,26 @@ class Charts:
             self._cache.popitem(last=False)
         return image
 
-    @property
-    def collection_due(self) -> bool:
-        """Say whether drawn figures wait for their collection to be started."""
-        return self._collecting is not None
-
-    def _collect(self) -> None:
-        """Collect the drawn figures' cycles in the chart thread (bot.heap.collect).
-
-        A second after the drawing, once its alert is out: gc.collect holds the GIL from
-        start to end (1-6 ms after gc.freeze), and run straight after the drawing it held
-        the loop while it recorded and sent the alert (bench.latency, P1). A figure drawn
-        meanwhile has the previous one collected first, so that no more than two wait."""
-        self._collecting = None
-        self._executor.submit(heap.collect)
-
     def wanted(self) -> bool:
         """Say whether the config gives any chat charts: the [charts] default, or a chat's
         [[chats]] entry (a chat's /charts choice is read only when it is told)."""
         return bool(self.defaults.send_with) or any(c.charts for c in self._chats.values())
 
     async def warm(self) -> None:
-        """Load matplotlib in the worker now, so that the first chart of the night is quick;
-        a config that gives no chat charts leaves it to the first chart a chat asks for
-        (/charts), rather than hold matplotlib's 40 MB all night for none."""
+        """Load Pillow and the fonts in the worker now, so that the first chart of the night
+        is quick; a config that gives no chat charts leaves them to the first chart a chat
+        asks for (/charts)."""
         if not self.wanted():
             return
         loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(self._executor, _import_matplotlib)
+            await loop.run_in_executor(self._executor, _load_renderer)
         except Exception:
-            log.exception("matplotlib could not be loaded: messages will go without charts")
+            log.exception("the charts' renderer could not be loaded: messages will go "
+                          "without charts")  # fmt: skip
 
     def close(self) -> None:
         """Stop the worker thread."""
-        if self._collecting is not None:
-            self._collecting.cancel()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     def kinds(self, platform: str, chat_id: str, stored: Mapping[str, str]) -> tuple[str, ...]:
@@ -198,10 +177,10 @@ class Budget:
 
 
 @functools.cache  # once a process: what it loads is the process's
-def _import_matplotlib() -> None:
-    """Import matplotlib and draw a chart nobody sees: the first drawing of a process loads
-    the fonts and fills matplotlib's caches, 60 ms instead of 25 (bench.latency, P1: the
-    night's first chart was the slowest alert of every run)."""
+def _load_renderer() -> None:
+    """Import Pillow and draw a chart nobody sees: the first drawing of a process loads
+    the fonts at each size (bench.latency, P1: the night's first chart was the slowest
+    alert of every run)."""
     from bot.render import chart
 
     bar = chart.Bar(label="Soirée", share=50.0, colour=chart.PALETTE[0])

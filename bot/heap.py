@@ -1,4 +1,5 @@
-"""Giving memory back: cycles collected when they hold large buffers, free pages trimmed."""
+"""Giving memory back: free pages trimmed; what lives all night kept out of the collector's
+sight."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def trim() -> None:
     """Return the free pages of every malloc arena to the system (glibc's malloc_trim;
     elsewhere, nothing is done).
 
-    A feed version's body and its JSON for the store, and a chart's drawing buffers, are
+    A feed version's body and its JSON for the store, and a chart's canvas, are
     megabytes each and freed soon after; glibc keeps such pages in its arenas, and the
     bot's resident set only ever grew.
     """
@@ -51,18 +52,8 @@ def trim() -> None:
         _TRIM(0)
 
 
-def collect() -> None:
-    """Collect garbage cycles now, then trim.
-
-    A drawn matplotlib figure is a web of cycles whose texts keep its Agg renderer, a
-    canvas of about 5 MB; left to the collector's own pace, a dozen of them waited at once.
-    """
-    gc.collect()
-    trim()
-
-
 def freeze() -> None:
     """Move every object alive now (the libraries, the config) out of the collector's
-    sight, so that `collect()` after a chart walks only what the night created since."""
+    sight, so that its full passes walk only what the night created since."""
     gc.collect()
     gc.freeze()

@@ -6,11 +6,13 @@ from __future__ import annotations
 import gc
 import json
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from bot import heap
 from bot.app import display_of
 from bot.charts import MAX_PER_VERSION, Charts
 from bot.config import load
@@ -299,33 +301,26 @@ async def test_a_long_alert_is_a_captioned_photo_row_then_text_rows(charted) -> 
     assert all(name.capitalize() in joined for name in votes)
 
 
-async def test_a_drawn_figure_is_freed_before_the_next_drawing(tmp_path: Path) -> None:
-    """A figure is a web of cycles keeping a 5 MB canvas: left to the collector's pace, a
-    dozen of them waited at once (P4). It is collected in the chart thread before the next
-    drawing, or a while after its own, once its alert is out (not on the alert's path, P1)."""
-    from matplotlib.figure import Figure
+async def test_a_drawing_leaves_no_canvas_and_trims_in_the_chart_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chart's canvas is megabytes (P4): freed once its PNG is made, and malloc's free
+    pages then given back in the chart thread, after the drawing is in hand (not on the
+    alert's path, P1)."""
+    from PIL import Image as Canvas
 
-    def figures() -> int:
-        return len([o for o in gc.get_objects() if isinstance(o, Figure)])
-
+    trims: list[str] = []
+    monkeypatch.setattr(heap, "_TRIM", lambda _: trims.append(threading.current_thread().name))
     config = load(write_config(tmp_path, "file:feed.json", charts=""))
-    charts = Charts(config.charts, config.tz, config.chats, collect_after=3600)
+    charts = Charts(config.charts, config.tz, config.chats)
     await charts.warm()  # loaded, its chart nobody sees drawn
-    gc.collect()  # that chart, an earlier test's figures whose collection was still due
-    gc.disable()  # no collection but the chart thread's
     try:
         for n in range(3):
             drawn = await charts.image(race({"a": 60 + n, "b": 40}, counted=600), at(n), "fr")
             assert drawn is not None
-            await charts.warm()  # the thread's next job: what it had to do before is done
-            assert figures() == 1  # this one: the one before was collected before drawing
-        charts.collect_after = 0.0
-        assert await charts.image(race({"a": 70, "b": 30}, counted=700), at(3), "fr")
-        # Counted once the collection is done: a count under way holds every object.
-        await wait_for(lambda: not charts.collection_due, what="the collection started")
-        await charts.warm()
-        assert figures() == 0
+        await charts.warm()  # the thread's next job: the trims before it are done
+        assert len(trims) == 3
+        assert all(name.startswith("chart") for name in trims)
+        assert [o for o in gc.get_objects() if isinstance(o, Canvas.Image)] == []
     finally:
-        gc.enable()
         charts.close()
-    assert charts.drawn == 4

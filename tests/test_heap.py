@@ -28,15 +28,6 @@ def no_automatic_collection() -> Iterator[None]:
         gc.enable()
 
 
-def test_collect_frees_a_cycle_at_once(no_automatic_collection: None) -> None:
-    a, b = Node(), Node()
-    a.other, b.other = b, a
-    del a, b
-    assert any(isinstance(o, Node) for o in gc.get_objects())
-    heap.collect()
-    assert not any(isinstance(o, Node) for o in gc.get_objects())
-
-
 def test_freeze_moves_what_is_alive_out_of_the_collectors_sight(
     no_automatic_collection: None,
 ) -> None:

@@ -48,7 +48,7 @@ class App:
             parts.store, parts.controls, ["console", *parts.platforms], parts.metrics,
             started=self.options.clock(), leader=parts.leadership.leading,
         )  # fmt: skip
-        self._warming: asyncio.Task[None] | None = None  # matplotlib loading, from start()
+        self._warming: asyncio.Task[None] | None = None  # the chart renderer, loaded at start
         self.server: OwnServer | None = None  # /healthz and /metrics on a server of their own
 
     async def start(self) -> None:
@@ -105,8 +105,8 @@ class App:
             raise StoreUnavailable(f"cannot open the store {self.parts.db}: {cause}") from exc
 
     async def settle(self) -> None:
-        """Once the chart worker has loaded matplotlib, set aside what is alive for good, so
-        that collecting a chart's figure is quick (bot.heap.freeze)."""
+        """Once the chart worker has loaded its renderer, set aside what is alive for good,
+        so that the collector's full passes walk only the night's objects (bot.heap.freeze)."""
         if self._warming is not None:
             await self._warming
         heap.freeze()
